@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs for the demo, the tests and the benchmarks:
+# the lab's Debian packages (apt-get, only the missing ones) and the locked npm packages (npm ci,
+# only when package-lock.json changed since the last install). Idempotent and fast when done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+debs=(postfix dovecot-imapd dovecot-lmtpd haproxy prometheus-pushgateway prometheus openssl tmux)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: apt-get install ${missing[*]}"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  # The lab runs private instances: keep the packages from starting system-wide services.
+  policy=/usr/sbin/policy-rc.d; made_policy=""
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null; $sudo chmod +x "$policy"; made_policy=1; fi
+  echo 'postfix postfix/main_mailer_type select No configuration' | $sudo debconf-set-selections
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -z "$made_policy" ] || $sudo rm -f "$policy"
+fi
+
+stamp=node_modules/.mailprobe-lock
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "bootstrap: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi
+
+# The Node 24 binary of the Docker image, for running the suite on it too.
+stamp24=tools/node24/node_modules/.mailprobe-lock
+want24=$(sha256sum tools/node24/package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp24" ] || [ "$(cat "$stamp24")" != "$want24" ]; then
+  echo "bootstrap: npm ci (tools/node24)"
+  npm ci --prefix tools/node24 --no-audit --no-fund --loglevel=error
+  echo "$want24" > "$stamp24"
+fi

@@ -1,0 +1,338 @@
+// Installing is scripts/bootstrap.sh's job (apt-get); this module only configures, starts and stops.
+// The lab: private Postfix, Dovecot, HAProxy, Pushgateway, Prometheus and the two SaaS fakes on
+// loopback. Nothing system-wide is configured; every instance runs from files under LAB_DIR.
+import { execFile, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chownSync, chmodSync, openSync, closeSync } from "node:fs";
+import { connect } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { LAB_DIR, accounts, addr, mx, paths, port } from "./topology.js";
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, "..", "..");
+
+/** nobody:nogroup owns the mail store (Dovecot refuses uid 0 for mail). */
+const MAIL_UID = 65534;
+const MAIL_GID = 65534;
+
+/** Switchable faults of the external path. */
+export interface LabState {
+  /** ok: HAProxy sends PROXY v2 to the alt listeners; broken: no PROXY, straight to the stock ones. */
+  proxy: "ok" | "broken";
+  /** down: HAProxy's public IMAPS frontend is gone (connection refused). */
+  extImaps: "up" | "down";
+  /** How many extra public IMAPS frontends HAProxy opens (benchmarks with many paths). */
+  extraImapsFrontends: number;
+}
+
+const DEFAULT_STATE: LabState = { proxy: "ok", extImaps: "up", extraImapsFrontends: 0 };
+
+export function readState(): LabState {
+  if (!existsSync(paths.state)) return { ...DEFAULT_STATE };
+  return { ...DEFAULT_STATE, ...(JSON.parse(readFileSync(paths.state, "utf8")) as Partial<LabState>) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// files
+
+function vars(): Record<string, string> {
+  return {
+    LAB: LAB_DIR,
+    LISTEN: addr.listen,
+    SNAT: addr.snat,
+    MX_HOSTNAME: mx.hostname,
+    MX_DOMAIN: mx.domain,
+    PROBE_USER: accounts.probe.user,
+    OTHER_USER: accounts.other.user,
+    ALIAS: accounts.alias,
+    MAIL_UID: String(MAIL_UID),
+    MAIL_GID: String(MAIL_GID),
+    SMTP_STOCK: String(port.smtpStock),
+    SUBMISSION_STOCK: String(port.submissionStock),
+    SMTP_ALT: String(port.smtpAlt),
+    SUBMISSION_ALT: String(port.submissionAlt),
+    IMAPS_STOCK: String(port.imapsStock),
+    IMAPS_ALT: String(port.imapsAlt),
+  };
+}
+
+function render(template: string, values: Record<string, string>): string {
+  return template.replace(/\{\{([A-Z_]+)\}\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`lab template: no value for {{${name}}}`);
+    return value;
+  });
+}
+
+function renderFile(name: string, target: string): void {
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, render(readFileSync(join(here, "conf", name), "utf8"), vars()));
+}
+
+export function haproxyConfig(state: LabState): string {
+  const proxied = state.proxy === "ok";
+  const smtpTarget = proxied ? `${addr.listen}:${port.smtpAlt} send-proxy-v2` : `${addr.listen}:${port.smtpStock}`;
+  const imapsTarget = proxied ? `${addr.listen}:${port.imapsAlt} send-proxy-v2` : `${addr.listen}:${port.imapsStock}`;
+  const lines = [
+    "# Rendered by test/lab/lab.ts: the firewall/HAProxy hop and kube-proxy's SNAT (source).",
+    "global",
+    `  pidfile ${paths.run}/haproxy.pid`,
+    "defaults",
+    "  mode tcp",
+    "  timeout connect 5s",
+    "  timeout client 10m",
+    "  timeout server 10m",
+    "frontend smtp_ext",
+    `  bind ${addr.listen}:${port.extSmtp}`,
+    "  default_backend mx_smtp",
+    "backend mx_smtp",
+    `  server mx ${smtpTarget} source ${addr.snat}`,
+    "backend mx_imaps",
+    `  server mx ${imapsTarget} source ${addr.snat}`,
+  ];
+  const imapsPorts: number[] = [];
+  if (state.extImaps === "up") imapsPorts.push(port.extImaps);
+  for (let i = 0; i < state.extraImapsFrontends; i++) imapsPorts.push(port.extImapsExtraFirst + i);
+  imapsPorts.forEach((p, i) => {
+    lines.push(`frontend imaps_ext_${i}`, `  bind ${addr.listen}:${p}`, "  default_backend mx_imaps");
+  });
+  return lines.join("\n") + "\n";
+}
+
+function prometheusConfig(): string {
+  return [
+    "global:",
+    "  scrape_interval: 1s",
+    "  evaluation_interval: 1s",
+    "scrape_configs:",
+    "  - job_name: pushgateway",
+    "    honor_labels: true",
+    "    static_configs:",
+    `      - targets: ['${addr.listen}:${port.pushgateway}']`,
+    "  - job_name: mailprobe-serve",
+    "    static_configs:",
+    `      - targets: ['${addr.listen}:${port.serveMetrics}']`,
+    "",
+  ].join("\n");
+}
+
+async function makeTls(): Promise<void> {
+  const dir = paths.tls;
+  if (existsSync(join(dir, "mx.crt")) && existsSync(paths.caCert)) return;
+  mkdirSync(dir, { recursive: true });
+  const o = (args: string[]) => run("openssl", args, { cwd: dir });
+  await o(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key"]);
+  await o(["req", "-x509", "-new", "-key", "ca.key", "-sha256", "-days", "3650", "-subj", "/CN=mailprobe lab CA", "-out", "ca.crt"]);
+  await o(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "mx.key"]);
+  await o(["req", "-new", "-key", "mx.key", "-subj", `/CN=${mx.hostname}`, "-out", "mx.csr"]);
+  writeFileSync(join(dir, "mx.ext"), `subjectAltName=DNS:${mx.hostname}\nextendedKeyUsage=serverAuth\n`);
+  await o(["x509", "-req", "-in", "mx.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "825", "-sha256", "-extfile", "mx.ext", "-out", "mx.crt"]);
+}
+
+function dovecotGid(): number {
+  const line = readFileSync("/etc/group", "utf8").split("\n").find((l) => l.startsWith("dovecot:"));
+  const gid = Number(line?.split(":")[2]);
+  if (!Number.isInteger(gid)) throw new Error("lab: no `dovecot` group; is dovecot-core installed?");
+  return gid;
+}
+
+function writeFiles(state: LabState): void {
+  for (const d of [paths.etc, paths.run, paths.log, join(LAB_DIR, "lib"), join(LAB_DIR, "spool", "postfix")]) mkdirSync(d, { recursive: true });
+  renderFile("postfix-main.cf", join(paths.etc, "postfix", "main.cf"));
+  renderFile("postfix-master.cf", join(paths.etc, "postfix", "master.cf"));
+  renderFile("postscreen_access.cidr", join(paths.etc, "postfix", "postscreen_access.cidr"));
+  renderFile("dovecot.conf", join(paths.etc, "dovecot", "dovecot.conf"));
+  const users = join(paths.etc, "dovecot", "users");
+  writeFileSync(users, [accounts.probe, accounts.other].map((a) => `${a.user}:{PLAIN}${a.password}::::::\n`).join(""));
+  // Dovecot's auth process runs as the `dovecot` user.
+  chownSync(users, 0, dovecotGid());
+  chmodSync(users, 0o640);
+  writeFileSync(join(paths.etc, "haproxy.cfg"), haproxyConfig(state));
+  writeFileSync(join(paths.etc, "prometheus.yml"), prometheusConfig());
+  writeFileSync(paths.state, JSON.stringify(state, null, 2));
+  mkdirSync(paths.mail, { recursive: true });
+  chownSync(paths.mail, MAIL_UID, MAIL_GID);
+}
+
+// ---------------------------------------------------------------------------------------------
+// processes
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`lab: ${what} not ready after ${timeoutMs} ms (logs: ${paths.log})`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export function tcpOpen(host: string, p: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port: p });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once("connect", () => done(true));
+    s.once("error", () => done(false));
+  });
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts a foreground program detached, its output to a log file, and records its pid. */
+function daemon(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
+  const out = openSync(join(paths.log, `${name}.log`), "a");
+  const child = spawn(cmd, args, { detached: true, stdio: ["ignore", out, out], cwd: repoRoot, env });
+  closeSync(out);
+  writeFileSync(join(paths.run, `${name}.pid`), String(child.pid));
+  child.unref();
+}
+
+async function stopPid(name: string, pid: number | undefined, timeoutMs = 10_000): Promise<void> {
+  if (pid === undefined || !pidAlive(pid)) return;
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  const end = Date.now() + timeoutMs;
+  while (pidAlive(pid)) {
+    if (Date.now() > end) {
+      process.kill(pid, "SIGKILL");
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  void name;
+}
+
+/** Postfix reports its errors only in its log: quote the tail when a command fails. */
+async function postfix(cmd: string): Promise<void> {
+  try {
+    await run("postfix", ["-c", join(paths.etc, "postfix"), cmd]);
+  } catch {
+    let tail = "";
+    try {
+      tail = readFileSync(join(paths.log, "postfix.log"), "utf8").trim().split("\n").slice(-5).join("\n");
+    } catch {
+      /* no log yet */
+    }
+    throw new Error(`lab: postfix ${cmd} failed:\n${tail}`);
+  }
+}
+
+const daemons = ["pushgateway", "prometheus", "fake-brevo", "fake-kuma"] as const;
+
+async function startHaproxy(): Promise<void> {
+  await run("haproxy", ["-c", "-q", "-f", join(paths.etc, "haproxy.cfg")]);
+  await run("haproxy", ["-D", "-f", join(paths.etc, "haproxy.cfg"), "-p", join(paths.run, "haproxy.pid")]);
+}
+
+async function stopHaproxy(): Promise<void> {
+  await stopPid("haproxy", readPid(join(paths.run, "haproxy.pid")));
+}
+
+/** Starts every part of the lab (stopping a previous one first) and waits until each answers. */
+export async function up(log: (line: string) => void = console.log): Promise<number> {
+  const started = Date.now();
+  await down();
+  await makeTls();
+  const state = { ...DEFAULT_STATE };
+  writeFiles(state);
+  rmSync(paths.mail, { recursive: true, force: true });
+  mkdirSync(paths.mail, { recursive: true });
+  chownSync(paths.mail, MAIL_UID, MAIL_GID);
+
+  // Dovecot keeps the caller's stderr open: give it a file, not our pipe.
+  const dovecotOut = openSync(join(paths.log, "dovecot-start.log"), "a");
+  await new Promise<void>((resolve, reject) => {
+    const p = spawn("dovecot", ["-c", join(paths.etc, "dovecot", "dovecot.conf")], { stdio: ["ignore", dovecotOut, dovecotOut] });
+    p.once("error", reject);
+    p.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`dovecot exited ${code} (see ${paths.log}/dovecot-start.log)`))));
+  });
+  closeSync(dovecotOut);
+  await postfix("check");
+  await postfix("start");
+  await startHaproxy();
+  daemon("pushgateway", "prometheus-pushgateway", [`--web.listen-address=${addr.listen}:${port.pushgateway}`]);
+  daemon("prometheus", "prometheus", [
+    `--config.file=${join(paths.etc, "prometheus.yml")}`,
+    `--storage.tsdb.path=${join(LAB_DIR, "lib", "prometheus")}`,
+    `--web.listen-address=${addr.listen}:${port.prometheus}`,
+  ]);
+  daemon("fake-brevo", process.execPath, ["--import", "tsx", join(here, "fake-brevo.ts")]);
+  daemon("fake-kuma", process.execPath, ["--import", "tsx", join(here, "fake-kuma.ts")]);
+
+  const h = addr.listen;
+  await Promise.all([
+    waitFor("dovecot imaps", () => tcpOpen(h, port.imapsStock)),
+    waitFor("dovecot imaps (proxy)", () => tcpOpen(h, port.imapsAlt)),
+    waitFor("dovecot lmtp", () => existsSync(join(paths.run, "dovecot", "lmtp"))),
+    waitFor("postfix smtpd", () => tcpOpen(h, port.smtpStock)),
+    waitFor("postfix postscreen", () => tcpOpen(h, port.smtpAlt)),
+    waitFor("postfix submission", () => tcpOpen(h, port.submissionStock)),
+    waitFor("haproxy", () => tcpOpen(h, port.extSmtp)),
+    waitFor("pushgateway", () => httpOk(`http://${h}:${port.pushgateway}/-/healthy`)),
+    waitFor("prometheus", () => httpOk(`http://${h}:${port.prometheus}/-/ready`)),
+    waitFor("fake brevo", () => httpOk(`http://${h}:${port.fakeBrevo}/__lab/health`)),
+    waitFor("fake kuma", () => httpOk(`http://${h}:${port.fakeKuma}/__lab/health`)),
+  ]);
+  const ms = Date.now() - started;
+  log(`lab: up in ${(ms / 1000).toFixed(1)} s (${LAB_DIR})`);
+  return ms;
+}
+
+/** Stops every part of the lab; safe to call when nothing runs. */
+export async function down(): Promise<void> {
+  const tasks: Promise<unknown>[] = [stopHaproxy()];
+  if (existsSync(join(paths.etc, "postfix", "main.cf"))) {
+    const master = readPid(join(LAB_DIR, "spool", "postfix", "pid", "master.pid"));
+    tasks.push(run("postfix", ["-c", join(paths.etc, "postfix"), "stop"]).catch(() => undefined).then(() => stopPid("postfix", master)));
+  }
+  tasks.push(stopPid("dovecot", readPid(join(paths.run, "dovecot", "master.pid"))));
+  for (const d of daemons) tasks.push(stopPid(d, readPid(join(paths.run, `${d}.pid`))));
+  await Promise.all(tasks);
+}
+
+/** Switches a fault of the external path; only HAProxy restarts. */
+export async function set(change: Partial<LabState>): Promise<LabState> {
+  const state = { ...readState(), ...change };
+  writeFileSync(join(paths.etc, "haproxy.cfg"), haproxyConfig(state));
+  writeFileSync(paths.state, JSON.stringify(state, null, 2));
+  await stopHaproxy();
+  await startHaproxy();
+  await waitFor("haproxy", () => tcpOpen(addr.listen, port.extSmtp));
+  if (state.extImaps === "up") await waitFor("haproxy imaps", () => tcpOpen(addr.listen, port.extImaps));
+  return state;
+}
+
+export { LAB_DIR };

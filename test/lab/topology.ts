@@ -1,0 +1,80 @@
+// The lab's addresses and ports: one source of truth for the lab scripts, the fakes and the tests.
+// examples/lab.yaml repeats them for the probe; test/lab/topology.test.ts keeps the two in step.
+import { join } from "node:path";
+
+const basePort = Number(process.env.MAILPROBE_LAB_BASE_PORT ?? 24000);
+
+export const LAB_DIR = process.env.MAILPROBE_LAB_DIR ?? "/var/tmp/mailprobe-lab";
+
+/** Loopback addresses standing for the actors of the production path. */
+export const addr = {
+  /** Every lab listener binds here. */
+  listen: "127.0.0.1",
+  /** Brevo's relay: the real client IP the probe must find in Received. */
+  brevoRelay: "127.0.0.42",
+  /** The node IP that kube-proxy's SNAT shows the mailserver. */
+  snat: "127.0.0.9",
+  /** A client that talks PROXY v2 itself (mailprobe's own PROXY mode). */
+  proxyClaim: "127.0.0.77",
+} as const;
+
+export const port = {
+  /** Postfix stock smtpd, no PROXY (production 25). */
+  smtpStock: basePort + 25,
+  /** Postfix stock submission, STARTTLS + SASL (production 587). */
+  submissionStock: basePort + 587,
+  /** postscreen, requires PROXY v2 (production 2525). */
+  smtpAlt: basePort + 525,
+  /** submission smtpd, requires PROXY v2 (production 5587). */
+  submissionAlt: basePort + 588,
+  /** Dovecot IMAPS, no PROXY (production 993). */
+  imapsStock: basePort + 993,
+  /** Dovecot IMAPS, requires PROXY v2 (production 10993). */
+  imapsAlt: basePort + 994,
+  /** HAProxy's public SMTP frontend (the MX as the internet sees it). */
+  extSmtp: basePort + 125,
+  /** HAProxy's public IMAPS frontend. */
+  extImaps: basePort + 193,
+  /** First of the extra HAProxy IMAPS frontends (benchmarks with many paths). */
+  extImapsExtraFirst: basePort + 200,
+  pushgateway: basePort + 91,
+  prometheus: basePort + 90,
+  fakeBrevo: basePort + 80,
+  fakeKuma: basePort + 81,
+  /** Where tests run `mailprobe serve`, scraped by the lab's Prometheus. */
+  serveMetrics: basePort + 99,
+} as const;
+
+export const mx = {
+  hostname: "mx.lab.test",
+  domain: "lab.test",
+} as const;
+
+export const accounts = {
+  probe: { user: "probe@lab.test", password: "lab-probe-imap-secret" },
+  other: { user: "other@lab.test", password: "lab-other-imap-secret" },
+  /** A recipient alias delivered into probe@lab.test (recipient ≠ login). */
+  alias: "alias@lab.test",
+} as const;
+
+export const brevo = {
+  apiKey: "xkeysib-lab-0123456789abcdef-LABKEY",
+  sender: "probe@sender.lab.test",
+  relayHelo: "relay.brevo.lab",
+} as const;
+
+export const kuma = {
+  /** Push tokens the fake Uptime Kuma knows as active monitors. */
+  tokens: ["labprobe", "labexternal", "labinternal"],
+} as const;
+
+export const paths = {
+  root: LAB_DIR,
+  etc: join(LAB_DIR, "etc"),
+  run: join(LAB_DIR, "run"),
+  log: join(LAB_DIR, "log"),
+  mail: join(LAB_DIR, "mail"),
+  tls: join(LAB_DIR, "tls"),
+  caCert: join(LAB_DIR, "tls", "ca.crt"),
+  state: join(LAB_DIR, "state.json"),
+} as const;
