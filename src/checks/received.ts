@@ -1,0 +1,157 @@
+// The real-client-IP check: find the entry hop (the oldest Received header our MX wrote) in a
+// message's header block, take the client IP it names, and judge it against the CIDR rules.
+// Pure: no I/O, never throws on any input.
+import ipaddr from "ipaddr.js";
+import { createRequire } from "node:module";
+import type { Reason } from "../probe/reasons.js";
+
+// mailsplit is CommonJS without types; its Headers class splits a header block (folding, bare LF).
+const require = createRequire(import.meta.url);
+const { Headers } = require("mailsplit") as {
+  Headers: new (block: Buffer | string) => { getList(): { key: string; line: string }[] };
+};
+
+export interface ReceivedHop {
+  /** 0 = the topmost (newest) Received header. */
+  index: number;
+  /** The header, unfolded, without its name. */
+  value: string;
+  /** The host in its `by` clause, lower-cased. */
+  by?: string;
+  /** The client IP in its `from` clause, normalised (IPv4-mapped IPv6 → IPv4). */
+  ip?: string;
+}
+
+export interface ReceivedRules {
+  mxHosts: string[];
+  forbiddenCidrs: string[];
+  expectedCidrs: string[];
+}
+
+export interface IpVerdict {
+  ok: boolean;
+  /** Set when not ok. */
+  reason?: Extract<Reason, "real_ip_forbidden" | "real_ip_unexpected" | "real_ip_missing">;
+  ip?: string;
+  /** The entry hop's header, unfolded (truncated for display). */
+  header?: string;
+  /** Which CIDR rule matched (forbidden or expected), or why none could be applied. */
+  rule?: string;
+}
+
+const MAX_HEADER_CHARS = 400;
+
+/** Splits a raw header block into its Received headers, newest first. */
+export function receivedHeaders(block: Buffer | string): string[] {
+  let list: { key: string; line: string }[];
+  try {
+    list = new Headers(block).getList();
+  } catch {
+    return [];
+  }
+  return list
+    .filter((h) => h.key === "received")
+    .map((h) =>
+      h.line
+        .replace(/^[^:]*:/, "")
+        .replace(/\r?\n[ \t]*/g, " ")
+        .replace(/\s+/g, " ")
+        .trim(),
+    );
+}
+
+/** Normalises an address literal from a Received header, or undefined if it is not an IP. */
+export function normaliseIp(literal: string): string | undefined {
+  const s = literal.replace(/^ipv6:/i, "").trim();
+  if (!ipaddr.isValid(s)) return undefined;
+  try {
+    // ipaddr.isValid accepts odd IPv4 forms (octal, hex, fewer parts): Postfix writes dotted quads.
+    if (s.includes(".") && !s.includes(":") && !ipaddr.IPv4.isValidFourPartDecimal(s)) return undefined;
+    return ipaddr.process(s).toString();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses one Received value: the `by` host and the client IP of the `from` clause. */
+export function parseHop(value: string, index: number): ReceivedHop {
+  const hop: ReceivedHop = { index, value };
+  const by = /(?:^|\s)by\s+([^\s;()]+)/i.exec(value);
+  if (by?.[1]) hop.by = by[1].toLowerCase().replace(/\.$/, "");
+  const from = /^\s*from\s+(.*?)(?:\s+by\s|\s+with\s|\s+id\s|\s+for\s|;|$)/i.exec(value);
+  if (from?.[1]) {
+    // Postfix: `from HELO (rdns [IP])`: the last bracketed literal is the one the server saw; a HELO
+    // that is itself a literal comes first and is not trusted.
+    const literals = [...from[1].matchAll(/\[([^\[\]\s]{1,64})\]/g)].map((m) => m[1]!);
+    for (let i = literals.length - 1; i >= 0; i--) {
+      const ip = normaliseIp(literals[i]!);
+      if (ip) {
+        hop.ip = ip;
+        break;
+      }
+    }
+  }
+  return hop;
+}
+
+function hostMatches(host: string | undefined, patterns: string[]): boolean {
+  if (!host) return false;
+  return patterns.some((p) => {
+    const q = p.toLowerCase().replace(/\.$/, "");
+    return q.startsWith("*.") ? host.endsWith(q.slice(1)) : host === q;
+  });
+}
+
+/**
+ * The entry hop: scanning from the top, the first run of headers written by our MX hosts, and in
+ * it the oldest. Headers below that run (the sender's own, forged or not) are never trusted.
+ */
+export function entryHop(hops: ReceivedHop[], mxHosts: string[]): ReceivedHop | undefined {
+  let entry: ReceivedHop | undefined;
+  for (const hop of hops) {
+    if (hostMatches(hop.by, mxHosts)) entry = hop;
+    else if (entry) break;
+  }
+  return entry;
+}
+
+function inAny(ip: string, cidrs: string[]): string | undefined {
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    addr = ipaddr.parse(ip);
+  } catch {
+    return undefined;
+  }
+  for (const c of cidrs) {
+    try {
+      const [range, bits] = ipaddr.parseCIDR(c);
+      // Compare like with like: an IPv4 rule also covers the IPv4-mapped IPv6 form and vice versa.
+      const a = addr.kind() === range.kind() ? addr : addr.kind() === "ipv4" ? (addr as ipaddr.IPv4).toIPv4MappedAddress() : (addr as ipaddr.IPv6).isIPv4MappedAddress() ? (addr as ipaddr.IPv6).toIPv4Address() : undefined;
+      if (a && a.match([range, bits] as [typeof a, number])) return c;
+    } catch {
+      /* invalid rules are rejected at config load */
+    }
+  }
+  return undefined;
+}
+
+const clip = (s: string) => (s.length > MAX_HEADER_CHARS ? `${s.slice(0, MAX_HEADER_CHARS)}…` : s);
+
+/** Judges the real client IP of a message from its raw header block. */
+export function checkReceived(block: Buffer | string, rules: ReceivedRules): IpVerdict {
+  const hops = receivedHeaders(block).map(parseHop);
+  const entry = entryHop(hops, rules.mxHosts);
+  if (!entry) {
+    return { ok: false, reason: "real_ip_missing", rule: `no Received header by ${rules.mxHosts.join(", ")} (saw ${hops.length} Received header${hops.length === 1 ? "" : "s"})` };
+  }
+  const header = clip(`Received: ${entry.value}`);
+  if (!entry.ip) return { ok: false, reason: "real_ip_missing", header, rule: "the entry hop names no client IP" };
+  const forbidden = inAny(entry.ip, rules.forbiddenCidrs);
+  if (forbidden) return { ok: false, reason: "real_ip_forbidden", ip: entry.ip, header, rule: `forbiddenCidrs ${forbidden}` };
+  if (rules.expectedCidrs.length) {
+    const expected = inAny(entry.ip, rules.expectedCidrs);
+    if (!expected) return { ok: false, reason: "real_ip_unexpected", ip: entry.ip, header, rule: `not in expectedCidrs ${rules.expectedCidrs.join(", ")}` };
+    return { ok: true, ip: entry.ip, header, rule: `expectedCidrs ${expected}` };
+  }
+  return { ok: true, ip: entry.ip, header, rule: "not in forbiddenCidrs" };
+}

@@ -1,0 +1,26 @@
+// `mailprobe run`: every configured probe once (in parallel), reported to the sinks; exit 0 when
+// every path of every probe is healthy, 1 otherwise.
+import { runProbe } from "../../probe/run.js";
+import type { ReportedResult } from "../../probe/result.js";
+import { report } from "../../sinks/report.js";
+import { renderHuman } from "../render.js";
+import type { CommandContext } from "../context.js";
+
+export async function runCommand(ctx: CommandContext): Promise<number> {
+  const probes = ctx.config.probes.filter((p) => !ctx.only.length || ctx.only.includes(p.name));
+  if (!probes.length) {
+    ctx.stderr(`no probe named ${ctx.only.join(", ")} in ${ctx.config.file}\n`);
+    return 2;
+  }
+  const results: ReportedResult[] = await Promise.all(
+    probes.map(async (probe) => report(ctx.config, probe, await runProbe(probe, { log: ctx.log, signal: ctx.signal }), ctx.log)),
+  );
+  const ok = results.every((r) => r.ok);
+  for (const r of results) {
+    ctx.log.info({ probe: r.probe, ok: r.ok, reason: r.reason, seconds: r.durationSeconds, paths: r.paths.map((p) => `${p.name}:${p.ok ? "ok" : p.reason}`).join(" ") }, "run finished");
+  }
+  const exitCode = ok ? 0 : 1;
+  if (ctx.json) ctx.stdout(JSON.stringify({ ok, exitCode, version: ctx.version, probes: results }, null, 2) + "\n");
+  else ctx.stdout(renderHuman(results, { color: ctx.color }));
+  return exitCode;
+}

@@ -1,0 +1,18 @@
+import type { LoadedConfig } from "../config/load.js";
+import type { Logger } from "../log.js";
+
+/** What every command gets: the loaded config, output channels (already redacting), the abort signal. */
+export interface CommandContext {
+  config: LoadedConfig;
+  log: Logger;
+  json: boolean;
+  color: boolean;
+  /** Probe names given with --probe (empty: all). */
+  only: string[];
+  args: Record<string, string | boolean | string[] | undefined>;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Aborts on SIGTERM/SIGINT. */
+  signal: AbortSignal;
+  version: string;
+}

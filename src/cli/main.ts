@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+// mailprobe: argv → command → exit code (0 healthy, 1 probe failed, 2 usage or configuration error).
+import { parseArgs } from "node:util";
+import { ConfigError, loadConfig } from "../config/load.js";
+import { AbortedError } from "../probe/deadline.js";
+import { createLogger } from "../log.js";
+import { makeRedactor } from "../redact.js";
+import { VERSION } from "../version.js";
+import type { CommandContext } from "./context.js";
+
+const USAGE = `mailprobe ${VERSION}: end-to-end mail-path probe and Prometheus exporter
+
+usage: mailprobe <command> [--config FILE] [--json] [options]
+
+commands:
+  run      run every probe once, report, exit 0 (all paths healthy) or 1
+  serve    run probes on a schedule and serve /metrics, /healthz, /readyz
+  watch    repeat the probe for a cutover, live view per path (--every 30s)
+  doctor   check paths, sender and sinks without sending mail
+
+options:
+  --config FILE   the YAML config (default: $MAILPROBE_CONFIG)
+  --json          machine-readable output on stdout
+  --probe NAME    only this probe (repeatable)
+  --every DUR     watch: interval between runs (e.g. 30s, 2m)
+  --force         watch: allow an interval that would exhaust Brevo's credits
+  -h, --help      this text
+  -v, --version   the version
+
+exit codes: 0 all paths healthy, 1 a probe or check failed, 2 usage or configuration error
+`;
+
+type Command = (ctx: CommandContext) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import("./commands/run.js")).runCommand,
+  serve: async () => (await import("./commands/serve.js")).serveCommand,
+  watch: async () => (await import("./commands/watch.js")).watchCommand,
+  doctor: async () => (await import("./commands/doctor.js")).doctorCommand,
+};
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const out = (t: string) => void process.stdout.write(t);
+  const err = (t: string) => void process.stderr.write(t);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: "string", short: "c" },
+        json: { type: "boolean" },
+        probe: { type: "string", multiple: true },
+        every: { type: "string" },
+        force: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "v" },
+      },
+    });
+  } catch (e) {
+    err(`mailprobe: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    out(`${VERSION}\n`);
+    return 0;
+  }
+  const name = positionals[0];
+  if (values.help || !name) {
+    (values.help ? out : err)(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load || positionals.length > 1) {
+    err(`mailprobe: unknown command ${positionals.join(" ")}\n\n${USAGE}`);
+    return 2;
+  }
+  const file = values.config ?? env.MAILPROBE_CONFIG;
+  if (!file) {
+    err("mailprobe: no config: give --config FILE or set MAILPROBE_CONFIG\n");
+    return 2;
+  }
+  let config;
+  try {
+    config = loadConfig(file, env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      if (values.json) out(JSON.stringify({ ok: false, exitCode: 2, error: "config", file: e.file, issues: e.issues }, null, 2) + "\n");
+      err(`mailprobe: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const redact = makeRedactor(config.secrets);
+  const interactive = Boolean(process.stdout.isTTY) && !values.json;
+  const log = createLogger({ level: env.MAILPROBE_LOG_LEVEL ?? config.logLevel ?? (interactive ? "warn" : "info"), redact });
+
+  const ctl = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (ctl.signal.aborted) return;
+    log.warn({ signal: sig }, "stopping");
+    ctl.abort(new AbortedError(`received ${sig}`));
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  try {
+    const command = await load();
+    return await command({
+      config,
+      log,
+      json: Boolean(values.json),
+      color: interactive && !env.NO_COLOR,
+      only: values.probe ?? [],
+      args: values,
+      stdout: (t) => out(redact(t)),
+      stderr: (t) => err(redact(t)),
+      signal: ctl.signal,
+      version: VERSION,
+    });
+  } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  }
+}
+
+// A failed probe is an exit code, never a crash: anything that escapes is an internal error (1).
+process.on("unhandledRejection", (reason) => {
+  process.stderr.write(`mailprobe: internal error (unhandled rejection): ${reason instanceof Error ? reason.message : String(reason)}\n`);
+  process.exitCode = 1;
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`mailprobe: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,48 @@
+// Rendering of results: a human summary (one row per path) and JSON. Nothing here decides anything.
+import type { ReportedResult } from "../probe/result.js";
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
+
+export interface RenderOptions {
+  color: boolean;
+}
+
+export function renderHuman(results: ReportedResult[], o: RenderOptions): string {
+  const c = (code: string, s: string) => (o.color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const ok = (s: string) => c("32", s);
+  const bad = (s: string) => c("31;1", s);
+  const dim = (s: string) => c("2", s);
+  const out: string[] = [];
+  for (const r of results) {
+    const head = r.ok ? ok("OK  ") : bad("FAIL");
+    const sent = r.send.ok
+      ? `sent via ${r.send.type} in ${r.send.seconds?.toFixed(2)} s${r.send.attempts > 1 ? ` (${r.send.attempts} attempts)` : ""}`
+      : r.send.skipped
+        ? "not sent (no path could be opened)"
+        : `send failed: ${r.send.reason}`;
+    out.push(`${head} probe ${r.probe}  ${dim(`${sent}, ${r.durationSeconds.toFixed(2)} s in all${r.aborted ? ", ABORTED" : ""}`)}`);
+    const rows = [["PATH", "STATE", "ROUNDTRIP", "CLIENT IP", "VERDICT / REASON"]];
+    for (const p of r.paths) {
+      const verdict = p.ok ? (p.ip ? p.ip.rule ?? "ok" : "ok (no Received rules)") : `${p.reason}: ${p.detail ?? ""}`;
+      rows.push([p.name, p.ok ? "OK" : "FAIL", p.roundtripSeconds !== undefined ? `${p.roundtripSeconds.toFixed(2)} s` : "-", p.ip?.ip ?? "-", verdict]);
+    }
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+    rows.forEach((row, i) => {
+      const line = "  " + row.map((cell, j) => (j === row.length - 1 ? cell : pad(cell, widths[j]! + 2))).join("");
+      out.push(i === 0 ? dim(line) : row[1] === "OK" ? line : bad(line));
+    });
+    for (const p of r.paths) {
+      if (p.ip && !p.ip.ok && p.ip.header) out.push(`  ${p.name}: ${p.ip.header}`);
+      if (p.authResults) out.push(dim(`  ${p.name}: spf=${p.authResults.spf ?? "-"} dkim=${p.authResults.dkim ?? "-"} dmarc=${p.authResults.dmarc ?? "-"}`));
+    }
+    if (!r.send.ok && r.send.detail) out.push(`  send: ${r.send.detail}`);
+    for (const n of r.send.notes) out.push(`  note: ${n}`);
+    if (r.pathSplit) out.push(`  paths disagree: ${r.pathSplit}`);
+    if (r.diagnosis) out.push(`  upstream: ${r.diagnosis.code}${r.diagnosis.detail ? ` (${r.diagnosis.detail})` : ""}`);
+    out.push(dim(`  cleanup: deleted ${r.cleanup.deleted} probe message${r.cleanup.deleted === 1 ? "" : "s"}, ${r.cleanup.stale} stale${r.cleanup.errors.length ? `; ${r.cleanup.errors.join("; ")}` : ""}`));
+    if (r.sinks.length) {
+      out.push("  sinks: " + r.sinks.map((s) => (s.ok ? dim(`${s.sink} ${s.target} ok`) : bad(`${s.sink} ${s.target} FAILED (${s.error})`))).join(", "));
+    }
+  }
+  return out.join("\n") + "\n";
+}

@@ -1,0 +1,359 @@
+// Loads a config file: YAML → ${ENV} interpolation → schema → defaults merged into each path →
+// `…File` secrets read. Everything is checked before any network I/O; every problem names its field.
+import { readFileSync } from "node:fs";
+import ipaddr from "ipaddr.js";
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import type { z } from "zod";
+import { ConfigSchema, type Config, type KumaConfig, type ProbeConfig, type ProxyProtocolConfig, type ReceivedConfig, type SenderConfig } from "./schema.js";
+
+export interface ConfigIssue {
+  /** Where, e.g. `probes[0].paths[1].port`. */
+  field: string;
+  message: string;
+  /** A right value, e.g. `993`. */
+  example?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly issues: ConfigIssue[],
+    readonly file?: string,
+  ) {
+    super(
+      `invalid configuration${file ? ` in ${file}` : ""}:\n` +
+        issues.map((i) => `  ${i.field || "(top level)"}: ${i.message}${i.example ? ` (e.g. ${i.field.split(".").pop()?.replace(/\[\d+\]$/, "")}: ${i.example})` : ""}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** Examples of right values, by field name; shown next to an error about that field. */
+const EXAMPLES: Record<string, string> = {
+  name: '"inbound"',
+  probes: "[{ name: inbound, sender: …, to: …, paths: […] }]",
+  paths: "[{ name: external, host: imap.example.com, port: 993 }]",
+  host: '"imap.example.com"',
+  port: "993",
+  security: '"tls"',
+  type: '"brevo" or "smtp"',
+  to: '"probe@example.com"',
+  from: '"probe@example.com"',
+  user: '"probe@example.com"',
+  password: '"${IMAP_PASSWORD}" or passwordFile: /run/secrets/imap-password',
+  apiKey: '"${BREVO_API_KEY}" or apiKeyFile: /run/secrets/brevo-api-key',
+  pushUrl: '"https://kuma.example.com/api/push/AbCdEf" or pushUrlFile: /run/secrets/kuma-url',
+  bearerToken: '"${TRIGGER_TOKEN}" or bearerTokenFile: /run/secrets/trigger-token',
+  url: '"http://pushgateway.monitoring:9091"',
+  baseUrl: '"https://api.brevo.com/v3"',
+  mxHosts: '["mx.example.com"]',
+  forbiddenCidrs: '["10.42.0.0/16", "192.168.1.1/32"]',
+  expectedCidrs: '["1.179.112.0/20"]',
+  timeoutSeconds: "120",
+  staleAfterSeconds: "3600",
+  sourceAddress: '"203.0.113.7"',
+  caFile: '"/etc/mailprobe/ca.crt"',
+  servername: '"mx.example.com"',
+  level: '"info"',
+  schedule: '"*/20 * * * *"',
+};
+
+const SECRET_KEYS = ["apiKey", "password", "pushUrl", "bearerToken"] as const;
+
+export interface ResolvedKuma {
+  pushUrl: string;
+  timeoutMs: number;
+}
+
+export interface ResolvedPath {
+  name: string;
+  host: string;
+  port: number;
+  security: "tls" | "starttls";
+  servername?: string;
+  ca?: string;
+  user: string;
+  password: string;
+  mailbox: string;
+  junkMailbox?: string;
+  connectTimeoutMs: number;
+  pollIntervalMs: number;
+  fastPollMs: number;
+  proxyProtocol?: ProxyProtocolConfig;
+  kuma?: ResolvedKuma;
+}
+
+export type ResolvedSender =
+  | (Extract<SenderConfig, { type: "brevo" }> & { apiKey: string })
+  | (Extract<SenderConfig, { type: "smtp" }> & { ca?: string });
+
+export interface ResolvedProbe {
+  name: string;
+  timeoutMs: number;
+  sender: ResolvedSender;
+  to: string;
+  paths: ResolvedPath[];
+  received?: ReceivedConfig;
+  staleAfterMs: number;
+  sweepDays: number;
+  kuma?: ResolvedKuma;
+  schedule?: string;
+}
+
+export interface LoadedConfig {
+  file?: string;
+  pushgateway?: { url: string; job: string; timeoutMs: number };
+  logLevel?: Config["log"]["level"];
+  serve?: {
+    listen: string;
+    port: number;
+    schedule: string;
+    trigger: { enabled: boolean; bearerToken?: string };
+    shutdownGraceMs: number;
+  };
+  probes: ResolvedProbe[];
+  /** Every secret value the config holds, for redaction of anything printed. */
+  secrets: string[];
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+const fieldName = (path: PropertyKey[]): string =>
+  path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), "");
+
+function exampleFor(field: string): string | undefined {
+  const last = field.split(".").pop()?.replace(/\[\d+\]$/, "") ?? "";
+  return EXAMPLES[last.replace(/File$/, "")];
+}
+
+/** Replaces ${VAR} and ${VAR:-default} in every string; $${ stays a literal ${. */
+function interpolate(value: Json, env: NodeJS.ProcessEnv, path: PropertyKey[], issues: ConfigIssue[]): Json {
+  if (typeof value === "string") {
+    return value.replace(/\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (whole, escaped: string, name: string, def?: string) => {
+      if (escaped) return whole.slice(1);
+      const v = env[name];
+      if (v !== undefined && v !== "") return v;
+      if (def !== undefined) return def;
+      issues.push({ field: fieldName(path), message: `environment variable ${name} is not set`, example: `\${${name}:-a default}` });
+      return "";
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, i], issues));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, [...path, k], issues)]));
+  }
+  return value;
+}
+
+function zodIssues(error: z.ZodError): ConfigIssue[] {
+  return error.issues.map((issue) => {
+    const field = fieldName(issue.path);
+    if (issue.code === "unrecognized_keys") {
+      const keys = issue.keys.map((k) => `"${k}"`).join(", ");
+      return { field, message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${keys}: remove or correct the spelling (README: Configuration)` };
+    }
+    if (issue.code === "invalid_union" && field.endsWith("sender")) {
+      return { field: `${field}.type`, message: 'must be "brevo" or "smtp"', example: '"brevo"' };
+    }
+    let message = issue.message;
+    if (issue.code === "invalid_type" && /received undefined/.test(message)) message = "is required";
+    return { field, message, example: exampleFor(field) };
+  });
+}
+
+function readSecretFile(file: string, field: string, issues: ConfigIssue[]): string | undefined {
+  try {
+    return readFileSync(file, "utf8").replace(/\r?\n$/, "");
+  } catch (err) {
+    issues.push({ field, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+    return undefined;
+  }
+}
+
+/** Resolves `key` or `keyFile` of an object: exactly one must be given when `required`. */
+function secret(obj: Record<string, unknown>, key: (typeof SECRET_KEYS)[number], field: string, issues: ConfigIssue[], required: boolean): string | undefined {
+  const inline = obj[key] as string | undefined;
+  const file = obj[`${key}File`] as string | undefined;
+  if (inline !== undefined && file !== undefined) {
+    issues.push({ field: `${field}.${key}`, message: `give either ${key} or ${key}File, not both` });
+    return undefined;
+  }
+  if (file !== undefined) return readSecretFile(file, `${field}.${key}File`, issues);
+  if (inline === undefined && required) issues.push({ field: `${field}.${key}`, message: `is required (or ${key}File)`, example: EXAMPLES[key] });
+  return inline;
+}
+
+function readCa(file: string | undefined, field: string, issues: ConfigIssue[]): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    issues.push({ field, message: `cannot read CA file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+    return undefined;
+  }
+}
+
+function resolveKuma(k: KumaConfig | undefined, field: string, issues: ConfigIssue[]): ResolvedKuma | undefined {
+  if (!k) return undefined;
+  const pushUrl = secret(k, "pushUrl", field, issues, true);
+  if (pushUrl === undefined) return undefined;
+  let ok = false;
+  try {
+    const u = new URL(pushUrl);
+    ok = (u.protocol === "http:" || u.protocol === "https:") && /\/api\/push\/[^/]+$/.test(u.pathname) && !u.search;
+  } catch {
+    /* reported below */
+  }
+  // The URL is a secret: the message must not repeat it.
+  if (!ok) issues.push({ field: `${field}.pushUrl`, message: "is not an Uptime Kuma push URL without query (…/api/push/<token>)", example: EXAMPLES.pushUrl });
+  return { pushUrl, timeoutMs: k.timeoutSeconds * 1000 };
+}
+
+function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): ResolvedProbe {
+  const field = `probes[${i}]`;
+  const sender = (() => {
+    const f = `${field}.sender`;
+    if (p.sender.type === "brevo") {
+      const apiKey = secret(p.sender, "apiKey", f, issues, true) ?? "";
+      return { ...p.sender, apiKey };
+    }
+    const password = secret(p.sender, "password", f, issues, p.sender.user !== undefined);
+    if (password !== undefined && p.sender.user === undefined) issues.push({ field: `${f}.user`, message: "is required when a password is given" });
+    return { ...p.sender, password, ca: readCa(p.sender.caFile, `${f}.caFile`, issues) };
+  })();
+
+  const names = new Set<string>();
+  const paths = p.paths.map((raw, j): ResolvedPath => {
+    const f = `${field}.paths[${j}]`;
+    if (names.has(raw.name)) issues.push({ field: `${f}.name`, message: `duplicate path name "${raw.name}"` });
+    names.add(raw.name);
+    const m = { ...p.imap, ...raw };
+    for (const key of ["host", "port", "user"] as const) {
+      if (m[key] === undefined) issues.push({ field: `${f}.${key}`, message: `is required (here or in ${field}.imap)`, example: EXAMPLES[key] });
+    }
+    const password = secret(m, "password", f, issues, false) ?? "";
+    if (m.password === undefined && m.passwordFile === undefined) {
+      issues.push({ field: `${f}.password`, message: `is required (here or in ${field}.imap), or passwordFile`, example: EXAMPLES.password });
+    }
+    const host = m.host ?? "";
+    return {
+      name: raw.name,
+      host,
+      port: m.port ?? 993,
+      security: m.security ?? "tls",
+      servername: m.servername ?? (ipaddr.isValid(host) ? undefined : host),
+      ca: readCa(m.caFile, `${f}.caFile`, issues),
+      user: m.user ?? "",
+      password,
+      mailbox: m.mailbox ?? "INBOX",
+      junkMailbox: m.junkMailbox,
+      connectTimeoutMs: (m.connectTimeoutSeconds ?? 10) * 1000,
+      pollIntervalMs: m.pollIntervalMs ?? 50,
+      fastPollMs: (m.fastPollSeconds ?? 30) * 1000,
+      proxyProtocol: m.proxyProtocol,
+      kuma: resolveKuma(raw.kuma, `${f}.kuma`, issues),
+    };
+  });
+
+  const timeoutMs = p.timeoutSeconds * 1000;
+  const staleAfterMs = p.cleanup.staleAfterSeconds * 1000;
+  if (staleAfterMs <= timeoutMs) {
+    issues.push({
+      field: `${field}.cleanup.staleAfterSeconds`,
+      message: `must be longer than the probe's timeoutSeconds (${p.timeoutSeconds}), or the sweep could delete a message a running probe still waits for`,
+      example: String(Math.max(3600, p.timeoutSeconds * 2)),
+    });
+  }
+  if (p.received && p.received.forbiddenCidrs.length === 0 && p.received.expectedCidrs.length === 0) {
+    issues.push({ field: `${field}.received`, message: "needs forbiddenCidrs or expectedCidrs (or both), else it checks nothing", example: EXAMPLES.forbiddenCidrs });
+  }
+  return {
+    name: p.name,
+    timeoutMs,
+    sender,
+    to: p.to,
+    paths,
+    received: p.received,
+    staleAfterMs,
+    sweepDays: p.cleanup.sweepDays,
+    kuma: resolveKuma(p.kuma, `${field}.kuma`, issues),
+    schedule: p.schedule,
+  };
+}
+
+function collectSecrets(probes: ResolvedProbe[], extra: (string | undefined)[]): string[] {
+  const out = new Set<string>();
+  const add = (s: string | undefined) => {
+    if (s && s.length >= 4) out.add(s);
+  };
+  for (const p of probes) {
+    if (p.sender.type === "brevo") add(p.sender.apiKey);
+    else add(p.sender.password);
+    add(p.kuma?.pushUrl);
+    // The token part of a Kuma URL alone is a secret too.
+    add(p.kuma?.pushUrl.split("/").pop());
+    for (const path of p.paths) {
+      add(path.password);
+      add(path.kuma?.pushUrl);
+      add(path.kuma?.pushUrl.split("/").pop());
+    }
+  }
+  extra.forEach(add);
+  return [...out].sort((a, b) => b.length - a.length);
+}
+
+/** Validates a parsed config object (already YAML-decoded). Throws ConfigError. */
+export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, file?: string): LoadedConfig {
+  const issues: ConfigIssue[] = [];
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ConfigError([{ field: "", message: "the file must hold a YAML mapping with a `probes` list", example: EXAMPLES.probes }], file);
+  }
+  const interpolated = interpolate(raw as Json, env, [], issues);
+  const parsed = ConfigSchema.safeParse(interpolated);
+  if (!parsed.success) throw new ConfigError([...issues, ...zodIssues(parsed.error)], file);
+  const cfg = parsed.data;
+
+  const probeNames = new Set<string>();
+  cfg.probes.forEach((p, i) => {
+    if (probeNames.has(p.name)) issues.push({ field: `probes[${i}].name`, message: `duplicate probe name "${p.name}"` });
+    probeNames.add(p.name);
+  });
+  const probes = cfg.probes.map((p, i) => resolveProbe(p, i, issues));
+  const trigger = cfg.serve?.trigger;
+  const bearerToken = trigger ? secret(trigger, "bearerToken", "serve.trigger", issues, trigger.enabled) : undefined;
+  if (issues.length) throw new ConfigError(issues, file);
+  return {
+    file,
+    pushgateway: cfg.pushgateway && { url: cfg.pushgateway.url, job: cfg.pushgateway.job, timeoutMs: cfg.pushgateway.timeoutSeconds * 1000 },
+    logLevel: cfg.log.level,
+    serve: cfg.serve && {
+      listen: cfg.serve.listen,
+      port: cfg.serve.port,
+      schedule: cfg.serve.schedule,
+      trigger: { enabled: cfg.serve.trigger.enabled, bearerToken },
+      shutdownGraceMs: cfg.serve.shutdownGraceSeconds * 1000,
+    },
+    probes,
+    secrets: collectSecrets(probes, [bearerToken]),
+  };
+}
+
+/** Reads and validates a config file. Throws ConfigError naming the field and a right value. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError([{ field: "", message: `cannot read the config file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], file);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (err) {
+    if (err instanceof YAMLParseError) {
+      const pos = err.linePos?.[0];
+      throw new ConfigError([{ field: pos ? `line ${pos.line}, column ${pos.col}` : "", message: `YAML syntax: ${err.message.split("\n")[0]}` }], file);
+    }
+    throw err;
+  }
+  return resolveConfig(raw, env, file);
+}

@@ -1,0 +1,70 @@
+// Timing helpers: every wait in mailprobe is bounded by an AbortSignal.
+
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Races a promise against a signal; the loser is left to settle (and its rejection is handled). */
+export function raceSignal<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    p.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** A signal that aborts when the parent does or after `ms`; `dispose` clears its timer. */
+export function childSignal(parent: AbortSignal | undefined, ms: number, reason = "deadline"): { signal: AbortSignal; dispose: () => void } {
+  const ctl = new AbortController();
+  const t = setTimeout(() => ctl.abort(new DeadlineError(reason)), Math.max(0, ms));
+  const onAbort = () => ctl.abort(parent!.reason);
+  if (parent?.aborted) ctl.abort(parent.reason);
+  else parent?.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: ctl.signal,
+    dispose: () => {
+      clearTimeout(t);
+      parent?.removeEventListener("abort", onAbort);
+    },
+  };
+}
+
+export class DeadlineError extends Error {
+  constructor(what: string) {
+    super(`${what} reached`);
+    this.name = "DeadlineError";
+  }
+}
+
+/** The reason a run was interrupted from outside (SIGTERM, SIGINT, shutdown). */
+export class AbortedError extends Error {
+  constructor(why: string) {
+    super(why);
+    this.name = "AbortedError";
+  }
+}

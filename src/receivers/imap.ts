@@ -1,0 +1,300 @@
+// One IMAP path: open (connect, login, select, remember UIDNEXT), wait for the probe's token among
+// the messages that arrived after that, fetch its headers, delete it by UID, sweep stale leftovers.
+// The cost never grows with the mailbox: only UIDs from UIDNEXT on are ever fetched, and the sweep
+// asks the server for recent probe-looking messages only (SINCE + header).
+import type { Socket } from "node:net";
+import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import { ImapFlow, type FetchMessageObject } from "imapflow";
+import type { ResolvedPath } from "../config/load.js";
+import { openProxiedSocket } from "../net/proxy-v2.js";
+import { raceSignal, sleep } from "../probe/deadline.js";
+import type { Reason } from "../probe/reasons.js";
+import { TOKEN_HEADER, verifyToken, type TokenKey } from "../probe/token.js";
+
+/** Poll interval once the fast window is over, on servers without IDLE. */
+export const SLOW_POLL_MS = 2000;
+/** While in IDLE, re-check anyway this often (a lost EXISTS must not cost the whole deadline). */
+export const IDLE_RECHECK_MS = 5000;
+/** Socket inactivity limit once connected (imapflow's default is 5 minutes). */
+export const SOCKET_TIMEOUT_MS = 60_000;
+
+export class PathError extends Error {
+  constructor(
+    readonly reason: Reason,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PathError";
+  }
+}
+
+interface ImapErrorLike {
+  code?: string;
+  message?: string;
+  authenticationFailed?: boolean;
+  responseText?: string;
+  serverResponseCode?: string;
+}
+
+const TLS_CODES = /^(ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_|HOSTNAME_MISMATCH)/;
+
+/** Maps an imapflow/socket error to a reason of the catalogue. */
+export function classifyImapError(err: unknown, phase: "connect" | "mailbox" | "wait"): PathError {
+  if (err instanceof PathError) return err;
+  const e = (err ?? {}) as ImapErrorLike;
+  const text = [e.message, e.responseText].filter(Boolean).join(": ") || String(err);
+  if (e.authenticationFailed) return new PathError("imap_auth", `login refused: ${e.responseText ?? e.message ?? "authentication failed"}`);
+  if ((e.code && TLS_CODES.test(e.code)) || /certificate|self[- ]signed|altnames|wrong version number/i.test(text)) {
+    return new PathError("tls", `TLS: ${e.code ? `${e.code}: ` : ""}${text}`);
+  }
+  if (phase === "connect") return new PathError("imap_connect", `${e.code ? `${e.code}: ` : ""}${text}`);
+  if (phase === "mailbox") return new PathError("imap_mailbox", text);
+  return new PathError("imap_error", `${e.code ? `${e.code}: ` : ""}${text}`);
+}
+
+export interface FoundMessage {
+  uid: number;
+  seenAtMs: number;
+  headers: Buffer;
+  mailbox: string;
+}
+
+function tokenOf(msg: FetchMessageObject): string | undefined {
+  const raw = msg.headers?.toString("utf8") ?? "";
+  const m = new RegExp(`^${TOKEN_HEADER}:\\s*(\\S+)`, "im").exec(raw);
+  if (m?.[1]) return m[1];
+  const s = /\bmp1\.[0-9a-z]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/.exec(msg.envelope?.subject ?? "");
+  return s?.[0];
+}
+
+export interface ImapSession {
+  readonly path: ResolvedPath;
+  readonly openMs: number;
+  readonly idleSupported: boolean;
+  readonly tlsCertNotAfter?: Date;
+  /** Waits until a message carrying `token` is in the mailbox (UIDs ≥ the UIDNEXT seen at open). */
+  waitFor(token: string, signal: AbortSignal, fastUntilMs: number): Promise<FoundMessage>;
+  /** Looks once for `token` among messages that arrived since open, without waiting. */
+  findNow(token: string, signal: AbortSignal): Promise<FoundMessage | undefined>;
+  /** Looks for `token` in another mailbox (e.g. Junk) among recent messages. */
+  findIn(mailbox: string, token: string, signal: AbortSignal): Promise<FoundMessage | undefined>;
+  delete(found: FoundMessage, signal: AbortSignal): Promise<boolean>;
+  /** Deletes probe messages older than `staleAfterMs` whose token verifies and whose sender is ours. */
+  sweep(opts: { key: TokenKey; from: string; staleAfterMs: number; sweepDays: number }, signal: AbortSignal): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Opens a path: connect (optionally through our own PROXY v2 header), login, select. */
+export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise<ImapSession> {
+  const started = Date.now();
+  const tls = { servername: path.servername, minVersion: "TLSv1.2" as const, ...(path.ca ? { ca: path.ca } : {}) };
+  const pp = path.proxyProtocol;
+  const client = new ImapFlow({
+    host: path.host,
+    port: path.port,
+    secure: path.security === "tls",
+    doSTARTTLS: path.security === "starttls" ? true : undefined,
+    servername: path.servername,
+    tls,
+    auth: { user: path.user, pass: path.password },
+    logger: false,
+    connectionTimeout: path.connectTimeoutMs,
+    greetingTimeout: path.connectTimeoutMs,
+    socketTimeout: SOCKET_TIMEOUT_MS,
+    disableAutoIdle: true,
+    ...(pp ? { transport: proxyTransport(path) } : {}),
+  } as ConstructorParameters<typeof ImapFlow>[0]);
+  // imapflow reports socket trouble as 'error' events as well as rejections: keep them from crashing us.
+  client.on("error", () => undefined);
+  const onAbort = () => client.close();
+  signal.addEventListener("abort", onAbort, { once: true });
+
+  let phase: "connect" | "mailbox" = "connect";
+  let uidNext: number;
+  try {
+    await raceSignal(client.connect(), signal);
+    phase = "mailbox";
+    const box = await raceSignal(client.mailboxOpen(path.mailbox), signal);
+    uidNext = box.uidNext;
+  } catch (err) {
+    signal.removeEventListener("abort", onAbort);
+    client.close();
+    if (signal.aborted) throw signal.reason;
+    throw classifyImapError(err, phase);
+  }
+  const sock = (client as unknown as { socket?: TLSSocket }).socket;
+  const validTo = sock?.getPeerCertificate?.()?.valid_to;
+  const idleSupported = client.capabilities.has("IDLE");
+
+  async function scan(from: number): Promise<{ token: string | undefined; uid: number }[]> {
+    if (!client.mailbox || client.mailbox.exists === 0) return [];
+    const out: { token: string | undefined; uid: number }[] = [];
+    for await (const msg of client.fetch(`${from}:*`, { uid: true, headers: [TOKEN_HEADER.toLowerCase()], envelope: true }, { uid: true })) {
+      // `N:*` with N above the highest UID still returns the last message: skip it.
+      if (msg.uid >= from) out.push({ uid: msg.uid, token: tokenOf(msg) });
+    }
+    return out;
+  }
+
+  async function headersOf(uid: number): Promise<Buffer> {
+    const msg = await client.fetchOne(String(uid), { uid: true, headers: true }, { uid: true });
+    return (msg && msg.headers) || Buffer.alloc(0);
+  }
+
+  async function findNew(token: string): Promise<FoundMessage | undefined> {
+    const list = await scan(uidNext);
+    for (const m of list) uidNext = Math.max(uidNext, m.uid + 1);
+    const hit = list.find((m) => m.token === token);
+    if (!hit) return undefined;
+    const seenAtMs = Date.now();
+    return { uid: hit.uid, seenAtMs, headers: await headersOf(hit.uid), mailbox: path.mailbox };
+  }
+
+  const session: ImapSession = {
+    path,
+    openMs: Date.now() - started,
+    idleSupported,
+    tlsCertNotAfter: validTo ? new Date(validTo) : undefined,
+
+    async waitFor(token, waitSignal, fastUntilMs) {
+      let dirty = true;
+      let wake: (() => void) | undefined;
+      const onExists = () => {
+        dirty = true;
+        wake?.();
+      };
+      client.on("exists", onExists);
+      const abortWait = () => wake?.();
+      waitSignal.addEventListener("abort", abortWait);
+      try {
+        for (;;) {
+          if (waitSignal.aborted) throw waitSignal.reason;
+          if (dirty) {
+            dirty = false;
+            const hit = await raceSignal(findNew(token), waitSignal);
+            if (hit) return hit;
+          }
+          const fast = Date.now() < fastUntilMs;
+          if (fast || !idleSupported) {
+            await sleep(fast ? path.pollIntervalMs : SLOW_POLL_MS, waitSignal);
+            // NOOP makes the server report new messages (EXISTS), which sets `dirty`.
+            await raceSignal(client.noop(), waitSignal);
+            continue;
+          }
+          // IDLE until EXISTS arrives or the re-check timer fires; the next command ends IDLE.
+          client.idle().catch(() => undefined);
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, IDLE_RECHECK_MS);
+            wake = () => {
+              clearTimeout(t);
+              resolve();
+            };
+          });
+          wake = undefined;
+          dirty = true;
+        }
+      } catch (err) {
+        if (waitSignal.aborted) throw waitSignal.reason;
+        throw classifyImapError(err, "wait");
+      } finally {
+        client.off("exists", onExists);
+        waitSignal.removeEventListener("abort", abortWait);
+      }
+    },
+
+    async findNow(token, s) {
+      try {
+        return await raceSignal(findNew(token), s);
+      } catch (err) {
+        if (s.aborted) throw s.reason;
+        throw classifyImapError(err, "wait");
+      }
+    },
+
+    async findIn(mailbox, token, s) {
+      const lock = await raceSignal(client.getMailboxLock(mailbox), s);
+      try {
+        const since = new Date(Date.now() - 86_400_000);
+        const uids = (await raceSignal(client.search({ since, header: { [TOKEN_HEADER.toLowerCase()]: token } }, { uid: true }), s)) || [];
+        const uid = uids[uids.length - 1];
+        if (uid === undefined) return undefined;
+        return { uid, seenAtMs: Date.now(), headers: await headersOf(uid), mailbox };
+      } finally {
+        lock.release();
+        // Back to the watched mailbox for deletes by UID there.
+        await client.mailboxOpen(path.mailbox).catch(() => undefined);
+      }
+    },
+
+    async delete(found, s) {
+      if (found.mailbox !== path.mailbox) {
+        const lock = await raceSignal(client.getMailboxLock(found.mailbox), s);
+        try {
+          return await raceSignal(client.messageDelete(String(found.uid), { uid: true }), s);
+        } finally {
+          lock.release();
+          await client.mailboxOpen(path.mailbox).catch(() => undefined);
+        }
+      }
+      return raceSignal(client.messageDelete(String(found.uid), { uid: true }), s);
+    },
+
+    async sweep({ key, from, staleAfterMs, sweepDays }, s) {
+      const since = new Date(Date.now() - sweepDays * 86_400_000);
+      const candidates =
+        (await raceSignal(client.search({ since, or: [{ header: { [TOKEN_HEADER.toLowerCase()]: "mp1." } }, { subject: "mp1." }] }, { uid: true }), s)) || [];
+      if (!candidates.length) return 0;
+      const now = Date.now();
+      const victims: number[] = [];
+      for await (const msg of client.fetch(candidates.join(","), { uid: true, headers: [TOKEN_HEADER.toLowerCase()], envelope: true, internalDate: true }, { uid: true })) {
+        const token = tokenOf(msg);
+        const parsed = token ? verifyToken(key, token) : undefined;
+        const sender = msg.envelope?.from?.[0]?.address?.toLowerCase();
+        const stored = msg.internalDate ? new Date(msg.internalDate).getTime() : now;
+        if (parsed && sender === from.toLowerCase() && now - parsed.createdMs > staleAfterMs && now - stored > staleAfterMs) victims.push(msg.uid);
+      }
+      if (!victims.length) return 0;
+      await raceSignal(client.messageDelete(victims.join(","), { uid: true }), s);
+      return victims.length;
+    },
+
+    async close() {
+      signal.removeEventListener("abort", onAbort);
+      try {
+        await Promise.race([client.logout(), sleep(1000)]);
+      } catch {
+        /* the connection may already be gone */
+      }
+      client.close();
+    },
+  };
+  return session;
+}
+
+/**
+ * imapflow's `transport` hook (connect returns the stream at once and calls back when it is up):
+ * the TCP connection starts with our own PROXY v2 header, then TLS as configured.
+ */
+function proxyTransport(path: ResolvedPath) {
+  const pp = path.proxyProtocol!;
+  const tlsOptions = { servername: path.servername, minVersion: "TLSv1.2" as const, ...(path.ca ? { ca: path.ca } : {}) };
+  return {
+    connect(opts: { secure?: boolean }, onConnect: () => void) {
+      const raw = openProxiedSocket({ host: path.host, port: path.port, sourceAddress: pp.sourceAddress, sourcePort: pp.sourcePort });
+      if (!opts.secure) {
+        raw.once("connect", onConnect);
+        return raw;
+      }
+      const secure = tlsConnect({ socket: raw, ...tlsOptions });
+      secure.once("secureConnect", onConnect);
+      // Errors of the TCP leg surface on the TLS socket, where imapflow listens.
+      raw.once("error", (err) => secure.destroy(err));
+      return secure;
+    },
+    upgrade(socket: Socket, _opts: unknown, onSecure: () => void) {
+      const secure = tlsConnect({ socket, ...tlsOptions });
+      secure.once("secureConnect", onSecure);
+      return secure;
+    },
+  };
+}

@@ -1,0 +1,146 @@
+// Brevo's transactional API through the official SDK. The SDK's blind retries are switched off
+// (maxRetries 0): this module owns the policy: 429 waits for Brevo's reset when it fits the deadline,
+// 5xx and network failures back off, 4xx is final.
+import type { BrevoClient as BrevoClientType } from "@getbrevo/brevo";
+import type { ResolvedSender } from "../config/load.js";
+import { sleep } from "../probe/deadline.js";
+import type { Diagnosis } from "../probe/reasons.js";
+import type { OutgoingMessage, SendOutcome, Sender } from "./types.js";
+
+type BrevoConfig = Extract<ResolvedSender, { type: "brevo" }>;
+
+/** Backoff between attempts after a 5xx or a network failure. */
+export const BREVO_BACKOFF_MS = [500, 1500, 3000] as const;
+
+interface BrevoErrorLike {
+  name?: string;
+  message?: string;
+  statusCode?: number;
+  body?: unknown;
+  rawResponse?: { headers?: Headers };
+}
+
+function describe(err: BrevoErrorLike): string {
+  const body = err.body as { code?: string; message?: string } | undefined;
+  if (body && typeof body === "object" && (body.code || body.message)) {
+    return `Brevo ${err.statusCode ?? "error"}: ${[body.code, body.message].filter(Boolean).join(": ")}`;
+  }
+  return err.statusCode ? `Brevo ${err.statusCode}: ${err.message ?? ""}`.trim() : `Brevo: ${err.message ?? String(err)}`;
+}
+
+/** Seconds until Brevo's rate limit resets (x-sib-ratelimit-reset), if it said. */
+export function rateLimitResetSeconds(err: BrevoErrorLike): number | undefined {
+  const v = err.rawResponse?.headers?.get?.("x-sib-ratelimit-reset");
+  const n = v === null || v === undefined ? NaN : Number(v);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+export async function createBrevoSender(cfg: BrevoConfig): Promise<Sender> {
+  // Loaded only when a probe uses Brevo: the SDK is the heaviest import (~0.2 s).
+  const { BrevoClient } = await import("@getbrevo/brevo");
+  const client: BrevoClientType = new BrevoClient({
+    apiKey: cfg.apiKey,
+    baseUrl: cfg.baseUrl,
+    timeoutInSeconds: cfg.timeoutSeconds,
+    maxRetries: 0,
+  });
+  const api = client.transactionalEmails;
+  const timeoutMs = cfg.timeoutSeconds * 1000;
+
+  return {
+    async prepare(to, signal) {
+      if (!cfg.unblockRecipient) return [];
+      try {
+        await api.unblockOrResubscribeATransactionalContact({ email: to }, { abortSignal: signal, maxRetries: 0 });
+        return [`recipient ${to} was on Brevo's blocklist (Brevo drops mail to it silently); removed it before sending`];
+      } catch (err) {
+        const e = err as BrevoErrorLike;
+        if (e.statusCode === 404) return [];
+        return [`could not check Brevo's blocklist: ${describe(e)}`];
+      }
+    },
+
+    async send(msg: OutgoingMessage, signal, deadlineMs): Promise<SendOutcome> {
+      const notes: string[] = [];
+      let attempts = 0;
+      let rateLimitRetried = false;
+      for (;;) {
+        attempts++;
+        try {
+          const res = await api.sendTransacEmail(
+            {
+              sender: { email: msg.from, name: msg.fromName },
+              to: [{ email: msg.to }],
+              subject: msg.subject,
+              textContent: msg.text,
+              headers: msg.headers,
+              tags: ["mailprobe"],
+            },
+            { abortSignal: signal, maxRetries: 0 },
+          );
+          return { ok: true, messageId: res.messageId, attempts, notes };
+        } catch (err) {
+          const e = err as BrevoErrorLike;
+          if (signal.aborted) throw signal.reason;
+          const status = e.statusCode;
+          const left = deadlineMs - Date.now();
+          if (status === 429) {
+            const reset = rateLimitResetSeconds(e);
+            const waitMs = (reset ?? 1) * 1000;
+            if (!rateLimitRetried && waitMs + timeoutMs < left) {
+              rateLimitRetried = true;
+              notes.push(`Brevo rate limit: waited ${waitMs / 1000} s for its reset`);
+              await sleep(waitMs, signal);
+              continue;
+            }
+            return { ok: false, reason: "send_rate_limited", detail: `${describe(e)} (reset in ${reset ?? "?"} s, does not fit the deadline)`, attempts, notes };
+          }
+          if (status !== undefined && status >= 400 && status < 500 && status !== 408) {
+            return { ok: false, reason: "send_rejected", detail: describe(e), attempts, notes };
+          }
+          const timedOut = e.name === "BrevoTimeoutError" || status === 408;
+          const backoff = BREVO_BACKOFF_MS[attempts - 1];
+          if (backoff !== undefined && backoff + timeoutMs < left) {
+            notes.push(`attempt ${attempts}: ${describe(e)}; retrying in ${backoff} ms`);
+            await sleep(backoff, signal);
+            continue;
+          }
+          return { ok: false, reason: timedOut ? "send_timeout" : "send_failed", detail: describe(e), attempts, notes };
+        }
+      }
+    },
+
+    async diagnose(messageId, to, signal) {
+      try {
+        const res = await api.getEmailEventReport({ messageId, days: 2, limit: 50 }, { abortSignal: signal, maxRetries: 0 });
+        const events = (res.events ?? []).filter((e) => !e.email || e.email === to);
+        const has = (...names: string[]) => events.find((e) => names.includes(String(e.event)));
+        const pick = (code: Diagnosis, names: string[]) => {
+          const e = has(...names);
+          return e ? { code, detail: [e.event, e.reason, e.date].filter(Boolean).join(" · ") } : undefined;
+        };
+        return (
+          pick("delivered_not_seen", ["delivered"]) ??
+          pick("upstream_bounced", ["hardBounces", "bounces", "invalid"]) ??
+          pick("upstream_blocked", ["blocked"]) ??
+          pick("upstream_deferred", ["deferred", "softBounces", "error"]) ??
+          pick("upstream_accepted_only", ["requests"]) ?? { code: "upstream_unknown", detail: "Brevo has no events for the message yet" }
+        );
+      } catch (err) {
+        return { code: "upstream_unknown", detail: describe(err as BrevoErrorLike) };
+      }
+    },
+
+    async verify(signal) {
+      try {
+        const acct = await client.account.getAccount({ abortSignal: signal, maxRetries: 0 });
+        const plan = (acct.plan ?? []).find((p) => p.creditsType === "sendLimit") ?? acct.plan?.[0];
+        return { ok: true, detail: `API key valid (account ${acct.email ?? "?"})`, credits: plan?.credits };
+      } catch (err) {
+        return { ok: false, detail: describe(err as BrevoErrorLike) };
+      }
+    },
+
+    close() {},
+  };
+}

@@ -1,0 +1,96 @@
+// SMTP submission through nodemailer, for routes that submit directly (e.g. the in-cluster port).
+// With `proxyProtocol`, the connection starts with a PROXY v2 header (nodemailer's getSocket), so a
+// mailserver's alternate listener can be tested without HAProxy.
+import type { Socket } from "node:net";
+import nodemailer from "nodemailer";
+import type { ResolvedSender } from "../config/load.js";
+import { connectWithProxyHeader } from "../net/proxy-v2.js";
+import { raceSignal } from "../probe/deadline.js";
+import type { Reason } from "../probe/reasons.js";
+import type { OutgoingMessage, SendOutcome, Sender } from "./types.js";
+
+type SmtpConfig = Extract<ResolvedSender, { type: "smtp" }>;
+
+interface SmtpErrorLike {
+  code?: string;
+  responseCode?: number;
+  response?: string;
+  message?: string;
+}
+
+const TLS_ERROR = /certificate|self[- ]signed|altname|unable to verify|CERT_|SSL|TLS/i;
+
+/** Maps a nodemailer error to a reason of the catalogue. */
+export function classifySmtpError(err: SmtpErrorLike): { reason: Reason; detail: string } {
+  const detail = `SMTP: ${err.response ?? err.message ?? String(err)}`.replace(/\s+/g, " ").trim();
+  if (err.code === "EAUTH") return { reason: "send_rejected", detail };
+  if (err.responseCode !== undefined && err.responseCode >= 500) return { reason: "send_rejected", detail };
+  if (err.code === "ETIMEDOUT" || err.code === "CONNECT_TIMEOUT" || /timeout/i.test(err.message ?? "")) return { reason: "send_timeout", detail };
+  if (TLS_ERROR.test(`${err.code ?? ""} ${err.message ?? ""}`)) return { reason: "send_failed", detail: `${detail} (TLS: configure caFile/servername)` };
+  return { reason: "send_failed", detail };
+}
+
+export function createSmtpSender(cfg: SmtpConfig): Sender {
+  const timeoutMs = cfg.timeoutSeconds * 1000;
+  const transport = nodemailer.createTransport({
+    host: cfg.host,
+    port: cfg.port,
+    secure: cfg.security === "tls",
+    requireTLS: cfg.security === "starttls",
+    ignoreTLS: cfg.security === "none",
+    name: cfg.heloName,
+    localAddress: cfg.localAddress,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    tls: { servername: cfg.servername, ...(cfg.ca ? { ca: cfg.ca } : {}) },
+    ...(cfg.user ? { auth: { user: cfg.user, pass: cfg.password ?? "" } } : {}),
+    ...(cfg.proxyProtocol
+      ? {
+          getSocket: (_opts: unknown, cb: (err: Error | null, socketOptions?: { connection: Socket }) => void) => {
+            connectWithProxyHeader({ host: cfg.host, port: cfg.port, sourceAddress: cfg.proxyProtocol!.sourceAddress, sourcePort: cfg.proxyProtocol!.sourcePort, timeoutMs }).then(
+              (connection) => cb(null, { connection }),
+              (err: Error) => cb(err),
+            );
+          },
+        }
+      : {}),
+  } as Parameters<typeof nodemailer.createTransport>[0]);
+
+  return {
+    async send(msg: OutgoingMessage, signal): Promise<SendOutcome> {
+      try {
+        const info = await raceSignal(
+          transport.sendMail({
+            from: msg.fromName ? { name: msg.fromName, address: msg.from } : msg.from,
+            to: msg.to,
+            subject: msg.subject,
+            text: msg.text,
+            headers: msg.headers,
+          }),
+          signal,
+        );
+        return { ok: true, messageId: (info as { messageId?: string }).messageId, attempts: 1, notes: [] };
+      } catch (err) {
+        if (signal.aborted) {
+          transport.close();
+          throw signal.reason;
+        }
+        return { ok: false, ...classifySmtpError(err as SmtpErrorLike), attempts: 1, notes: [] };
+      }
+    },
+
+    async verify(signal) {
+      try {
+        await raceSignal(transport.verify(), signal);
+        return { ok: true, detail: cfg.user ? "connected and authenticated" : "connected" };
+      } catch (err) {
+        return { ok: false, detail: classifySmtpError(err as SmtpErrorLike).detail };
+      }
+    },
+
+    close() {
+      transport.close();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+// Metric names and their meaning, in one place: the dashboard, the alert rules and the Helm chart
+// depend on them. One function writes a result into gauges, for a Pushgateway push (fresh registry
+// per push) and for `serve`'s /metrics (a long-lived registry) alike.
+import { Gauge, Registry } from "prom-client";
+import { DIAGNOSES, REASON_CODES, type Diagnosis } from "../probe/reasons.js";
+import type { ProbeResult } from "../probe/result.js";
+import { VERSION } from "../version.js";
+
+export const METRICS = {
+  success: { name: "mailprobe_success", help: "1 if the last run saw the probe message on this path and every check passed, else 0.", labelNames: ["probe", "path"] },
+  runSuccess: { name: "mailprobe_run_success", help: "1 if every path of the probe was healthy in the last run, else 0.", labelNames: ["probe"] },
+  roundtrip: { name: "mailprobe_roundtrip_seconds", help: "Send start to the message seen on this path, last run (absent when not seen).", labelNames: ["probe", "path"] },
+  imapOpen: { name: "mailprobe_imap_open_seconds", help: "IMAP connect, login and select on this path, last run.", labelNames: ["probe", "path"] },
+  send: { name: "mailprobe_send_seconds", help: "Time the sender took to accept the message (with retries), last run.", labelNames: ["probe"] },
+  realIpOk: { name: "mailprobe_real_client_ip_ok", help: "1 if the entry Received header names an allowed client IP (PROXY worked), 0 if not; absent when no message was seen.", labelNames: ["probe"] },
+  lastRun: { name: "mailprobe_last_run_timestamp_seconds", help: "Unix time the last run finished.", labelNames: ["probe"] },
+  lastSuccess: { name: "mailprobe_last_success_timestamp_seconds", help: "Unix time of the last healthy run on this path.", labelNames: ["probe", "path"] },
+  failureReason: { name: "mailprobe_failure_reason", help: "1 for the reason the path failed in the last run, 0 for every other known reason.", labelNames: ["probe", "path", "reason"] },
+  diagnosis: { name: "mailprobe_upstream_diagnosis", help: "1 for what the sender's event log said of an undelivered message in the last run, 0 for the others.", labelNames: ["probe", "diagnosis"] },
+  tlsExpiry: { name: "mailprobe_tls_cert_expiry_timestamp_seconds", help: "Unix time the IMAP server certificate of this path expires.", labelNames: ["probe", "path"] },
+  runDuration: { name: "mailprobe_run_duration_seconds", help: "Wall time of the last run, cleanup included.", labelNames: ["probe"] },
+  buildInfo: { name: "mailprobe_build_info", help: "Always 1; the version label says which mailprobe ran.", labelNames: ["version"] },
+  // serve only
+  roundtripHistogram: { name: "mailprobe_roundtrip_duration_seconds", help: "Send start to the message seen, per path, over all runs of this process.", labelNames: ["probe", "path"] },
+  runs: { name: "mailprobe_runs_total", help: "Runs per path by result (success, failure) since the process started.", labelNames: ["probe", "path", "result"] },
+  overruns: { name: "mailprobe_overruns_total", help: "Scheduled runs skipped because the previous run of the probe was still going.", labelNames: ["probe"] },
+} as const;
+
+type GaugeKey = Exclude<keyof typeof METRICS, "roundtripHistogram" | "runs" | "overruns" | "lastSuccess">;
+
+export type RunGauges = { [K in GaugeKey]: Gauge<string> } & {
+  /** The series each probe's last run wrote, so the next run can drop those it does not repeat. */
+  written: Map<string, [Gauge<string>, Record<string, string>][]>;
+};
+
+export function createRunGauges(registry: Registry): RunGauges {
+  const g = (k: GaugeKey) => new Gauge({ ...METRICS[k], labelNames: [...METRICS[k].labelNames], registers: [registry] });
+  const gauges = {
+    success: g("success"),
+    runSuccess: g("runSuccess"),
+    roundtrip: g("roundtrip"),
+    imapOpen: g("imapOpen"),
+    send: g("send"),
+    realIpOk: g("realIpOk"),
+    lastRun: g("lastRun"),
+    failureReason: g("failureReason"),
+    diagnosis: g("diagnosis"),
+    tlsExpiry: g("tlsExpiry"),
+    runDuration: g("runDuration"),
+    buildInfo: g("buildInfo"),
+    written: new Map(),
+  };
+  gauges.buildInfo.set({ version: VERSION }, 1);
+  return gauges;
+}
+
+export function createLastSuccessGauge(registry: Registry): Gauge<string> {
+  return new Gauge({ ...METRICS.lastSuccess, labelNames: [...METRICS.lastSuccess.labelNames], registers: [registry] });
+}
+
+/** Writes one probe's result into the gauges, replacing what the previous run of it left. */
+export function recordRun(g: RunGauges, r: ProbeResult, nowSeconds: number): void {
+  const probe = r.probe;
+  // Drop this probe's series from the last run (a path that was seen then may not be now).
+  for (const [gauge, labels] of g.written.get(probe) ?? []) gauge.remove(labels);
+  const written: [Gauge<string>, Record<string, string>][] = [];
+  g.written.set(probe, written);
+  const set = (gauge: Gauge<string>, labels: Record<string, string>, value: number) => {
+    gauge.set(labels, value);
+    written.push([gauge, labels]);
+  };
+  set(g.runSuccess, { probe }, r.ok ? 1 : 0);
+  set(g.lastRun, { probe }, nowSeconds);
+  set(g.runDuration, { probe }, r.durationSeconds);
+  if (r.send.seconds !== undefined) set(g.send, { probe }, r.send.seconds);
+  if (r.realIpOk !== undefined) set(g.realIpOk, { probe }, r.realIpOk ? 1 : 0);
+  for (const d of Object.keys(DIAGNOSES) as Diagnosis[]) set(g.diagnosis, { probe, diagnosis: d }, r.diagnosis?.code === d ? 1 : 0);
+  for (const p of r.paths) {
+    const labels = { probe, path: p.name };
+    set(g.success, labels, p.ok ? 1 : 0);
+    if (p.roundtripSeconds !== undefined) set(g.roundtrip, labels, p.roundtripSeconds);
+    if (p.openSeconds !== undefined) set(g.imapOpen, labels, p.openSeconds);
+    if (p.tlsCertNotAfter) set(g.tlsExpiry, labels, Math.floor(Date.parse(p.tlsCertNotAfter) / 1000));
+    for (const reason of REASON_CODES) set(g.failureReason, { ...labels, reason }, p.reason === reason ? 1 : 0);
+  }
+}
