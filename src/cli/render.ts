@@ -31,8 +31,12 @@ export function renderHuman(results: ReportedResult[], o: RenderOptions): string
       const line = "  " + row.map((cell, j) => (j === row.length - 1 ? cell : pad(cell, widths[j]! + 2))).join("");
       out.push(i === 0 ? dim(line) : row[1] === "OK" ? line : bad(line));
     });
+    const shown = new Set<string>();
     for (const p of r.paths) {
-      if (p.ip && !p.ip.ok && p.ip.header) out.push(`  ${p.name}: ${p.ip.header}`);
+      if (p.ip && !p.ip.ok && p.ip.header && !shown.has(p.ip.header)) {
+        shown.add(p.ip.header);
+        out.push(`  entry hop: ${p.ip.header}`);
+      }
       if (p.authResults) out.push(dim(`  ${p.name}: spf=${p.authResults.spf ?? "-"} dkim=${p.authResults.dkim ?? "-"} dmarc=${p.authResults.dmarc ?? "-"}`));
     }
     if (!r.send.ok && r.send.detail) out.push(`  send: ${r.send.detail}`);

@@ -226,7 +226,9 @@ function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): Resolve
     const f = `${field}.paths[${j}]`;
     if (names.has(raw.name)) issues.push({ field: `${f}.name`, message: `duplicate path name "${raw.name}"` });
     names.add(raw.name);
-    const m = { ...p.imap, ...raw };
+    // A path's own secret (either form) replaces the inherited one (either form).
+    const inherited = raw.password !== undefined || raw.passwordFile !== undefined ? { ...p.imap, password: undefined, passwordFile: undefined } : p.imap;
+    const m = { ...inherited, ...raw };
     for (const key of ["host", "port", "user"] as const) {
       if (m[key] === undefined) issues.push({ field: `${f}.${key}`, message: `is required (here or in ${field}.imap)`, example: EXAMPLES[key] });
     }

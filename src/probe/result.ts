@@ -37,6 +37,8 @@ export interface PathResult {
 export interface ProbeResult {
   probe: string;
   ok: boolean;
+  /** The probe message's token (unguessable, not a secret: only the MAC key derived from the config is). */
+  token: string;
   /** The first failure reason (for one-line summaries). */
   reason?: Reason;
   startedAt: string;

@@ -200,12 +200,16 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
   const verdicts = paths.filter((p) => p.ip).map((p) => p.ip!.ok);
   const realIpOk = verdicts.length ? verdicts.every(Boolean) : undefined;
   let pathSplit: string | undefined;
-  if (seenOn.length && failing.length) {
-    pathSplit = `seen on ${seenOn.join(", ")}; failed on ${failing.map((p) => `${p.name} (${p.reason})`).join(", ")}: the mailserver works, look at what only the failing path crosses (HAProxy, NAT, its listener)`;
+  // A path that did not see (or could not read) what another path saw isolates the failure to
+  // what only that path crosses (HAProxy, NAT, its listener), not the mailserver itself.
+  const blind = paths.filter((p) => !p.ok && !seenOn.includes(p.name));
+  if (seenOn.length && blind.length) {
+    pathSplit = `seen on ${seenOn.join(", ")}; not on ${blind.map((p) => `${p.name} (${p.reason})`).join(", ")}: the mailserver works, look at what only the failing path crosses (HAProxy, NAT, its listener)`;
   }
   const result: ProbeResult = {
     probe: probe.name,
     ok: failing.length === 0,
+    token,
     reason: failing[0]?.reason,
     startedAt: new Date(started).toISOString(),
     durationSeconds: (Date.now() - started) / 1000,

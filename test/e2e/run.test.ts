@@ -1,0 +1,175 @@
+// `mailprobe run` end to end against the real lab (Postfix, Dovecot, HAProxy, Pushgateway, fakes).
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { test } from "node:test";
+import { newToken, tokenKey } from "../../src/probe/token.js";
+import { accounts, addr, brevo, port } from "../lab/topology.js";
+import { labConfig, runCli } from "../helpers/cli.js";
+import { fakeBrevo, fakeKuma, imapClient, withLab } from "../helpers/lab.js";
+
+async function gatewayMetrics(): Promise<string> {
+  return (await fetch(`http://${addr.listen}:${port.pushgateway}/metrics`)).text();
+}
+
+function metric(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const inside = line.slice(name.length + 1, line.lastIndexOf("}"));
+    if (Object.entries(labels).every(([k, v]) => inside.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return undefined;
+}
+
+async function messagesWithToken(token: string): Promise<number> {
+  const c = imapClient(port.imapsStock);
+  await c.connect();
+  try {
+    await c.mailboxOpen("INBOX");
+    return ((await c.search({ header: { "x-mailprobe-token": token } }, { uid: true })) || []).length;
+  } finally {
+    await c.logout();
+  }
+}
+
+type KumaCall = { token: string; status: string; msg: string; ping: string | null };
+const kumaCalls = async (): Promise<KumaCall[]> => (await fakeKuma("/__lab/calls")).json() as Promise<KumaCall[]>;
+
+test("healthy run, then PROXY broken: verdicts, exit codes, Pushgateway and Kuma", async () => {
+  const cfg = labConfig((c) => (c.probes[0].name = "e2e_run"));
+  await fakeKuma("/__lab/calls", { method: "DELETE" });
+
+  const healthy = await runCli(["run", "--config", cfg, "--json"]);
+  assert.equal(healthy.code, 0, healthy.stderr);
+  const r = healthy.json.probes[0];
+  assert.equal(healthy.json.ok, true);
+  assert.deepEqual(r.paths.map((p: any) => [p.name, p.ok, p.ip.ip]), [["external", true, addr.brevoRelay], ["internal", true, addr.brevoRelay]]);
+  for (const p of r.paths) assert.ok(p.roundtripSeconds > 0 && p.roundtripSeconds < 20);
+  assert.match(r.send.messageId, /^<.+@.+>$/);
+  assert.equal(r.cleanup.deleted, 1);
+  assert.equal(await messagesWithToken(r.token), 0, "the probe message must be gone");
+
+  let m = await gatewayMetrics();
+  assert.equal(metric(m, "mailprobe_success", { probe: "e2e_run", path: "external" }), 1);
+  assert.equal(metric(m, "mailprobe_success", { probe: "e2e_run", path: "internal" }), 1);
+  assert.equal(metric(m, "mailprobe_run_success", { probe: "e2e_run" }), 1);
+  assert.equal(metric(m, "mailprobe_real_client_ip_ok", { probe: "e2e_run" }), 1);
+  assert.ok(metric(m, "mailprobe_roundtrip_seconds", { probe: "e2e_run", path: "external" })! > 0);
+  assert.ok(metric(m, "mailprobe_send_seconds", { probe: "e2e_run" })! > 0);
+  assert.equal(metric(m, "mailprobe_failure_reason", { probe: "e2e_run", path: "external", reason: "real_ip_forbidden" }), 0);
+  assert.ok(metric(m, "mailprobe_tls_cert_expiry_timestamp_seconds", { probe: "e2e_run", path: "external" })! > Date.now() / 1000);
+  assert.ok(metric(m, "mailprobe_build_info", { job: "mailprobe" }) === 1);
+  const lastSuccess = metric(m, "mailprobe_last_success_timestamp_seconds", { probe: "e2e_run", path: "external" });
+  assert.ok(lastSuccess && Math.abs(lastSuccess - Date.now() / 1000) < 60);
+
+  let calls = await kumaCalls();
+  const up = calls.filter((c) => c.status === "up");
+  assert.deepEqual(up.map((c) => c.token).sort(), ["labexternal", "labinternal", "labprobe"]);
+  for (const c of up) assert.match(c.ping ?? "", /^\d+$/, "ping is whole milliseconds");
+
+  await fakeKuma("/__lab/calls", { method: "DELETE" });
+  const broken = await withLab({ proxy: "broken" }, () => runCli(["run", "--config", cfg, "--json"]));
+  assert.equal(broken.code, 1);
+  const b = broken.json.probes[0];
+  assert.equal(b.reason, "real_ip_forbidden");
+  const ext = b.paths.find((p: any) => p.name === "external");
+  assert.equal(ext.ip.ip, addr.snat);
+  assert.equal(ext.ip.rule, `forbiddenCidrs ${addr.snat}/32`);
+  assert.match(ext.ip.header, /^Received: from .*\[127\.0\.0\.9\].* by mx\.lab\.test \(Postfix\)/);
+  assert.equal(b.cleanup.deleted, 1);
+
+  calls = await kumaCalls();
+  assert.ok(calls.length >= 3 && calls.every((c) => c.status === "down"), JSON.stringify(calls));
+  assert.match(calls.find((c) => c.token === "labexternal")!.msg, /real_ip_forbidden/);
+
+  m = await gatewayMetrics();
+  assert.equal(metric(m, "mailprobe_success", { probe: "e2e_run", path: "external" }), 0);
+  assert.equal(metric(m, "mailprobe_real_client_ip_ok", { probe: "e2e_run" }), 0);
+  assert.equal(metric(m, "mailprobe_failure_reason", { probe: "e2e_run", path: "external", reason: "real_ip_forbidden" }), 1);
+  assert.equal(metric(m, "mailprobe_last_success_timestamp_seconds", { probe: "e2e_run", path: "external" }), lastSuccess, "last success survives a failing run");
+
+  const human = await runCli(["run", "--config", cfg]);
+  assert.equal(human.code, 0);
+  assert.match(human.stdout, /^OK +probe e2e_run/m);
+  assert.match(human.stdout, /external +OK +[\d.]+ s +127\.0\.0\.42/);
+});
+
+test("one path down: that path fails with imap_connect, the other is still OK, exit 1", async () => {
+  const cfg = labConfig((c) => (c.probes[0].name = "e2e_pathdown"));
+  const res = await withLab({ extImaps: "down" }, () => runCli(["run", "--config", cfg, "--json"]));
+  assert.equal(res.code, 1, res.stderr);
+  const [ext, int] = res.json.probes[0].paths;
+  assert.equal(ext.ok, false);
+  assert.equal(ext.reason, "imap_connect");
+  assert.match(ext.detail, /ECONNREFUSED/);
+  assert.equal(int.ok, true);
+  assert.match(res.json.probes[0].pathSplit, /seen on internal; not on external \(imap_connect\)/);
+  assert.equal(await messagesWithToken(res.json.probes[0].token), 0);
+});
+
+test("a mailbox holding other mail, mimics included, keeps every byte of it; a provably own stale message is swept", async () => {
+  const probeName = "inbound";
+  const key = tokenKey(probeName, [accounts.probe.password, accounts.probe.password]);
+  const old = new Date(Date.now() - 2 * 3600_000);
+  const wellFormedForeign = newToken(tokenKey(probeName, ["someone-else"]), old.getTime());
+  const ownStale = newToken(key, old.getTime());
+  const msg = (i: number, from: string, subject: string, extra = "") =>
+    `From: ${from}\r\nTo: ${accounts.probe.user}\r\nSubject: ${subject}\r\nMessage-ID: <foreign-${i}-${Date.now()}@lab.test>\r\nDate: ${old.toUTCString()}\r\n${extra}\r\nbody ${i}\r\n`;
+  const foreign = [
+    msg(1, "friend@example.org", "lunch?"),
+    msg(2, "friend@example.org", `mailprobe inbound ${wellFormedForeign}`),
+    msg(3, brevo.sender, `mailprobe inbound ${wellFormedForeign}`, `X-Mailprobe-Token: ${wellFormedForeign}\r\n`),
+    msg(4, "spoof@example.org", `mailprobe inbound ${ownStale.replace(/.$/, "x")}`, `X-Mailprobe-Token: ${ownStale.replace(/.$/, "x")}\r\n`),
+    msg(5, "friend@example.org", `mailprobe inbound ${ownStale}`, `X-Mailprobe-Token: ${ownStale}\r\n`),
+    msg(6, brevo.sender, "mailprobe inbound mp1.notatoken", "X-Mailprobe-Token: mp1.notatoken\r\n"),
+  ];
+  const stale = msg(7, brevo.sender, `mailprobe inbound ${ownStale}`, `X-Mailprobe-Token: ${ownStale}\r\n`);
+
+  const c = imapClient(port.imapsStock);
+  await c.connect();
+  const digest = async () => {
+    const out = new Map<string, string>();
+    await c.mailboxOpen("INBOX");
+    for await (const m of c.fetch("1:*", { uid: true, source: true })) {
+      out.set(String(m.uid), createHash("sha256").update(m.source!).digest("hex"));
+    }
+    return out;
+  };
+  try {
+    for (const raw of foreign) await c.append("INBOX", raw, [], old);
+    await c.append("INBOX", stale, [], old);
+    const before = await digest();
+    const staleUid = [...(await c.search({ header: { "message-id": "foreign-7-" } }, { uid: true }) || [])];
+    assert.equal(staleUid.length, 1);
+    await c.logout();
+
+    const cfg = labConfig((cfgObj) => (cfgObj.probes[0].cleanup.staleAfterSeconds = 60));
+    const res = await runCli(["run", "--config", cfg, "--json"]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.json.probes[0].cleanup.stale, 1, "exactly the provably own stale message is swept");
+
+    const c2 = imapClient(port.imapsStock);
+    await c2.connect();
+    await c2.mailboxOpen("INBOX");
+    const after = new Map<string, string>();
+    for await (const m of c2.fetch("1:*", { uid: true, source: true })) after.set(String(m.uid), createHash("sha256").update(m.source!).digest("hex"));
+    await c2.logout();
+    const expected = new Map(before);
+    expected.delete(String(staleUid[0]));
+    assert.deepEqual(after, expected, "every other message is still there, byte for byte");
+  } finally {
+    c.close();
+  }
+});
+
+test("a wrong config exits 2, names the field, and sends nothing", async () => {
+  const sentBefore = ((await (await fakeBrevo("/__lab/sent")).json()) as unknown[]).length;
+  const cfg = labConfig((c) => (c.probes[0].received.forbiddenCidrs = ["127.0.0.300/32"]));
+  const res = await runCli(["run", "--config", cfg]);
+  assert.equal(res.code, 2);
+  assert.match(res.stderr, /probes\[0\]\.received\.forbiddenCidrs\[0\]: not a CIDR range \(e\.g\. forbiddenCidrs: \["10\.42\.0\.0\/16"/);
+  const usage = await runCli(["frobnicate"]);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /unknown command frobnicate/);
+  const sentAfter = ((await (await fakeBrevo("/__lab/sent")).json()) as unknown[]).length;
+  assert.equal(sentAfter, sentBefore);
+});

@@ -1,0 +1,55 @@
+// Runs the built CLI (dist/, as shipped) with the current Node binary.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
+
+export const repoRoot = new URL("../../", import.meta.url).pathname;
+export const cliPath = join(repoRoot, "dist", "cli", "main.js");
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  json: any;
+  ms: number;
+}
+
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void } = {}): Promise<CliRun> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, NO_COLOR: "1", ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`mailprobe ${args.join(" ")} did not exit within ${opts.timeoutMs ?? 120_000} ms\n${stderr}`));
+    }, opts.timeoutMs ?? 120_000);
+    opts.onSpawn?.(child.pid!);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      let json: unknown;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      resolve({ code, signal, stdout, stderr, json, ms: Date.now() - started });
+    });
+  });
+}
+
+/** The lab's example config, changed by `mutate`, written to a temp file. */
+export function labConfig(mutate: (cfg: any) => void = () => undefined): string {
+  const cfg = parse(readFileSync(join(repoRoot, "examples", "lab.yaml"), "utf8"));
+  mutate(cfg);
+  const dir = mkdtempSync(join(tmpdir(), "mailprobe-cfg-"));
+  const file = join(dir, "config.yaml");
+  writeFileSync(file, stringify(cfg));
+  return file;
+}
