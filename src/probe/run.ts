@@ -30,6 +30,8 @@ interface PathState {
   error?: { reason: Reason; detail: string };
   found?: FoundMessage;
   junk?: boolean;
+  /** Found only by cleanup's last look (after the deadline or an abort): not a success. */
+  late?: boolean;
   deleted?: boolean;
 }
 
@@ -145,6 +147,7 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
       pending.map(async (st) => {
         try {
           st.found = await st.session!.findNow(token, cleanup.signal);
+          if (st.found) st.late = true;
           const junk = st.session!.path.junkMailbox;
           if (!st.found && junk && !aborted) {
             st.found = await st.session!.findIn(junk, token, cleanup.signal);
@@ -194,7 +197,7 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
   for (const e of cleanupResult.errors) log.warn({ detail: e }, "cleanup problem");
 
   // 5. Verdicts.
-  const seenOn = states.filter((s) => s.found && !s.junk).map((s) => s.name);
+  const seenOn = states.filter((s) => s.found && !s.junk && !s.late).map((s) => s.name);
   const paths: PathResult[] = states.map((st) => judgePath(st, { probe, send, sendStartMs, aborted, seenOn }));
   const failing = paths.filter((p) => !p.ok);
   const verdicts = paths.filter((p) => p.ip).map((p) => p.ip!.ok);
@@ -241,6 +244,12 @@ function judgePath(
     if (ctx.aborted) return { ...base, reason: "aborted", detail: "interrupted before the message was sent" };
     if (ctx.send.skipped) return { ...base, reason: "internal_error", detail: "not sent" };
     return { ...base, reason: ctx.send.reason, detail: `not sent: ${ctx.send.detail}` };
+  }
+  if (st.found?.mailbox && st.late) {
+    const deleted = st.deleted ?? false;
+    const fate = deleted ? "deleted" : "left for the stale sweep";
+    if (ctx.aborted) return { ...base, deleted, reason: "aborted", detail: `interrupted while waiting; the message had arrived and was ${fate}` };
+    return { ...base, deleted, reason: "not_delivered", detail: `arrived after the deadline of ${ctx.probe.timeoutMs / 1000} s; ${fate}` };
   }
   if (!st.found) {
     if (ctx.aborted) return { ...base, reason: "aborted", detail: "interrupted while waiting for the message" };

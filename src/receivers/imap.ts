@@ -122,6 +122,9 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     if (signal.aborted) throw signal.reason;
     throw classifyImapError(err, phase);
   }
+  // The run's signal only guards the open: once open, the session must outlive the deadline or an
+  // abort so that cleanup can still find and delete the probe's own message.
+  signal.removeEventListener("abort", onAbort);
   const sock = (client as unknown as { socket?: TLSSocket }).socket;
   const validTo = sock?.getPeerCertificate?.()?.valid_to;
   const idleSupported = client.capabilities.has("IDLE");
@@ -204,6 +207,8 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
 
     async findNow(token, s) {
       try {
+        // The client's view of the mailbox is as fresh as its last command: ask the server first.
+        await raceSignal(client.noop(), s);
         return await raceSignal(findNew(token), s);
       } catch (err) {
         if (s.aborted) throw s.reason;
@@ -259,7 +264,6 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     },
 
     async close() {
-      signal.removeEventListener("abort", onAbort);
       try {
         await Promise.race([client.logout(), sleep(1000)]);
       } catch {

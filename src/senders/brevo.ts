@@ -11,6 +11,8 @@ type BrevoConfig = Extract<ResolvedSender, { type: "brevo" }>;
 
 /** Backoff between attempts after a 5xx or a network failure. */
 export const BREVO_BACKOFF_MS = [500, 1500, 3000] as const;
+/** The least time worth starting another attempt with. */
+export const MIN_ATTEMPT_MS = 2000;
 
 interface BrevoErrorLike {
   name?: string;
@@ -37,7 +39,7 @@ export function rateLimitResetSeconds(err: BrevoErrorLike): number | undefined {
 
 export async function createBrevoSender(cfg: BrevoConfig): Promise<Sender> {
   // Loaded only when a probe uses Brevo: the SDK is the heaviest import (~0.2 s).
-  const { BrevoClient } = await import("@getbrevo/brevo");
+  const { BrevoClient, BrevoTimeoutError } = await import("@getbrevo/brevo");
   const client: BrevoClientType = new BrevoClient({
     apiKey: cfg.apiKey,
     baseUrl: cfg.baseUrl,
@@ -45,7 +47,6 @@ export async function createBrevoSender(cfg: BrevoConfig): Promise<Sender> {
     maxRetries: 0,
   });
   const api = client.transactionalEmails;
-  const timeoutMs = cfg.timeoutSeconds * 1000;
 
   return {
     async prepare(to, signal) {
@@ -66,6 +67,8 @@ export async function createBrevoSender(cfg: BrevoConfig): Promise<Sender> {
       let rateLimitRetried = false;
       for (;;) {
         attempts++;
+        // Each attempt gets the configured timeout, or what is left of the deadline if less.
+        const attemptSeconds = Math.max(0.5, Math.min(cfg.timeoutSeconds, (deadlineMs - Date.now()) / 1000));
         try {
           const res = await api.sendTransacEmail(
             {
@@ -76,7 +79,7 @@ export async function createBrevoSender(cfg: BrevoConfig): Promise<Sender> {
               headers: msg.headers,
               tags: ["mailprobe"],
             },
-            { abortSignal: signal, maxRetries: 0 },
+            { abortSignal: signal, maxRetries: 0, timeoutInSeconds: attemptSeconds },
           );
           return { ok: true, messageId: res.messageId, attempts, notes };
         } catch (err) {
@@ -87,7 +90,7 @@ export async function createBrevoSender(cfg: BrevoConfig): Promise<Sender> {
           if (status === 429) {
             const reset = rateLimitResetSeconds(e);
             const waitMs = (reset ?? 1) * 1000;
-            if (!rateLimitRetried && waitMs + timeoutMs < left) {
+            if (!rateLimitRetried && waitMs + MIN_ATTEMPT_MS < left) {
               rateLimitRetried = true;
               notes.push(`Brevo rate limit: waited ${waitMs / 1000} s for its reset`);
               await sleep(waitMs, signal);
@@ -98,9 +101,11 @@ export async function createBrevoSender(cfg: BrevoConfig): Promise<Sender> {
           if (status !== undefined && status >= 400 && status < 500 && status !== 408) {
             return { ok: false, reason: "send_rejected", detail: describe(e), attempts, notes };
           }
-          const timedOut = e.name === "BrevoTimeoutError" || status === 408;
+          // The SDK reports a timeout as BrevoTimeoutError or, from its fetcher, as a bare "timeout".
+          const timedOut = err instanceof BrevoTimeoutError || status === 408 || /\btime(d )?out\b/i.test(describe(e));
           const backoff = BREVO_BACKOFF_MS[attempts - 1];
-          if (backoff !== undefined && backoff + timeoutMs < left) {
+          // Retry while another attempt still has a useful slice of the deadline.
+          if (backoff !== undefined && backoff + MIN_ATTEMPT_MS < left) {
             notes.push(`attempt ${attempts}: ${describe(e)}; retrying in ${backoff} ms`);
             await sleep(backoff, signal);
             continue;

@@ -139,7 +139,9 @@ export function createFakeBrevo(options: { relayPort?: number; apiKey?: string; 
     if (key !== apiKey) {
       return json(res, 401, { code: "unauthorized", message: "Key not found" });
     }
-    const f = activeFault();
+    // Faults hit the send call only, so that a one-shot fault is not used up by the blocklist check.
+    const isSend = req.method === "POST" && url.pathname === "/v3/smtp/email";
+    const f = isSend ? activeFault() : { mode: "none" as const };
     if (f.mode === "5xx") {
       faultUses++;
       return json(res, f.status ?? 502, { code: "internal_error", message: "Internal server error" });

@@ -120,7 +120,7 @@ function prometheusConfig(): string {
 
 async function makeTls(): Promise<void> {
   const dir = paths.tls;
-  if (existsSync(join(dir, "mx.crt")) && existsSync(paths.caCert)) return;
+  if (existsSync(join(dir, "mx.crt")) && existsSync(paths.caCert) && existsSync(join(dir, "expired.crt"))) return;
   mkdirSync(dir, { recursive: true });
   const o = (args: string[]) => run("openssl", args, { cwd: dir });
   await o(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key"]);
@@ -129,6 +129,14 @@ async function makeTls(): Promise<void> {
   await o(["req", "-new", "-key", "mx.key", "-subj", `/CN=${mx.hostname}`, "-out", "mx.csr"]);
   writeFileSync(join(dir, "mx.ext"), `subjectAltName=DNS:${mx.hostname}\nextendedKeyUsage=serverAuth\n`);
   await o(["x509", "-req", "-in", "mx.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "825", "-sha256", "-extfile", "mx.ext", "-out", "mx.crt"]);
+  // The same name and CA, expired in 2020: for the TLS fault tests.
+  writeFileSync(join(dir, "index.txt"), "");
+  writeFileSync(join(dir, "serial"), "1000\n");
+  writeFileSync(
+    join(dir, "ca.cnf"),
+    "[ca]\ndefault_ca = lab\n[lab]\ndatabase = index.txt\nnew_certs_dir = .\nserial = serial\ndefault_md = sha256\npolicy = any\ncopy_extensions = copy\nunique_subject = no\n[any]\ncommonName = supplied\n",
+  );
+  await o(["ca", "-batch", "-config", "ca.cnf", "-in", "mx.csr", "-cert", "ca.crt", "-keyfile", "ca.key", "-startdate", "20200101000000Z", "-enddate", "20200201000000Z", "-extfile", "mx.ext", "-notext", "-out", "expired.crt"]);
 }
 
 function dovecotGid(): number {

@@ -1,0 +1,371 @@
+// The fault table, each on the real lab: every failure gets its reason, nothing hangs, nothing
+// foreign is deleted, and no secret appears in any output (scanned at the end of the file).
+import assert from "node:assert/strict";
+import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
+import { createServer, type Server } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { accounts, addr, brevo, kuma, paths, port } from "../lab/topology.js";
+import { labConfig, runCli, type CliRun } from "../helpers/cli.js";
+import { fakeBrevo, fakeKuma, imapClient } from "../helpers/lab.js";
+
+const WRONG_PASSWORD = "Wr0ng-Imap-Pass-8812";
+const BAD_KEY = "xkeysib-bad-key-5550123-DISTINCT";
+const SECRETS = [brevo.apiKey, accounts.probe.password, WRONG_PASSWORD, BAD_KEY, ...kuma.tokens];
+const outputs: string[] = [];
+
+async function run(mutate: (c: any) => void, extra: string[] = [], opts: Parameters<typeof runCli>[1] = {}): Promise<CliRun> {
+  const res = await runCli(["run", "--config", labConfig(mutate), "--json", ...extra], opts);
+  outputs.push(res.stdout, res.stderr);
+  assert.doesNotMatch(res.stderr, /unhandled|internal error/i);
+  return res;
+}
+
+const fault = (body: object) => fakeBrevo("/__lab/fault", { method: "POST", body: JSON.stringify(body) });
+const noFault = () => fault({ mode: "none" });
+
+function listen<T extends Server | HttpServer>(server: T): Promise<number> {
+  return new Promise((resolve) => server.listen(0, addr.listen, () => resolve((server.address() as { port: number }).port)));
+}
+
+async function countToken(token: string): Promise<number> {
+  const c = imapClient(port.imapsStock);
+  await c.connect();
+  try {
+    await c.mailboxOpen("INBOX");
+    return ((await c.search({ header: { "x-mailprobe-token": token } }, { uid: true })) || []).length;
+  } finally {
+    await c.logout();
+  }
+}
+
+const short = (name: string, seconds = 8) => (c: any) => {
+  c.probes[0].name = name;
+  c.probes[0].timeoutSeconds = seconds;
+};
+
+test("Brevo 401 (bad key): send_rejected with Brevo's message, key never shown, exit 1, no IMAP wait", async () => {
+  const res = await run((c) => {
+    short("f_401")(c);
+    c.probes[0].sender.apiKey = BAD_KEY;
+  });
+  assert.equal(res.code, 1);
+  const r = res.json.probes[0];
+  assert.equal(r.reason, "send_rejected");
+  assert.match(r.send.detail, /Brevo 401: unauthorized: Key not found/);
+  assert.ok(r.durationSeconds < 3, `no IMAP wait, took ${r.durationSeconds} s`);
+});
+
+test("Brevo 400 (unverified sender): send_rejected with Brevo's reason", async () => {
+  const res = await run((c) => {
+    short("f_400")(c);
+    c.probes[0].sender.from = "probe@unverified.example";
+  });
+  assert.equal(res.code, 1);
+  assert.equal(res.json.probes[0].reason, "send_rejected");
+  assert.match(res.json.probes[0].send.detail, /Brevo 400: invalid_parameter: Sender probe@unverified\.example is not valid/);
+});
+
+test("Brevo 429 with a reset that fits: one retry after the reset, then healthy", async () => {
+  await fault({ mode: "429", resetSeconds: 1, times: 1 });
+  try {
+    const res = await run(short("f_429ok", 15));
+    assert.equal(res.code, 0, res.stdout);
+    assert.equal(res.json.probes[0].send.attempts, 2);
+    assert.match(res.json.probes[0].send.notes.join(" "), /rate limit: waited 1 s/);
+  } finally {
+    await noFault();
+  }
+});
+
+test("Brevo 429 whose reset does not fit the deadline: send_rate_limited at once", async () => {
+  await fault({ mode: "429", resetSeconds: 3600 });
+  try {
+    const res = await run(short("f_429"));
+    assert.equal(res.code, 1);
+    assert.equal(res.json.probes[0].reason, "send_rate_limited");
+    assert.equal(res.json.probes[0].send.attempts, 1);
+    assert.ok(res.ms < 6000);
+  } finally {
+    await noFault();
+  }
+});
+
+test("Brevo 5xx twice: bounded retries with backoff, then delivered", async () => {
+  await fault({ mode: "5xx", status: 502, times: 2 });
+  try {
+    const res = await run(short("f_5xx_ok", 15));
+    assert.equal(res.code, 0, res.stdout);
+    assert.equal(res.json.probes[0].send.attempts, 3);
+  } finally {
+    await noFault();
+  }
+});
+
+test("Brevo 5xx for good: send_failed within the deadline", async () => {
+  await fault({ mode: "5xx", status: 503 });
+  try {
+    const res = await run(short("f_5xx", 8));
+    assert.equal(res.code, 1);
+    assert.equal(res.json.probes[0].reason, "send_failed");
+    assert.ok(res.json.probes[0].send.attempts >= 2);
+    assert.ok(res.ms < 8000 + 5000, `took ${res.ms} ms`);
+  } finally {
+    await noFault();
+  }
+});
+
+test("Brevo does not answer: send_timeout within the deadline", async () => {
+  await fault({ mode: "slow", delayMs: 60_000 });
+  try {
+    const res = await run((c) => {
+      short("f_slow", 6)(c);
+      c.probes[0].sender.timeoutSeconds = 1;
+    });
+    assert.equal(res.code, 1);
+    assert.equal(res.json.probes[0].reason, "send_timeout");
+    assert.ok(res.ms < 6000 + 5000, `took ${res.ms} ms`);
+  } finally {
+    await noFault();
+  }
+});
+
+test("Brevo accepts and never delivers: not_delivered with the upstream diagnosis", async () => {
+  await fault({ mode: "blackhole" });
+  try {
+    const res = await run(short("f_blackhole", 4));
+    assert.equal(res.code, 1);
+    const r = res.json.probes[0];
+    assert.equal(r.reason, "not_delivered");
+    assert.equal(r.diagnosis.code, "upstream_deferred");
+    assert.match(r.diagnosis.detail, /deferred/);
+  } finally {
+    await noFault();
+  }
+});
+
+test("delivered after the deadline: not_delivered, and a later run's stale sweep removes it", async () => {
+  await fault({ mode: "late", delayMs: 4000 });
+  let token: string;
+  try {
+    const res = await run((c) => {
+      short("f_late", 3)(c);
+      c.probes[0].cleanup.staleAfterSeconds = 4;
+    });
+    assert.equal(res.code, 1);
+    assert.equal(res.json.probes[0].reason, "not_delivered");
+    token = res.json.probes[0].token;
+  } finally {
+    await noFault();
+  }
+  // Wait until it has landed and is older than staleAfterSeconds (token time and arrival time).
+  const deadline = Date.now() + 20_000;
+  while ((await countToken(token)) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  assert.equal(await countToken(token), 1, "the late message landed");
+  await new Promise((r) => setTimeout(r, 5000));
+  const next = await run((c) => {
+    short("f_late", 3)(c);
+    c.probes[0].cleanup.staleAfterSeconds = 4;
+  });
+  assert.equal(next.code, 0);
+  assert.equal(next.json.probes[0].cleanup.stale, 1);
+  assert.equal(await countToken(token), 0);
+});
+
+test("IMAP connection refused and a server that accepts but never greets: imap_connect, bounded", async () => {
+  const silent = createServer(() => undefined);
+  const silentPort = await listen(silent);
+  const refused = createServer();
+  const refusedPort = await listen(refused);
+  await new Promise((r) => refused.close(r));
+  try {
+    const res = await run((c) => {
+      short("f_imapconn", 6)(c);
+      c.probes[0].imap.connectTimeoutSeconds = 2;
+      c.probes[0].paths = [
+        { name: "refused", host: addr.listen, port: refusedPort },
+        { name: "silent", host: addr.listen, port: silentPort },
+        { name: "internal", host: addr.listen, port: port.imapsStock },
+      ];
+    });
+    assert.equal(res.code, 1);
+    const [ref, sil, int] = res.json.probes[0].paths;
+    assert.equal(ref.reason, "imap_connect");
+    assert.match(ref.detail, /ECONNREFUSED/);
+    assert.equal(sil.reason, "imap_connect");
+    assert.ok(int.ok);
+    assert.ok(res.ms < 6000 + 4000, `every wait bounded: took ${res.ms} ms`);
+  } finally {
+    silent.close();
+  }
+});
+
+test("a server that never speaks on every path: the whole run ends within the deadline plus a constant", async () => {
+  const silent = createServer(() => undefined);
+  const silentPort = await listen(silent);
+  try {
+    const res = await run((c) => {
+      short("f_hang", 3)(c);
+      c.probes[0].imap.connectTimeoutSeconds = 60; // the probe deadline must still bound it
+      c.probes[0].paths = [{ name: "silent", host: addr.listen, port: silentPort }];
+    });
+    assert.equal(res.code, 1);
+    assert.equal(res.json.probes[0].paths[0].reason, "imap_connect");
+    assert.equal(res.json.probes[0].send.skipped, true, "nothing sent when no path can read");
+    assert.ok(res.ms < 3000 + 4000, `took ${res.ms} ms`);
+  } finally {
+    silent.close();
+  }
+});
+
+test("wrong IMAP password: imap_auth, the password never printed", async () => {
+  const res = await run((c) => {
+    short("f_auth")(c);
+    c.probes[0].paths[1].password = WRONG_PASSWORD;
+  });
+  assert.equal(res.code, 1);
+  const [ext, int] = res.json.probes[0].paths;
+  assert.ok(ext.ok);
+  assert.equal(int.reason, "imap_auth");
+});
+
+test("TLS: untrusted CA, wrong name and an expired certificate all give tls", async () => {
+  const expired = createTlsServer({ key: readFileSync(join(paths.tls, "mx.key")), cert: readFileSync(join(paths.tls, "expired.crt")) }, (s) => s.end("* OK\r\n"));
+  const expiredPort = await listen(expired as unknown as Server);
+  try {
+    const res = await run((c) => {
+      short("f_tls")(c);
+      c.probes[0].paths = [
+        { name: "untrusted", host: addr.listen, port: port.imapsStock, caFile: "/etc/ssl/certs/ca-certificates.crt" },
+        { name: "wrongname", host: addr.listen, port: port.imapsStock, servername: "wrong.lab.test" },
+        { name: "expired", host: addr.listen, port: expiredPort },
+        { name: "internal", host: addr.listen, port: port.imapsStock },
+      ];
+    });
+    assert.equal(res.code, 1);
+    const byName = Object.fromEntries(res.json.probes[0].paths.map((p: any) => [p.name, p]));
+    assert.equal(byName.untrusted.reason, "tls");
+    assert.equal(byName.wrongname.reason, "tls");
+    assert.match(byName.wrongname.detail, /wrong\.lab\.test|altnames/i);
+    assert.equal(byName.expired.reason, "tls");
+    assert.match(byName.expired.detail, /expired/i);
+    assert.ok(byName.internal.ok);
+  } finally {
+    expired.close();
+  }
+});
+
+test("Pushgateway down, hanging or failing: verdict and exit code unchanged, failure reported, bounded", async () => {
+  const hang = createHttpServer(() => undefined);
+  const hangPort = await listen(hang);
+  const fail = createHttpServer((_, res) => res.writeHead(500).end("boom"));
+  const failPort = await listen(fail);
+  const closed = createServer();
+  const closedPort = await listen(closed);
+  await new Promise((r) => closed.close(r));
+  try {
+    for (const [label, p] of [["down", closedPort], ["hang", hangPort], ["5xx", failPort]] as const) {
+      const res = await run((c) => {
+        short(`f_gw_${label.replace("5xx", "fail")}`)(c);
+        c.pushgateway.url = `http://${addr.listen}:${p}`;
+        c.pushgateway.timeoutSeconds = 1;
+      });
+      assert.equal(res.code, 0, `${label}: ${res.stdout}`);
+      const sinks = res.json.probes[0].sinks.filter((s: any) => s.sink === "pushgateway");
+      assert.equal(sinks.length, 1, "no per-path pushes after the gateway failed");
+      assert.equal(sinks[0].ok, false);
+      assert.ok(sinks[0].ms < 3000, `${label}: push took ${sinks[0].ms} ms`);
+      if (label === "5xx") assert.match(sinks[0].error, /500/);
+    }
+  } finally {
+    hang.close();
+    fail.close();
+  }
+});
+
+test("Kuma down or unknown token: reported, bounded, verdict unchanged", async () => {
+  await fakeKuma("/__lab/down?on=1", { method: "POST" });
+  try {
+    const res = await run(short("f_kuma_down"));
+    assert.equal(res.code, 0);
+    const ks = res.json.probes[0].sinks.filter((s: any) => s.sink === "kuma");
+    assert.equal(ks.length, 3);
+    assert.ok(ks.every((s: any) => !s.ok && s.ms < 6000));
+  } finally {
+    await fakeKuma("/__lab/down?on=0", { method: "POST" });
+  }
+  const res = await run((c) => {
+    short("f_kuma_404")(c);
+    c.probes[0].kuma.pushUrl = `http://${addr.listen}:${port.fakeKuma}/api/push/UnknownTok3n`;
+  });
+  assert.equal(res.code, 0);
+  const probeSink = res.json.probes[0].sinks.find((s: any) => s.sink === "kuma" && s.target === "f_kuma_404");
+  assert.equal(probeSink.ok, false);
+  assert.equal(probeSink.error, "HTTP 404: Monitor not found or not active.");
+  outputs.push("UnknownTok3n-is-not-a-configured-secret");
+});
+
+for (const sig of ["SIGTERM", "SIGINT"] as const) {
+  test(`${sig} mid-cycle: aborted reported, the landed message deleted, the process exits by itself`, async () => {
+    await fault({ mode: "late", delayMs: 800 });
+    let pid = 0;
+    try {
+      const pending = run(
+        (c) => {
+          short(`f_${sig.toLowerCase()}`, 30)(c);
+          // Slow polling, so the message lands and stays unseen until the signal.
+          c.probes[0].imap.pollIntervalMs = 20_000;
+          c.probes[0].imap.fastPollSeconds = 60;
+        },
+        [],
+        { onSpawn: (p) => (pid = p) },
+      );
+      await new Promise((r) => setTimeout(r, 3500));
+      process.kill(pid, sig);
+      const res = await pending;
+      assert.equal(res.code, 1);
+      const r = res.json.probes[0];
+      assert.equal(r.aborted, true);
+      assert.ok(r.paths.every((p: any) => p.reason === "aborted" && p.roundtripSeconds === undefined), JSON.stringify(r.paths));
+      assert.equal(r.cleanup.deleted, 1, "the landed message was found and deleted on the way out");
+      assert.equal(await countToken(r.token), 0);
+    } finally {
+      await noFault();
+    }
+  });
+}
+
+test("two runs at once on one mailbox: each finds its own token, neither deletes the other's", async () => {
+  const cfg = (name: string) => (c: any) => short(name, 15)(c);
+  const [a, b] = await Promise.all([run(cfg("f_twin_a")), run(cfg("f_twin_b"))]);
+  for (const r of [a, b]) {
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(r.json.probes[0].cleanup.deleted, 1);
+  }
+  assert.notEqual(a.json.probes[0].token, b.json.probes[0].token);
+});
+
+test("malformed YAML and unknown fields: exit 2 with the field named, nothing sent", async () => {
+  const sent = async () => ((await (await fakeBrevo("/__lab/sent")).json()) as unknown[]).length;
+  const before = await sent();
+  const unknown = await run((c) => (c.probes[0].paths[0].passwrod = "x"));
+  assert.equal(unknown.code, 2);
+  assert.equal(unknown.json.issues[0].field, "probes[0].paths[0]");
+  assert.match(unknown.json.issues[0].message, /unknown field "passwrod"/);
+  const badUrl = await run((c) => (c.pushgateway.url = "ftp://x"));
+  assert.equal(badUrl.code, 2);
+  assert.equal(badUrl.json.issues[0].field, "pushgateway.url");
+  assert.equal(await sent(), before);
+});
+
+after(async () => {
+  // No secret in any stdout, stderr, JSON, Pushgateway metric or Kuma message of the whole table.
+  const gateway = await (await fetch(`http://${addr.listen}:${port.pushgateway}/metrics`)).text();
+  const kumaMsgs = ((await (await fakeKuma("/__lab/calls")).json()) as { msg: string }[]).map((c) => c.msg ?? "");
+  const haystack = [...outputs, gateway, ...kumaMsgs].join("\n");
+  const hits = SECRETS.filter((s) => haystack.includes(s));
+  assert.deepEqual(hits, [], "secrets leaked");
+  assert.ok(outputs.some((o) => o.length > 0), "the scan saw output");
+});
