@@ -1,0 +1,73 @@
+// The Received parser and verdict never throw and never hang: 100,000 generated header blocks.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { checkReceived } from "../../src/checks/received.js";
+
+/** A small deterministic PRNG (mulberry32), so that a failure can be replayed from its seed. */
+function rng(seed: number) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PIECES = [
+  "Received: ", "from ", "by ", "mx.example.com", "MX.EXAMPLE.COM.", "(Postfix)", "with ESMTPS", "with LMTP", "id ABC;",
+  "[", "]", "(", ")", "[IPv6:", "2001:db8::1", "::ffff:10.0.0.1", "10.42.0.7", "127.0.0.1", "999.1.1.1", "0x7f.1",
+  "1.2.3", "::", "fe80::1%eth0", "unknown", "localhost", " ", "\t", "\r\n", "\n", "\r\n ", "\r\n\t", ";", ":",
+  "X-Injected: yes\r\n", "\u0000", "\uffff", "é", "𝕏", "Received:", "from [1.1.1.1] (x [2.2.2.2])", "by", "for <a@b>",
+];
+
+function generate(next: () => number): string | Buffer {
+  const kind = next();
+  if (kind < 0.15) {
+    const bytes = Buffer.alloc(Math.floor(next() * 512));
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(next() * 256);
+    return bytes;
+  }
+  if (kind < 0.2) return "Received: from a (b [" + "1".repeat(Math.floor(next() * 200_000)) + "]) by mx.example.com\r\n\r\n";
+  if (kind < 0.25) return "Received: " + "(".repeat(5000) + "[".repeat(5000) + " by mx.example.com\r\n\r\n";
+  if (kind < 0.6) {
+    // Plausible chains with random addresses, hosts and noise spliced in.
+    const pick = <T,>(a: T[]) => a[Math.floor(next() * a.length)]!;
+    const ip = () => pick(["10.1.2.3", "1.2.3.4", "IPv6:2001:db8::7", "IPv6:::ffff:10.9.9.9", "192.0.2.1", "300.1.1.1", "IPv6:zz::1"]);
+    const host = () => pick(["mx.example.com", "a.example.com", "relay.other.net", "MX.Example.Com."]);
+    const hops = Array.from({ length: 1 + Math.floor(next() * 5) }, () => `Received: from h${Math.floor(next() * 9)} (r [${ip()}]) by ${host()} (Postfix) with ESMTP id Q${Math.floor(next() * 1e6)}; Mon, 23 Nov 2026 15:00:00 +0000\r\n`);
+    let s = hops.join("");
+    for (let i = Math.floor(next() * 3); i > 0; i--) {
+      const at = Math.floor(next() * s.length);
+      s = s.slice(0, at) + PIECES[Math.floor(next() * PIECES.length)] + s.slice(at);
+    }
+    return s + "\r\n";
+  }
+  let s = "";
+  const n = 1 + Math.floor(next() * 40);
+  for (let i = 0; i < n; i++) s += PIECES[Math.floor(next() * PIECES.length)];
+  return s + (next() < 0.5 ? "\r\n\r\n" : "");
+}
+
+test("100,000 generated headers: a verdict for each, no exception, bounded time per case", () => {
+  const next = rng(20261123);
+  const rules = { mxHosts: ["mx.example.com", "*.example.com"], forbiddenCidrs: ["10.0.0.0/8", "::ffff:0:0/96"], expectedCidrs: ["2001:db8::/32", "1.0.0.0/8"] };
+  let verdicts = 0;
+  let slowest = 0;
+  const reasons = new Map<string, number>();
+  for (let i = 0; i < 100_000; i++) {
+    const input = generate(next);
+    const t = performance.now();
+    const v = checkReceived(input, rules);
+    slowest = Math.max(slowest, performance.now() - t);
+    assert.equal(typeof v.ok, "boolean", `case ${i}`);
+    if (!v.ok) assert.ok(v.reason, `case ${i}: a failing verdict has a reason`);
+    reasons.set(v.ok ? "ok" : v.reason!, (reasons.get(v.ok ? "ok" : v.reason!) ?? 0) + 1);
+    verdicts++;
+  }
+  assert.equal(verdicts, 100_000);
+  // The generator reaches every verdict, so the cases are not all trivially rejected.
+  for (const r of ["ok", "real_ip_forbidden", "real_ip_unexpected", "real_ip_missing"]) assert.ok((reasons.get(r) ?? 0) > 0, `no ${r} case: ${[...reasons]}`);
+  // A hang guard, not a speed assertion: a pathological regex would take seconds on one case.
+  assert.ok(slowest < 2000, `slowest case ${slowest} ms`);
+});
