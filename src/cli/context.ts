@@ -11,6 +11,8 @@ export interface CommandContext {
   only: string[];
   args: Record<string, string | boolean | string[] | undefined>;
   stdout: (text: string) => void;
+  /** The redaction stdout applies, for output that goes elsewhere (an HTTP answer). */
+  stdoutRedact: (text: string) => string;
   stderr: (text: string) => void;
   /** Aborts on SIGTERM/SIGINT. */
   signal: AbortSignal;

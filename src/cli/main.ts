@@ -114,6 +114,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       only: values.probe ?? [],
       args: values,
       stdout: (t) => out(redact(t)),
+      stdoutRedact: redact,
       stderr: (t) => err(redact(t)),
       signal: ctl.signal,
       version: VERSION,

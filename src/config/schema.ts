@@ -1,5 +1,6 @@
 // The configuration schema: one zod schema per block, each type named after its schema.
 import ipaddr from "ipaddr.js";
+import cron from "node-cron";
 import { z } from "zod";
 
 const seconds = (def: number) => z.number().positive().max(86_400).default(def);
@@ -31,6 +32,8 @@ const httpUrl = z.string().refine(
 const name = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: "must be lower-case letters, digits, '_' or '-' (it becomes a metric label)" });
+
+const cronExpr = z.string().refine((v) => cron.validate(v), { message: "not a cron expression (5 fields, or 6 with seconds)" });
 
 const email = z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, { message: "not an e-mail address" });
 
@@ -144,7 +147,7 @@ export const ProbeSchema = z
       .default({ staleAfterSeconds: 3600, sweepDays: 7 }),
     kuma: KumaSchema.optional(),
     /** Cron schedule for `serve` (default every 20 minutes). */
-    schedule: z.string().optional(),
+    schedule: cronExpr.optional(),
   })
   .strict();
 
@@ -160,7 +163,7 @@ export const ServeSchema = z
   .object({
     listen: z.string().default("0.0.0.0"),
     port: z.number().int().min(0).max(65535).default(9465),
-    schedule: z.string().default("*/20 * * * *"),
+    schedule: cronExpr.default("*/20 * * * *"),
     /** POST /probe/<name> runs a probe on demand; needs a bearer token. */
     trigger: z.object({ enabled: z.boolean().default(false), ...secretPair("bearerToken") }).strict().default({ enabled: false }),
     shutdownGraceSeconds: seconds(30),

@@ -53,3 +53,14 @@ export function labConfig(mutate: (cfg: any) => void = () => undefined): string 
   writeFileSync(file, stringify(cfg));
   return file;
 }
+
+/** Starts a long-running CLI command (serve, watch); the caller stops it. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
