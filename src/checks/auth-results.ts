@@ -1,11 +1,6 @@
 // Authentication-Results (RFC 8601) of a stored message: the SPF, DKIM and DMARC results that the
 // topmost header (the one our MX added last) reports. Pure; never throws.
-import { createRequire } from "node:module";
-
-const require = createRequire(import.meta.url);
-const { Headers } = require("mailsplit") as {
-  Headers: new (block: Buffer | string) => { getList(): { key: string; line: string }[] };
-};
+import { headerValues } from "./headers.js";
 
 export interface AuthResults {
   spf?: string;
@@ -14,14 +9,8 @@ export interface AuthResults {
 }
 
 export function parseAuthResults(block: Buffer | string): AuthResults | undefined {
-  let header: string | undefined;
-  try {
-    header = new Headers(block).getList().find((h) => h.key === "authentication-results")?.line;
-  } catch {
-    return undefined;
-  }
-  if (!header) return undefined;
-  const value = header.replace(/^[^:]*:/, "").replace(/\s+/g, " ");
+  const value = headerValues(block, "authentication-results")[0];
+  if (!value) return undefined;
   const out: AuthResults = {};
   for (const method of ["spf", "dkim", "dmarc"] as const) {
     const m = new RegExp(`(?:^|[;\\s])${method}\\s*=\\s*([a-z]+)`, "i").exec(value);

@@ -2,14 +2,8 @@
 // message's header block, take the client IP it names, and judge it against the CIDR rules.
 // Pure: no I/O, never throws on any input.
 import ipaddr from "ipaddr.js";
-import { createRequire } from "node:module";
+import { headerValues } from "./headers.js";
 import type { Reason } from "../probe/reasons.js";
-
-// mailsplit is CommonJS without types; its Headers class splits a header block (folding, bare LF).
-const require = createRequire(import.meta.url);
-const { Headers } = require("mailsplit") as {
-  Headers: new (block: Buffer | string) => { getList(): { key: string; line: string }[] };
-};
 
 export interface ReceivedHop {
   /** 0 = the topmost (newest) Received header. */
@@ -43,21 +37,7 @@ const MAX_HEADER_CHARS = 400;
 
 /** Splits a raw header block into its Received headers, newest first. */
 export function receivedHeaders(block: Buffer | string): string[] {
-  let list: { key: string; line: string }[];
-  try {
-    list = new Headers(block).getList();
-  } catch {
-    return [];
-  }
-  return list
-    .filter((h) => h.key === "received")
-    .map((h) =>
-      h.line
-        .replace(/^[^:]*:/, "")
-        .replace(/\r?\n[ \t]*/g, " ")
-        .replace(/\s+/g, " ")
-        .trim(),
-    );
+  return headerValues(block, "received");
 }
 
 /** Normalises an address literal from a Received header, or undefined if it is not an IP. */

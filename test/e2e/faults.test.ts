@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { accounts, addr, brevo, kuma, paths, port } from "../lab/topology.js";
 import { labConfig, runCli, type CliRun } from "../helpers/cli.js";
-import { fakeBrevo, fakeKuma, imapClient } from "../helpers/lab.js";
+import { countWithToken, fakeBrevo, fakeKuma, imapClient } from "../helpers/lab.js";
 
 const WRONG_PASSWORD = "Wr0ng-Imap-Pass-8812";
 const BAD_KEY = "xkeysib-bad-key-5550123-DISTINCT";
@@ -28,17 +28,6 @@ const noFault = () => fault({ mode: "none" });
 
 function listen<T extends Server | HttpServer>(server: T): Promise<number> {
   return new Promise((resolve) => server.listen(0, addr.listen, () => resolve((server.address() as { port: number }).port)));
-}
-
-async function countToken(token: string): Promise<number> {
-  const c = imapClient(port.imapsStock);
-  await c.connect();
-  try {
-    await c.mailboxOpen("INBOX");
-    return ((await c.search({ header: { "x-mailprobe-token": token } }, { uid: true })) || []).length;
-  } finally {
-    await c.logout();
-  }
 }
 
 const short = (name: string, seconds = 8) => (c: any) => {
@@ -162,8 +151,8 @@ test("delivered after the deadline: not_delivered, and a later run's stale sweep
   }
   // Wait until it has landed and is older than staleAfterSeconds (token time and arrival time).
   const deadline = Date.now() + 20_000;
-  while ((await countToken(token)) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  assert.equal(await countToken(token), 1, "the late message landed");
+  while ((await countWithToken(token)) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  assert.equal(await countWithToken(token), 1, "the late message landed");
   await new Promise((r) => setTimeout(r, 5000));
   const next = await run((c) => {
     short("f_late", 3)(c);
@@ -171,7 +160,7 @@ test("delivered after the deadline: not_delivered, and a later run's stale sweep
   });
   assert.equal(next.code, 0);
   assert.equal(next.json.probes[0].cleanup.stale, 1);
-  assert.equal(await countToken(token), 0);
+  assert.equal(await countWithToken(token), 0);
 });
 
 test("IMAP connection refused and a server that accepts but never greets: imap_connect, bounded", async () => {
@@ -330,7 +319,7 @@ for (const sig of ["SIGTERM", "SIGINT"] as const) {
       assert.equal(r.aborted, true);
       assert.ok(r.paths.every((p: any) => p.reason === "aborted" && p.roundtripSeconds === undefined), JSON.stringify(r.paths));
       assert.equal(r.cleanup.deleted, 1, "the landed message was found and deleted on the way out");
-      assert.equal(await countToken(r.token), 0);
+      assert.equal(await countWithToken(r.token), 0);
     } finally {
       await noFault();
     }

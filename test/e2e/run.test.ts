@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { newToken, tokenKey } from "../../src/probe/token.js";
 import { accounts, addr, brevo, port } from "../lab/topology.js";
 import { labConfig, runCli } from "../helpers/cli.js";
-import { fakeBrevo, fakeKuma, imapClient, withLab } from "../helpers/lab.js";
+import { countWithToken, fakeBrevo, fakeKuma, imapClient, withLab } from "../helpers/lab.js";
 
 async function gatewayMetrics(): Promise<string> {
   return (await fetch(`http://${addr.listen}:${port.pushgateway}/metrics`)).text();
@@ -18,17 +18,6 @@ function metric(text: string, name: string, labels: Record<string, string>): num
     if (Object.entries(labels).every(([k, v]) => inside.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(" ") + 1));
   }
   return undefined;
-}
-
-async function messagesWithToken(token: string): Promise<number> {
-  const c = imapClient(port.imapsStock);
-  await c.connect();
-  try {
-    await c.mailboxOpen("INBOX");
-    return ((await c.search({ header: { "x-mailprobe-token": token } }, { uid: true })) || []).length;
-  } finally {
-    await c.logout();
-  }
 }
 
 type KumaCall = { token: string; status: string; msg: string; ping: string | null };
@@ -46,7 +35,7 @@ test("healthy run, then PROXY broken: verdicts, exit codes, Pushgateway and Kuma
   for (const p of r.paths) assert.ok(p.roundtripSeconds > 0 && p.roundtripSeconds < 20);
   assert.match(r.send.messageId, /^<.+@.+>$/);
   assert.equal(r.cleanup.deleted, 1);
-  assert.equal(await messagesWithToken(r.token), 0, "the probe message must be gone");
+  assert.equal(await countWithToken(r.token), 0, "the probe message must be gone");
 
   let m = await gatewayMetrics();
   assert.equal(metric(m, "mailprobe_success", { probe: "e2e_run", path: "external" }), 1);
@@ -103,7 +92,7 @@ test("one path down: that path fails with imap_connect, the other is still OK, e
   assert.match(ext.detail, /ECONNREFUSED/);
   assert.equal(int.ok, true);
   assert.match(res.json.probes[0].pathSplit, /seen on internal; not on external \(imap_connect\)/);
-  assert.equal(await messagesWithToken(res.json.probes[0].token), 0);
+  assert.equal(await countWithToken(res.json.probes[0].token), 0);
 });
 
 test("a mailbox holding other mail, mimics included, keeps every byte of it; a provably own stale message is swept", async () => {

@@ -95,3 +95,15 @@ export async function fakeBrevo(path: string, init?: RequestInit): Promise<Respo
 export async function fakeKuma(path: string, init?: RequestInit): Promise<Response> {
   return fetch(`http://${addr.listen}:${port.fakeKuma}${path}`, init);
 }
+
+/** How many messages in the probe INBOX carry this token header. */
+export async function countWithToken(token: string): Promise<number> {
+  const c = imapClient(port.imapsStock);
+  await c.connect();
+  try {
+    await c.mailboxOpen("INBOX");
+    return ((await c.search({ header: { "x-mailprobe-token": token } }, { uid: true })) || []).length;
+  } finally {
+    await c.logout();
+  }
+}

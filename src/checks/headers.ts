@@ -1,0 +1,27 @@
+// Splitting a raw header block into headers (folding, bare LF) with mailsplit, a CommonJS module
+// without types. Pure; returns no headers rather than throwing on any input.
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const { Headers } = require("mailsplit") as {
+  Headers: new (block: Buffer | string) => { getList(): { key: string; line: string }[] };
+};
+
+/** The values of every header named `name` (lower-case), in order, unfolded and without the name. */
+export function headerValues(block: Buffer | string, name: string): string[] {
+  let list: { key: string; line: string }[];
+  try {
+    list = new Headers(block).getList();
+  } catch {
+    return [];
+  }
+  return list
+    .filter((h) => h.key === name)
+    .map((h) =>
+      h.line
+        .replace(/^[^:]*:/, "")
+        .replace(/\r?\n[ \t]*/g, " ")
+        .replace(/\s+/g, " ")
+        .trim(),
+    );
+}
