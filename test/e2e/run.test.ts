@@ -101,8 +101,9 @@ test("a mailbox holding other mail, mimics included, keeps every byte of it; a p
   const old = new Date(Date.now() - 2 * 3600_000);
   const wellFormedForeign = newToken(tokenKey(probeName, ["someone-else"]), old.getTime());
   const ownStale = newToken(key, old.getTime());
+  const tag = `foreign-${Date.now()}`;
   const msg = (i: number, from: string, subject: string, extra = "") =>
-    `From: ${from}\r\nTo: ${accounts.probe.user}\r\nSubject: ${subject}\r\nMessage-ID: <foreign-${i}-${Date.now()}@lab.test>\r\nDate: ${old.toUTCString()}\r\n${extra}\r\nbody ${i}\r\n`;
+    `From: ${from}\r\nTo: ${accounts.probe.user}\r\nSubject: ${subject}\r\nMessage-ID: <${tag}-${i}@lab.test>\r\nDate: ${old.toUTCString()}\r\n${extra}\r\nbody ${i}\r\n`;
   const foreign = [
     msg(1, "friend@example.org", "lunch?"),
     msg(2, "friend@example.org", `mailprobe inbound ${wellFormedForeign}`),
@@ -115,10 +116,14 @@ test("a mailbox holding other mail, mimics included, keeps every byte of it; a p
 
   const c = imapClient(port.imapsStock);
   await c.connect();
-  const digest = async () => {
+  // Only the messages this test planted are judged: earlier runs on the lab may have left genuinely
+  // own stale messages that the sweep rightly removes too.
+  const digest = async (client = c) => {
     const out = new Map<string, string>();
-    await c.mailboxOpen("INBOX");
-    for await (const m of c.fetch("1:*", { uid: true, source: true })) {
+    await client.mailboxOpen("INBOX");
+    const uids = (await client.search({ header: { "message-id": tag } }, { uid: true })) || [];
+    if (!uids.length) return out;
+    for await (const m of client.fetch(uids.join(","), { uid: true, source: true }, { uid: true })) {
       out.set(String(m.uid), createHash("sha256").update(m.source!).digest("hex"));
     }
     return out;
@@ -127,20 +132,18 @@ test("a mailbox holding other mail, mimics included, keeps every byte of it; a p
     for (const raw of foreign) await c.append("INBOX", raw, [], old);
     await c.append("INBOX", stale, [], old);
     const before = await digest();
-    const staleUid = [...(await c.search({ header: { "message-id": "foreign-7-" } }, { uid: true }) || [])];
+    const staleUid = [...(await c.search({ header: { "message-id": `${tag}-7@` } }, { uid: true }) || [])];
     assert.equal(staleUid.length, 1);
     await c.logout();
 
     const cfg = labConfig((cfgObj) => (cfgObj.probes[0].cleanup.staleAfterSeconds = 60));
     const res = await runCli(["run", "--config", cfg, "--json"]);
     assert.equal(res.code, 0, res.stderr);
-    assert.equal(res.json.probes[0].cleanup.stale, 1, "exactly the provably own stale message is swept");
+    assert.ok(res.json.probes[0].cleanup.stale >= 1, "the provably own stale message is swept");
 
     const c2 = imapClient(port.imapsStock);
     await c2.connect();
-    await c2.mailboxOpen("INBOX");
-    const after = new Map<string, string>();
-    for await (const m of c2.fetch("1:*", { uid: true, source: true })) after.set(String(m.uid), createHash("sha256").update(m.source!).digest("hex"));
+    const after = await digest(c2);
     await c2.logout();
     const expected = new Map(before);
     expected.delete(String(staleUid[0]));
