@@ -21,7 +21,7 @@ export class ConfigError extends Error {
   ) {
     super(
       `invalid configuration${file ? ` in ${file}` : ""}:\n` +
-        issues.map((i) => `  ${i.field || "(top level)"}: ${i.message}${i.example ? ` (e.g. ${i.field.split(".").pop()?.replace(/\[\d+\]$/, "")}: ${i.example})` : ""}`).join("\n"),
+        issues.map((i) => `  ${i.field || "(top level)"}: ${i.message}${i.example ? ` (e.g. ${lastName(i.field)}: ${i.example})` : ""}`).join("\n"),
     );
     this.name = "ConfigError";
   }
@@ -120,9 +120,13 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const fieldName = (path: PropertyKey[]): string =>
   path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), "");
 
+/** `probes[0].paths[1].port` → `port`. */
+function lastName(field: string): string {
+  return field.split(".").pop()?.replace(/\[\d+\]$/, "") ?? "";
+}
+
 function exampleFor(field: string): string | undefined {
-  const last = field.split(".").pop()?.replace(/\[\d+\]$/, "") ?? "";
-  return EXAMPLES[last.replace(/File$/, "")];
+  return EXAMPLES[lastName(field).replace(/File$/, "")];
 }
 
 /** Replaces ${VAR} and ${VAR:-default} in every string; $${ stays a literal ${. */

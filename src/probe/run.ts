@@ -242,10 +242,9 @@ function judgePath(
   if (st.error && !st.found) return { ...base, reason: st.error.reason, detail: st.error.detail };
   if (!ctx.send.ok) {
     if (ctx.aborted) return { ...base, reason: "aborted", detail: "interrupted before the message was sent" };
-    if (ctx.send.skipped) return { ...base, reason: "internal_error", detail: "not sent" };
     return { ...base, reason: ctx.send.reason, detail: `not sent: ${ctx.send.detail}` };
   }
-  if (st.found?.mailbox && st.late) {
+  if (st.late) {
     const deleted = st.deleted ?? false;
     const fate = deleted ? "deleted" : "left for the stale sweep";
     if (ctx.aborted) return { ...base, deleted, reason: "aborted", detail: `interrupted while waiting; the message had arrived and was ${fate}` };

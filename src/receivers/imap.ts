@@ -84,10 +84,15 @@ export interface ImapSession {
   close(): Promise<void>;
 }
 
+/** The TLS settings of a path: its server name and extra CA; verification is never turned off. */
+function tlsOptionsOf(path: ResolvedPath) {
+  return { servername: path.servername, minVersion: "TLSv1.2" as const, ...(path.ca ? { ca: path.ca } : {}) };
+}
+
 /** Opens a path: connect (optionally through our own PROXY v2 header), login, select. */
 export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise<ImapSession> {
   const started = Date.now();
-  const tls = { servername: path.servername, minVersion: "TLSv1.2" as const, ...(path.ca ? { ca: path.ca } : {}) };
+  const tls = tlsOptionsOf(path);
   const pp = path.proxyProtocol;
   const client = new ImapFlow({
     host: path.host,
@@ -281,7 +286,7 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
  */
 function proxyTransport(path: ResolvedPath) {
   const pp = path.proxyProtocol!;
-  const tlsOptions = { servername: path.servername, minVersion: "TLSv1.2" as const, ...(path.ca ? { ca: path.ca } : {}) };
+  const tlsOptions = tlsOptionsOf(path);
   return {
     connect(opts: { secure?: boolean }, onConnect: () => void) {
       const raw = openProxiedSocket({ host: path.host, port: path.port, sourceAddress: pp.sourceAddress, sourcePort: pp.sourcePort });

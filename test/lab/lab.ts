@@ -225,7 +225,7 @@ function daemon(name: string, cmd: string, args: string[], env: NodeJS.ProcessEn
   child.unref();
 }
 
-async function stopPid(name: string, pid: number | undefined, timeoutMs = 10_000): Promise<void> {
+async function stopPid(pid: number | undefined, timeoutMs = 10_000): Promise<void> {
   if (pid === undefined || !pidAlive(pid)) return;
   try {
     process.kill(pid, "SIGTERM");
@@ -240,7 +240,6 @@ async function stopPid(name: string, pid: number | undefined, timeoutMs = 10_000
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  void name;
 }
 
 /** Postfix reports its errors only in its log: quote the tail when a command fails. */
@@ -266,7 +265,7 @@ async function startHaproxy(): Promise<void> {
 }
 
 async function stopHaproxy(): Promise<void> {
-  await stopPid("haproxy", readPid(join(paths.run, "haproxy.pid")));
+  await stopPid(readPid(join(paths.run, "haproxy.pid")));
 }
 
 /** Starts every part of the lab (stopping a previous one first) and waits until each answers. */
@@ -324,10 +323,10 @@ export async function down(): Promise<void> {
   const tasks: Promise<unknown>[] = [stopHaproxy()];
   if (existsSync(join(paths.etc, "postfix", "main.cf"))) {
     const master = readPid(join(LAB_DIR, "spool", "postfix", "pid", "master.pid"));
-    tasks.push(run("postfix", ["-c", join(paths.etc, "postfix"), "stop"]).catch(() => undefined).then(() => stopPid("postfix", master)));
+    tasks.push(run("postfix", ["-c", join(paths.etc, "postfix"), "stop"]).catch(() => undefined).then(() => stopPid(master)));
   }
-  tasks.push(stopPid("dovecot", readPid(join(paths.run, "dovecot", "master.pid"))));
-  for (const d of daemons) tasks.push(stopPid(d, readPid(join(paths.run, `${d}.pid`))));
+  tasks.push(stopPid(readPid(join(paths.run, "dovecot", "master.pid"))));
+  for (const d of daemons) tasks.push(stopPid(readPid(join(paths.run, `${d}.pid`))));
   await Promise.all(tasks);
 }
 
@@ -343,4 +342,3 @@ export async function set(change: Partial<LabState>): Promise<LabState> {
   return state;
 }
 
-export { LAB_DIR };
