@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(postfix dovecot-imapd dovecot-lmtpd haproxy prometheus-pushgateway prometheus openssl)
+debs=(postfix dovecot-imapd dovecot-lmtpd haproxy prometheus-pushgateway prometheus openssl tmux)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -23,7 +23,9 @@ options:
   --json          machine-readable output on stdout
   --probe NAME    only this probe (repeatable)
   --every DUR     watch: interval between runs (e.g. 30s, 2m)
-  --force         watch: allow an interval that would exhaust Brevo's credits
+  --count N       watch: stop after N cycles (default: until Ctrl-C)
+  --via TYPE      watch: send through the probe's brevo or smtp route (probes[].watchSender)
+  --force         watch: allow an interval that would exhaust Brevo's credits within the hour
   -h, --help      this text
   -v, --version   the version
 
@@ -53,6 +55,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         probe: { type: "string", multiple: true },
         every: { type: "string" },
         force: { type: "boolean" },
+        count: { type: "string" },
+        via: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -99,7 +103,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const ctl = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (ctl.signal.aborted) return;
-    log.warn({ signal: sig }, "stopping");
+    log.info({ signal: sig }, "stopping");
     ctl.abort(new AbortedError(`received ${sig}`));
   };
   process.on("SIGTERM", onSignal);

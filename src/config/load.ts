@@ -90,6 +90,8 @@ export interface ResolvedProbe {
   name: string;
   timeoutMs: number;
   sender: ResolvedSender;
+  /** `watch --via`: a second route (e.g. SMTP) that spares the main sender's quota. */
+  watchSender?: ResolvedSender;
   to: string;
   paths: ResolvedPath[];
   received?: ReceivedConfig;
@@ -212,18 +214,17 @@ function resolveKuma(k: KumaConfig | undefined, field: string, issues: ConfigIss
   return { pushUrl, timeoutMs: k.timeoutSeconds * 1000 };
 }
 
+function resolveSender(s: SenderConfig, f: string, issues: ConfigIssue[]): ResolvedSender {
+  if (s.type === "brevo") return { ...s, apiKey: secret(s, "apiKey", f, issues, true) ?? "" };
+  const password = secret(s, "password", f, issues, s.user !== undefined);
+  if (password !== undefined && s.user === undefined) issues.push({ field: `${f}.user`, message: "is required when a password is given" });
+  return { ...s, password, ca: readCa(s.caFile, `${f}.caFile`, issues) };
+}
+
 function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): ResolvedProbe {
   const field = `probes[${i}]`;
-  const sender = (() => {
-    const f = `${field}.sender`;
-    if (p.sender.type === "brevo") {
-      const apiKey = secret(p.sender, "apiKey", f, issues, true) ?? "";
-      return { ...p.sender, apiKey };
-    }
-    const password = secret(p.sender, "password", f, issues, p.sender.user !== undefined);
-    if (password !== undefined && p.sender.user === undefined) issues.push({ field: `${f}.user`, message: "is required when a password is given" });
-    return { ...p.sender, password, ca: readCa(p.sender.caFile, `${f}.caFile`, issues) };
-  })();
+  const sender = resolveSender(p.sender, `${field}.sender`, issues);
+  const watchSender = p.watchSender ? resolveSender(p.watchSender, `${field}.watchSender`, issues) : undefined;
 
   const names = new Set<string>();
   const paths = p.paths.map((raw, j): ResolvedPath => {
@@ -276,6 +277,7 @@ function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): Resolve
     name: p.name,
     timeoutMs,
     sender,
+    watchSender,
     to: p.to,
     paths,
     received: p.received,
@@ -292,8 +294,10 @@ function collectSecrets(probes: ResolvedProbe[], extra: (string | undefined)[]):
     if (s && s.length >= 4) out.add(s);
   };
   for (const p of probes) {
-    if (p.sender.type === "brevo") add(p.sender.apiKey);
-    else add(p.sender.password);
+    for (const s of [p.sender, p.watchSender]) {
+      if (s?.type === "brevo") add(s.apiKey);
+      else add(s?.password);
+    }
     add(p.kuma?.pushUrl);
     // The token part of a Kuma URL alone is a secret too.
     add(p.kuma?.pushUrl.split("/").pop());

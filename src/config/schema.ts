@@ -131,6 +131,8 @@ export const ProbeSchema = z
     /** Deadline of one whole cycle: send, wait on every path, check. Cleanup gets a little more. */
     timeoutSeconds: seconds(120),
     sender: SenderSchema,
+    /** A second route for `watch --via <type>` (e.g. SMTP submission, sparing Brevo's daily quota). */
+    watchSender: SenderSchema.optional(),
     /** The address the message is sent to (may be an alias of the mailbox the paths log into). */
     to: email,
     imap: ImapDefaultsSchema.default({}),

@@ -3,12 +3,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { addr, port } from "../lab/topology.js";
-import { labConfig, startCli } from "../helpers/cli.js";
+import { labConfig, sleep, startCli, waitUntil } from "../helpers/cli.js";
 import { fakeBrevo, imapClient } from "../helpers/lab.js";
 
 const base = `http://${addr.listen}:${port.serveMetrics}`;
 const TRIGGER = "trigger-secret-7781";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function value(text: string, name: string, labels: Record<string, string>): number {
   for (const line of text.split("\n")) {
@@ -16,16 +15,6 @@ function value(text: string, name: string, labels: Record<string, string>): numb
     if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(" ") + 1));
   }
   return NaN;
-}
-
-async function waitUntil<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
 }
 
 test("serve: two cycles, histogram and counters, trigger, overrun counted, SIGTERM leaves nothing behind", async () => {

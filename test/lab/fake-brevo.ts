@@ -86,8 +86,9 @@ export function createFakeBrevo(options: { relayPort?: number; apiKey?: string; 
     });
   }
 
-  async function deliver(messageId: string, body: SendBody) {
-    for (const to of body.to ?? []) {
+  /** Like Brevo's relays, a temporary failure is retried (here after 1, 2, 3 and 4 s), then given up. */
+  async function deliver(messageId: string, body: SendBody, attempt = 1, only?: string[]) {
+    for (const to of (body.to ?? []).filter((t) => !only || only.includes(t.email!))) {
       const email = to.email!;
       if (blocked.has(email)) {
         event(messageId, email, body, "blocked", "blocked: recipient is on the blocklist");
@@ -114,6 +115,7 @@ export function createFakeBrevo(options: { relayPort?: number; apiKey?: string; 
         const hard = e.responseCode !== undefined && e.responseCode >= 500;
         event(messageId, email, body, hard ? "hardBounces" : "deferred", e.message);
         if (hard) blocked.set(email, { reason: "hardBounce", blockedAt: new Date().toISOString() });
+        else if (attempt < 5) setTimeout(() => void deliver(messageId, body, attempt + 1, [email]), attempt * 1000).unref();
       }
     }
   }

@@ -79,6 +79,8 @@ export function haproxyConfig(state: LabState): string {
     "# Rendered by test/lab/lab.ts: the firewall/HAProxy hop and kube-proxy's SNAT (source).",
     "global",
     `  pidfile ${paths.run}/haproxy.pid`,
+    // A switch is a soft reload (-sf): the old process finishes its sessions, for at most this long.
+    "  hard-stop-after 3s",
     "defaults",
     "  mode tcp",
     "  timeout connect 5s",
@@ -259,9 +261,11 @@ async function postfix(cmd: string): Promise<void> {
 
 const daemons = ["pushgateway", "prometheus", "fake-brevo", "fake-kuma"] as const;
 
-async function startHaproxy(): Promise<void> {
+/** Starts HAProxy; with the PID of a running one, as a seamless reload (new listeners first, as in production). */
+async function startHaproxy(previous?: number): Promise<void> {
   await run("haproxy", ["-c", "-q", "-f", join(paths.etc, "haproxy.cfg")]);
-  await run("haproxy", ["-D", "-f", join(paths.etc, "haproxy.cfg"), "-p", join(paths.run, "haproxy.pid")]);
+  const alive = previous !== undefined && pidAlive(previous);
+  await run("haproxy", ["-D", "-f", join(paths.etc, "haproxy.cfg"), "-p", join(paths.run, "haproxy.pid"), ...(alive ? ["-sf", String(previous)] : [])]);
 }
 
 async function stopHaproxy(): Promise<void> {
@@ -335,8 +339,7 @@ export async function set(change: Partial<LabState>): Promise<LabState> {
   const state = { ...readState(), ...change };
   writeFileSync(join(paths.etc, "haproxy.cfg"), haproxyConfig(state));
   writeFileSync(paths.state, JSON.stringify(state, null, 2));
-  await stopHaproxy();
-  await startHaproxy();
+  await startHaproxy(readPid(join(paths.run, "haproxy.pid")));
   await waitFor("haproxy", () => tcpOpen(addr.listen, port.extSmtp));
   if (state.extImaps === "up") await waitFor("haproxy imaps", () => tcpOpen(addr.listen, port.extImaps));
   return state;
