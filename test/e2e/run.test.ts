@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { newToken, tokenKey } from "../../src/probe/token.js";
-import { accounts, addr, brevo, port } from "../lab/topology.js";
+import { readFileSync } from "node:fs";
+import { accounts, addr, brevo, paths, port } from "../lab/topology.js";
 import { labConfig, runCli } from "../helpers/cli.js";
 import { countWithToken, fakeBrevo, fakeKuma, imapClient, withLab } from "../helpers/lab.js";
 
@@ -164,4 +165,58 @@ test("a wrong config exits 2, names the field, and sends nothing", async () => {
   assert.match(usage.stderr, /unknown command frobnicate/);
   const sentAfter = ((await (await fakeBrevo("/__lab/sent")).json()) as unknown[]).length;
   assert.equal(sentAfter, sentBefore);
+});
+
+test("our own PROXY v2 header, bypassing HAProxy: alt SMTP (postscreen) and alt IMAPS honour the claimed address", async () => {
+  const cfg = labConfig((c) => {
+    const p = c.probes[0];
+    p.name = "e2e_own_proxy";
+    p.to = accounts.probe.user;
+    // Send straight to postscreen's alt listener, claiming to be 127.0.0.77.
+    p.sender = {
+      type: "smtp",
+      host: addr.listen,
+      port: port.smtpAlt,
+      security: "starttls",
+      servername: "mx.lab.test",
+      caFile: paths.caCert,
+      from: "probe@sender.lab.test",
+      proxyProtocol: { sourceAddress: addr.proxyClaim },
+    };
+    p.paths = [
+      { name: "alt", host: addr.listen, port: port.imapsAlt, proxyProtocol: { sourceAddress: "127.0.0.78" } },
+      { name: "internal", host: addr.listen, port: port.imapsStock },
+    ];
+    p.received = { mxHosts: ["mx.lab.test"], forbiddenCidrs: [`${addr.snat}/32`], expectedCidrs: [`${addr.proxyClaim}/32`] };
+    delete p.kuma;
+  });
+  const res = await runCli(["run", "--config", cfg, "--json"]);
+  assert.equal(res.code, 0, res.stdout + res.stderr);
+  const r = res.json.probes[0];
+  assert.deepEqual(r.paths.map((p: any) => [p.name, p.ok, p.ip.ip, p.ip.rule]), [
+    ["alt", true, addr.proxyClaim, `expectedCidrs ${addr.proxyClaim}/32`],
+    ["internal", true, addr.proxyClaim, `expectedCidrs ${addr.proxyClaim}/32`],
+  ]);
+  assert.equal(r.cleanup.deleted, 1);
+
+  // Dovecot logged the alt session as coming from the address our header claimed.
+  assert.ok(/imap-login: Info: Login: user=<probe@lab\.test>.*rip=127\.0\.0\.78,/.test(readFileSync(`${paths.log}/dovecot.log`, "utf8")), "Dovecot saw rip=127.0.0.78");
+
+  // Without the header the same alt listener refuses the submission: that is how "HAProxy broke" and
+  // "the mailserver broke" are told apart during a cutover.
+  const bare = await runCli([
+    "run",
+    "--config",
+    labConfig((c) => {
+      const p = c.probes[0];
+      p.name = "e2e_no_proxy";
+      p.timeoutSeconds = 8;
+      p.sender = { type: "smtp", host: addr.listen, port: port.smtpAlt, security: "starttls", servername: "mx.lab.test", caFile: paths.caCert, from: "probe@sender.lab.test", timeoutSeconds: 5 };
+      p.paths = [{ name: "internal", host: addr.listen, port: port.imapsStock }];
+      delete p.kuma;
+    }),
+    "--json",
+  ]);
+  assert.equal(bare.code, 1);
+  assert.match(bare.json.probes[0].send.reason, /^send_(failed|timeout|rejected)$/);
 });
