@@ -220,3 +220,31 @@ test("our own PROXY v2 header, bypassing HAProxy: alt SMTP (postscreen) and alt 
   assert.equal(bare.code, 1);
   assert.match(bare.json.probes[0].send.reason, /^send_(failed|timeout|rejected)$/);
 });
+
+test("a message filed into Junk: landed_in_junk on every path, found there and deleted", async () => {
+  const cfg = labConfig((c) => {
+    c.probes[0].name = "e2e_junk";
+    c.probes[0].timeoutSeconds = 4;
+    // Dovecot files +Junk into the Junk mailbox, as a spam filter would.
+    c.probes[0].to = "probe+Junk@lab.test";
+    delete c.probes[0].kuma;
+    for (const p of c.probes[0].paths) delete p.kuma;
+  });
+  const res = await runCli(["run", "--config", cfg, "--json"]);
+  assert.equal(res.code, 1);
+  const r = res.json.probes[0];
+  assert.deepEqual(r.paths.map((p: any) => [p.name, p.reason, p.foundIn]), [
+    ["external", "landed_in_junk", "Junk"],
+    ["internal", "landed_in_junk", "Junk"],
+  ]);
+  assert.match(r.paths[0].detail, /found in Junk, not in INBOX/);
+  assert.equal(r.cleanup.deleted, 1);
+  const c = imapClient(port.imapsStock);
+  await c.connect();
+  try {
+    await c.mailboxOpen("Junk");
+    assert.equal(((await c.search({ header: { "x-mailprobe-token": r.token } }, { uid: true })) || []).length, 0, "deleted from Junk");
+  } finally {
+    await c.logout();
+  }
+});
