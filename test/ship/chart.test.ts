@@ -116,7 +116,7 @@ test("full values: Secret, CA bundle, NetworkPolicy egress, PrometheusRule; all 
   assert.deepEqual(np.spec.policyTypes, ["Egress"]);
   assert.deepEqual(np.spec.egress.map((e: any) => e.ports.map((p: any) => p.port)), [[53, 53], [993, 10993, 587], [443]]);
   const rules = byKind(objs, "PrometheusRule")[0].spec.groups[0].rules.map((r: any) => r.alert);
-  assert.deepEqual(rules, ["MailprobePathFailing", "MailprobeRealClientIpLost", "MailprobeStale", "MailprobeAbsent", "MailprobeRoundtripSlow", "MailprobeTlsCertExpiringSoon"]);
+  assert.deepEqual(rules, ["MailprobePathFailing", "MailprobePathNeverSucceeded", "MailprobeRealClientIpLost", "MailprobeStale", "MailprobeAbsent", "MailprobeRoundtripSlow", "MailprobeTlsCertExpiringSoon"]);
   assert.equal(byKind(objs, "Secret")[0].stringData["brevo-api-key"], "xkeysib-example");
 });
 

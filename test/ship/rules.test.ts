@@ -1,0 +1,28 @@
+// The chart's alert rules, rendered by the real helm, pass `promtool check rules` and the unit tests
+// in alerts.promtool.yaml (two failing runs, stale inhibited while failing, absent, IP lost, slow, TLS).
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { stringify } from "yaml";
+import { byKind, chartDir, render } from "../helpers/helm.js";
+
+test("alert rules: promtool check rules and promtool test rules pass", () => {
+  const rule = byKind(render([join(chartDir, "ci", "full-values.yaml")]), "PrometheusRule")[0];
+  const dir = mkdtempSync(join(tmpdir(), "mailprobe-rules-"));
+  writeFileSync(join(dir, "rules.yaml"), stringify({ groups: rule.spec.groups }));
+  copyFileSync(new URL("./alerts.promtool.yaml", import.meta.url), join(dir, "alerts.promtool.yaml"));
+  const check = spawnSync("promtool", ["check", "rules", join(dir, "rules.yaml")], { encoding: "utf8" });
+  assert.equal(check.status, 0, check.stdout + check.stderr);
+  assert.match(check.stdout + check.stderr, /SUCCESS: 7 rules found/);
+  let out: string;
+  try {
+    out = execFileSync("promtool", ["test", "rules", "alerts.promtool.yaml"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  } catch (e) {
+    const x = e as { stdout?: string; stderr?: string };
+    assert.fail(`promtool test rules failed:\n${x.stdout}\n${x.stderr}`);
+  }
+  assert.match(out, /SUCCESS/);
+});
