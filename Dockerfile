@@ -1,5 +1,7 @@
 # syntax=docker/dockerfile:1
 # mailprobe: build with the dev dependencies, ship only the production install and dist/ on Node 24.
+# The entry point is dist/bundle/ (esbuild, scripts/bundle.mjs): it starts about twice as fast as the
+# unbundled tree; node_modules stays so that image scanners see every dependency and its version.
 # test/ship/image.test.ts repeats the production stage in a clean folder and runs a lab probe with it.
 ARG NODE_IMAGE=node:24-alpine
 
@@ -8,6 +10,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle.mjs ./scripts/
 COPY src ./src
 RUN npm run build
 
@@ -41,5 +44,5 @@ COPY --from=production --chown=0:0 /app /app
 # so the root filesystem can be read-only.
 USER 10001:10001
 EXPOSE 9465
-ENTRYPOINT ["node", "/app/dist/cli/main.js"]
+ENTRYPOINT ["node", "/app/dist/bundle/mailprobe.js"]
 CMD ["--help"]

@@ -22,6 +22,8 @@ export interface PathResult {
   detail?: string;
   /** Send start → the message seen on this path. */
   roundtripSeconds?: number;
+  /** When this path saw the message (ms resolution). */
+  seenAt?: string;
   /** Connect + login + select. */
   openSeconds?: number;
   /** The message as stored: its real client IP verdict (absent when not seen or no rules). */

@@ -258,6 +258,7 @@ function judgePath(
   const withMessage: PathResult = {
     ...base,
     roundtripSeconds: (st.found.seenAtMs - ctx.sendStartMs) / 1000,
+    seenAt: new Date(st.found.seenAtMs).toISOString(),
     authResults: parseAuthResults(st.found.headers),
     foundIn: st.found.mailbox,
     deleted: st.deleted ?? false,

@@ -269,10 +269,14 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     },
 
     async close() {
+      // Logout politely, for at most a second; the timer must not outlive it (it would hold the process).
+      const limit = new AbortController();
       try {
-        await Promise.race([client.logout(), sleep(1000)]);
+        await Promise.race([client.logout(), sleep(1000, limit.signal)]);
       } catch {
         /* the connection may already be gone */
+      } finally {
+        limit.abort();
       }
       client.close();
     },

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 
 export const repoRoot = new URL("../../", import.meta.url).pathname;
-export const cliPath = join(repoRoot, "dist", "cli", "main.js");
+/** The shipped entry point: the bundle (scripts/bundle.mjs). */
+export const cliPath = join(repoRoot, "dist", "bundle", "mailprobe.js");
 
 export interface CliRun {
   code: number | null;

@@ -122,14 +122,17 @@ function prometheusConfig(): string {
 
 async function makeTls(): Promise<void> {
   const dir = paths.tls;
-  if (existsSync(join(dir, "mx.crt")) && existsSync(paths.caCert) && existsSync(join(dir, "expired.crt"))) return;
+  // The MX name, and the listen address for clients that cannot set a TLS server name (the Nagios peer).
+  const ext = `subjectAltName=DNS:${mx.hostname},IP:${addr.listen}\nextendedKeyUsage=serverAuth\n`;
+  const current = existsSync(join(dir, "mx.ext")) ? readFileSync(join(dir, "mx.ext"), "utf8") : "";
+  if (current === ext && existsSync(join(dir, "mx.crt")) && existsSync(paths.caCert) && existsSync(join(dir, "expired.crt"))) return;
   mkdirSync(dir, { recursive: true });
   const o = (args: string[]) => run("openssl", args, { cwd: dir });
   await o(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key"]);
   await o(["req", "-x509", "-new", "-key", "ca.key", "-sha256", "-days", "3650", "-subj", "/CN=mailprobe lab CA", "-out", "ca.crt"]);
   await o(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "mx.key"]);
   await o(["req", "-new", "-key", "mx.key", "-subj", `/CN=${mx.hostname}`, "-out", "mx.csr"]);
-  writeFileSync(join(dir, "mx.ext"), `subjectAltName=DNS:${mx.hostname}\nextendedKeyUsage=serverAuth\n`);
+  writeFileSync(join(dir, "mx.ext"), ext);
   await o(["x509", "-req", "-in", "mx.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "825", "-sha256", "-extfile", "mx.ext", "-out", "mx.crt"]);
   // The same name and CA, expired in 2020: for the TLS fault tests.
   writeFileSync(join(dir, "index.txt"), "");

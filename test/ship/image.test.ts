@@ -19,6 +19,12 @@ const lines = dockerfile
   .map((l) => l.trim())
   .filter((l) => l && !l.startsWith("#"));
 
+/** The final stage's ENTRYPOINT (exec form). */
+function entrypoint(): string[] {
+  const l = lines.filter((x) => x.startsWith("ENTRYPOINT ")).at(-1)!;
+  return JSON.parse(l.slice("ENTRYPOINT ".length)) as string[];
+}
+
 function stage(name: string): string[] {
   const start = lines.findIndex((l) => new RegExp(`^FROM \\S+ AS ${name}$`, "i").test(l));
   assert.ok(start >= 0, `stage ${name}`);
@@ -35,7 +41,7 @@ test("Dockerfile: multi-stage on Node 24, numeric non-root user, exec-form CLI e
   const user = final.find((l) => l.startsWith("USER "));
   assert.match(user ?? "", /^USER \d+:\d+$/, "numeric uid:gid");
   assert.notEqual(user, "USER 0:0");
-  assert.equal(final.find((l) => l.startsWith("ENTRYPOINT ")), 'ENTRYPOINT ["node", "/app/dist/cli/main.js"]');
+  assert.deepEqual(entrypoint(), ["node", "/app/dist/bundle/mailprobe.js"]);
   for (const label of ["title", "description", "version", "revision", "created", "licenses", "source"]) {
     assert.match(final.join("\n"), new RegExp(`org\\.opencontainers\\.image\\.${label}=`), label);
   }
@@ -43,7 +49,7 @@ test("Dockerfile: multi-stage on Node 24, numeric non-root user, exec-form CLI e
   assert.ok(final.some((l) => l === "COPY --from=production --chown=0:0 /app /app"), "the app is root-owned: the user cannot change it");
   const ignore = readFileSync(join(repoRoot, ".dockerignore"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
   assert.equal(ignore[0], "*", "everything excluded first");
-  assert.deepEqual(ignore.slice(1).sort(), ["!package-lock.json", "!package.json", "!src/", "!tsconfig.build.json", "!tsconfig.json"]);
+  assert.deepEqual(ignore.slice(1).sort(), ["!package-lock.json", "!package.json", "!scripts/bundle.mjs", "!src/", "!tsconfig.build.json", "!tsconfig.json"]);
 });
 
 test("the production stage, repeated in a clean folder, runs --help and a lab probe on Node 24 as uid 10001", (t) => {
@@ -63,11 +69,13 @@ test("the production stage, repeated in a clean folder, runs --help and a lab pr
   assert.ok(!readdirSync(join(app, "node_modules")).includes("typescript"), "no dev dependencies");
 
   const asImageUser = (args: string[]) =>
-    spawnSync(node24, [join(app, "dist", "cli", "main.js"), ...args], { cwd: app, uid: 10001, gid: 10001, encoding: "utf8", timeout: 60_000, env: { PATH: "/usr/bin:/bin", HOME: "/tmp", NODE_ENV: "production", NO_COLOR: "1" } });
+    spawnSync(node24, [entrypoint()[1]!.replace(/^\/app\//, `${app}/`), ...args], { cwd: app, uid: 10001, gid: 10001, encoding: "utf8", timeout: 60_000, env: { PATH: "/usr/bin:/bin", HOME: "/tmp", NODE_ENV: "production", NO_COLOR: "1" } });
   const help = asImageUser(["--help"]);
   assert.equal(help.status, 0, help.stderr);
   assert.match(help.stdout, /usage: mailprobe <command>/);
 
+  const version = asImageUser(["--version"]);
+  assert.equal(version.stdout.trim(), JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")).version);
   const probe = asImageUser(["run", "--config", join(repoRoot, "examples", "lab.yaml"), "--json"]);
   assert.equal(probe.status, 0, probe.stdout + probe.stderr);
   const r = JSON.parse(probe.stdout);
