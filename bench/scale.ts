@@ -1,0 +1,113 @@
+// 3. Mailbox size: an empty INBOX vs 10,000 and 100,000 messages (a Maildir written directly, then
+//    indexed once by Dovecot before timing). 4. Paths: one probe with 1 path vs 20 paths.
+import { chownSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ImapFlow } from "imapflow";
+import { set } from "../test/lab/lab.js";
+import { LAB_DIR } from "../test/lab/topology.js";
+import { accounts, addr, brevoConfig, mailprobeRun, median, ms, N, paths, port, ratio, Report, table } from "./lib.js";
+
+const MAIL_UID = 65534;
+const maildir = join(LAB_DIR, "mail", "lab.test", "other", "Maildir");
+
+/** Adds messages to other@lab.test's INBOX: files in cur/, dated over the past year. */
+function fill(from: number, to: number): void {
+  for (const d of ["cur", "new", "tmp"]) {
+    mkdirSync(join(maildir, d), { recursive: true });
+    chownSync(join(maildir, d), MAIL_UID, MAIL_UID);
+  }
+  chownSync(maildir, MAIL_UID, MAIL_UID);
+  const now = Date.now() / 1000;
+  for (let i = from; i < to; i++) {
+    const when = now - ((i * 7919) % 365) * 86400 - (i % 86400);
+    const body = `From: someone${i % 97}@example.org\r\nTo: other@lab.test\r\nSubject: archived message ${i}\r\nDate: ${new Date(when * 1000).toUTCString()}\r\nMessage-ID: <fill-${i}@example.org>\r\n\r\nfiller ${i}\r\n`;
+    const file = join(maildir, "cur", `${Math.floor(when)}.M${i}P1.lab,S=${body.length}:2,S`);
+    writeFileSync(file, body);
+    chownSync(file, MAIL_UID, MAIL_UID);
+    utimesSync(file, when, when);
+  }
+}
+
+/** One SELECT so Dovecot syncs and indexes the new files before anything is timed. */
+async function index(): Promise<number> {
+  const t0 = performance.now();
+  const c = new ImapFlow({ host: addr.listen, port: port.imapsStock, secure: true, tls: { ca: readFileSync(paths.caCert), servername: "mx.lab.test" }, auth: { user: accounts.other.user, pass: accounts.other.password }, logger: false });
+  await c.connect();
+  const box = await c.mailboxOpen("INBOX");
+  await c.logout();
+  if (box.exists < 0) throw new Error("no mailbox");
+  return performance.now() - t0;
+}
+
+export async function mailboxSize(report: Report): Promise<void> {
+  rmSync(maildir, { recursive: true, force: true });
+  fill(0, 0);
+  const cfg = brevoConfig("bench_size", (p) => {
+    p.to = accounts.other.user;
+    p.imap.user = accounts.other.user;
+    p.imap.password = accounts.other.password;
+    p.paths = p.paths.filter((x: any) => x.name === "internal");
+  });
+  const rows: (string | number)[][] = [];
+  let base = { wall: 0, run: 0 };
+  let have = 0;
+  for (const size of [0, 10_000, 100_000]) {
+    const t0 = performance.now();
+    fill(have, size);
+    const fillMs = performance.now() - t0;
+    have = size;
+    const indexMs = await index();
+    await mailprobeRun(cfg);
+    const wall: number[] = [];
+    const run: number[] = [];
+    const rt: number[] = [];
+    for (let i = 0; i < N; i++) {
+      const r = await mailprobeRun(cfg);
+      wall.push(r.ms);
+      run.push(r.json.probes[0].durationSeconds * 1000);
+      rt.push(r.json.probes[0].paths[0].roundtripSeconds * 1000);
+    }
+    if (size === 0) base = { wall: median(wall), run: median(run) };
+    rows.push([size.toLocaleString("en"), ms(median(wall)), ms(median(run)), ms(median(rt)), ratio(median(wall), base.wall), ratio(median(run), base.run), size ? `fill ${ms(fillMs)}, first SELECT ${ms(indexMs)}` : ""]);
+  }
+  rmSync(maildir, { recursive: true, force: true });
+  report.add("3. Mailbox size", [
+    `${N} runs per size, the Brevo route into other@lab.test, one path (stock IMAPS). "run" is the probe's own duration (open, send, wait, check, delete, stale sweep); "wall" adds the process start.`,
+    "",
+    ...table(["messages in INBOX", "wall median", "run median", "roundtrip median", "wall ÷ empty", "run ÷ empty", "setup (not timed)"], rows),
+  ]);
+}
+
+export async function manyPaths(report: Report): Promise<void> {
+  await set({ extraImapsFrontends: 19 });
+  try {
+    const one = brevoConfig("bench_paths1", (p) => (p.paths = p.paths.filter((x: any) => x.name === "external")));
+    const twenty = brevoConfig("bench_paths20", (p) => {
+      p.paths = [p.paths.find((x: any) => x.name === "external"), ...Array.from({ length: 19 }, (_, i) => ({ name: `extra${i + 1}`, host: addr.listen, port: port.extImapsExtraFirst + i }))];
+    });
+    await mailprobeRun(one);
+    await mailprobeRun(twenty);
+    const r: Record<string, { wall: number[]; run: number[]; rt: number[] }> = { one: { wall: [], run: [], rt: [] }, twenty: { wall: [], run: [], rt: [] } };
+    for (let i = 0; i < N; i++) {
+      for (const [k, cfg] of [["one", one], ["twenty", twenty]] as const) {
+        const x = await mailprobeRun(cfg);
+        r[k]!.wall.push(x.ms);
+        r[k]!.run.push(x.json.probes[0].durationSeconds * 1000);
+        r[k]!.rt.push(Math.max(...x.json.probes[0].paths.map((p: any) => p.roundtripSeconds * 1000)));
+      }
+    }
+    report.add("4. Paths", [
+      `One probe through HAProxy's public IMAPS: 1 path vs 20 paths (19 extra HAProxy frontends to the same mailbox), ${N} alternating runs.`,
+      "",
+      ...table(
+        ["paths", "wall median", "run median", "slowest path's roundtrip", "wall ÷ 1 path", "run ÷ 1 path"],
+        [
+          ["1", ms(median(r.one!.wall)), ms(median(r.one!.run)), ms(median(r.one!.rt)), "1.00×", "1.00×"],
+          ["20", ms(median(r.twenty!.wall)), ms(median(r.twenty!.run)), ms(median(r.twenty!.rt)), ratio(median(r.twenty!.wall), median(r.one!.wall)), ratio(median(r.twenty!.run), median(r.one!.run))],
+        ],
+      ),
+    ]);
+  } finally {
+    await set({ extraImapsFrontends: 0 });
+  }
+}
