@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cost } from "./cost.js";
-import { machine, N, node24, Report, repoRoot } from "./lib.js";
+import { machine, N, node24, peerFailures, Report, repoRoot } from "./lib.js";
 import { detection, roundtrip } from "./roundtrip.js";
 import { mailboxSize, manyPaths } from "./scale.js";
 
@@ -21,7 +21,9 @@ for (const name of wanted) {
   const report = new Report();
   const t0 = Date.now();
   await ALL[name](report);
-  kept.set(name, `${report.sections.join("\n")}\n_${name}: measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC in ${Math.round((Date.now() - t0) / 1000)} s._\n\n`);
+  const failures = peerFailures.splice(0);
+  const failNote = failures.length ? `\nThe peer failed ${failures.length} time(s) (retried; not in the figures): ${[...new Set(failures)].join("; ")}\n` : "";
+  kept.set(name, `${report.sections.join("\n")}${failNote}\n_${name}: measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC in ${Math.round((Date.now() - t0) / 1000)} s._\n\n`);
 }
 
 const peer = (() => {

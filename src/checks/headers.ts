@@ -1,9 +1,9 @@
-// Splitting a raw header block into headers (folding, bare LF) with mailsplit, a CommonJS module
-// without types. Pure; returns no headers rather than throwing on any input.
-import { createRequire } from "node:module";
+// Splitting a raw header block into headers (folding, bare LF) with mailsplit (@zone-eu/mailsplit,
+// the copy imapflow itself uses: one copy in memory, bundled with the rest). Pure; returns no headers
+// rather than throwing on any input.
+import mailsplit from "@zone-eu/mailsplit";
 
-const require = createRequire(import.meta.url);
-const { Headers } = require("mailsplit") as {
+const { Headers } = mailsplit as unknown as {
   Headers: new (block: Buffer | string) => { getList(): { key: string; line: string }[] };
 };
 

@@ -100,6 +100,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const interactive = Boolean(process.stdout.isTTY) && !values.json;
   const log = createLogger({ level: env.MAILPROBE_LOG_LEVEL ?? config.logLevel ?? (interactive ? "warn" : "info"), redact });
 
+  log.debug({ msSinceStart: Math.round(performance.now()) }, "config loaded");
   const ctl = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (ctl.signal.aborted) return;

@@ -254,7 +254,7 @@ function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): Resolve
       mailbox: m.mailbox ?? "INBOX",
       junkMailbox: m.junkMailbox,
       connectTimeoutMs: (m.connectTimeoutSeconds ?? 10) * 1000,
-      pollIntervalMs: m.pollIntervalMs ?? 50,
+      pollIntervalMs: m.pollIntervalMs ?? 20,
       fastPollMs: (m.fastPollSeconds ?? 30) * 1000,
       proxyProtocol: m.proxyProtocol,
       kuma: resolveKuma(raw.kuma, `${f}.kuma`, issues),

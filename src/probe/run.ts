@@ -74,6 +74,7 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
       }),
     ]);
 
+    log.debug({ ms: Date.now() - started, open: states.filter((s) => s.session).length }, "paths open, sender ready");
     // 2. Send, unless no path could read the message anyway (saves the sender's quota).
     const openStates = states.filter((s) => s.session);
     if (openStates.length === 0) {
@@ -106,6 +107,7 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
       }
     }
 
+    log.debug({ ms: Date.now() - started, ok: send.ok }, "send finished");
     // 3. Wait on every open path at once.
     if (send.ok) {
       await Promise.all(
@@ -136,6 +138,7 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
     dispose();
   }
 
+  log.debug({ ms: Date.now() - started }, "waiting finished");
   // 4. Cleanup on a budget of its own: it must run after the deadline and after an abort.
   const cleanup = childSignal(undefined, CLEANUP_BUDGET_MS, "cleanup budget");
   const cleanupResult = { deleted: 0, stale: 0, errors: [] as string[] };
@@ -195,6 +198,7 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
     cleanup.dispose();
   }
   for (const e of cleanupResult.errors) log.warn({ detail: e }, "cleanup problem");
+  log.debug({ ms: Date.now() - started }, "cleanup finished");
 
   // 5. Verdicts.
   const seenOn = states.filter((s) => s.found && !s.junk && !s.late).map((s) => s.name);

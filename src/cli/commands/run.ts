@@ -2,7 +2,7 @@
 // every path of every probe is healthy, 1 otherwise.
 import { runProbe } from "../../probe/run.js";
 import type { ReportedResult } from "../../probe/result.js";
-import { report } from "../../sinks/report.js";
+import { loadSinks, report } from "../../sinks/report.js";
 import { renderHuman } from "../render.js";
 import type { CommandContext } from "../context.js";
 
@@ -12,8 +12,10 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
     ctx.stderr(`no probe named ${ctx.only.join(", ")} in ${ctx.config.file}\n`);
     return 2;
   }
+  const sinks = loadSinks(ctx.config);
+  sinks.catch(() => undefined);
   const results: ReportedResult[] = await Promise.all(
-    probes.map(async (probe) => report(ctx.config, probe, await runProbe(probe, { log: ctx.log, signal: ctx.signal }), ctx.log)),
+    probes.map(async (probe) => report(ctx.config, probe, await runProbe(probe, { log: ctx.log, signal: ctx.signal }), ctx.log, sinks)),
   );
   const ok = results.every((r) => r.ok);
   for (const r of results) {
