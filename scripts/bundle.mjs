@@ -1,10 +1,11 @@
 // The shipped entry point: dist/cli/main.js and its production dependencies bundled by esbuild into
 // dist/bundle/ (ESM, code-split, so a run still loads only its own sender). Starts about twice as
 // fast as the unbundled tree (docs/benchmarks.md).
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+rmSync("dist/bundle", { recursive: true, force: true });
 await build({
   entryPoints: { mailprobe: "dist/cli/main.js" },
   outdir: "dist/bundle",

@@ -1,7 +1,6 @@
 // Brevo's transactional API through the official SDK. The SDK's blind retries are switched off
 // (maxRetries 0): this module owns the policy: 429 waits for Brevo's reset when it fits the deadline,
 // 5xx and network failures back off, 4xx is final.
-import type { BrevoClient as BrevoClientType } from "@getbrevo/brevo";
 import type { ResolvedSender } from "../config/load.js";
 import { sleep } from "../probe/deadline.js";
 import type { Diagnosis } from "../probe/reasons.js";
@@ -38,15 +37,12 @@ export function rateLimitResetSeconds(err: BrevoErrorLike): number | undefined {
 }
 
 export async function createBrevoSender(cfg: BrevoConfig): Promise<Sender> {
-  // Loaded only when a probe uses Brevo: the SDK is the heaviest import (~0.2 s).
-  const { BrevoClient, BrevoTimeoutError } = await import("@getbrevo/brevo");
-  const client: BrevoClientType = new BrevoClient({
-    apiKey: cfg.apiKey,
-    baseUrl: cfg.baseUrl,
-    timeoutInSeconds: cfg.timeoutSeconds,
-    maxRetries: 0,
-  });
-  const api = client.transactionalEmails;
+  // Only the SDK's two clients mailprobe uses, loaded only when a probe uses Brevo: the whole SDK
+  // (every resource's client) is the heaviest import there is (docs/benchmarks.md).
+  const [{ TransactionalEmailsClient }, { AccountClient }] = await Promise.all([import("@getbrevo/brevo/transactionalEmails"), import("@getbrevo/brevo/account")]);
+  const options = { apiKey: cfg.apiKey, baseUrl: cfg.baseUrl, timeoutInSeconds: cfg.timeoutSeconds, maxRetries: 0 };
+  const api = new TransactionalEmailsClient(options);
+  const account = new AccountClient(options);
 
   return {
     async prepare(to, signal) {
@@ -102,7 +98,7 @@ export async function createBrevoSender(cfg: BrevoConfig): Promise<Sender> {
             return { ok: false, reason: "send_rejected", detail: describe(e), attempts, notes };
           }
           // The SDK reports a timeout as BrevoTimeoutError or, from its fetcher, as a bare "timeout".
-          const timedOut = err instanceof BrevoTimeoutError || status === 408 || /\btime(d )?out\b/i.test(describe(e));
+          const timedOut = (err as Error | undefined)?.name === "BrevoTimeoutError" || status === 408 || /\btime(d )?out\b/i.test(describe(e));
           const backoff = BREVO_BACKOFF_MS[attempts - 1];
           // Retry while another attempt still has a useful slice of the deadline.
           if (backoff !== undefined && backoff + MIN_ATTEMPT_MS < left) {
@@ -138,7 +134,7 @@ export async function createBrevoSender(cfg: BrevoConfig): Promise<Sender> {
 
     async verify(signal) {
       try {
-        const acct = await client.account.getAccount({ abortSignal: signal, maxRetries: 0 });
+        const acct = await account.getAccount({ abortSignal: signal, maxRetries: 0 });
         const plan = (acct.plan ?? []).find((p) => p.creditsType === "sendLimit") ?? acct.plan?.[0];
         return { ok: true, detail: `API key valid (account ${acct.email ?? "?"})`, credits: plan?.credits };
       } catch (err) {
