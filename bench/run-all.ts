@@ -14,8 +14,12 @@ for (const w of wanted) if (!(w in ALL)) throw new Error(`unknown benchmark ${w}
 
 const out = join(repoRoot, "docs", "benchmarks.md");
 const previous = existsSync(out) ? readFileSync(out, "utf8") : "";
+// Hand-written reading of the figures, kept as is below this marker.
+const NOTES = "<!-- notes: written by hand, kept by bench/run-all.ts -->";
+const notes = previous.includes(NOTES) ? previous.slice(previous.indexOf(NOTES)) : `${NOTES}\n`;
+const generated = previous.includes(NOTES) ? previous.slice(0, previous.indexOf(NOTES)) : previous;
 const kept = new Map<string, string>();
-for (const m of previous.matchAll(/^<!-- bench:(\S+) -->\n([\s\S]*?)(?=^<!-- bench:|(?![\s\S]))/gm)) kept.set(m[1]!, m[2]!);
+for (const m of generated.matchAll(/^<!-- bench:(\S+) -->\n([\s\S]*?)(?=^<!-- bench:|(?![\s\S]))/gm)) kept.set(m[1]!, m[2]!);
 
 for (const name of wanted) {
   const report = new Report();
@@ -45,5 +49,5 @@ Machine: ${machine()}; Node ${process.version} (Node 24 figures: ${execFileSync(
 the peer: check_email_delivery from monitoring-plugins-contrib ${peer}.
 
 `;
-writeFileSync(out, head + Object.keys(ALL).filter((k) => kept.has(k)).map((k) => `<!-- bench:${k} -->\n${kept.get(k)!.trimEnd()}\n\n`).join(""));
+writeFileSync(out, head + Object.keys(ALL).filter((k) => kept.has(k)).map((k) => `<!-- bench:${k} -->\n${kept.get(k)!.trimEnd()}\n\n`).join("") + notes);
 console.log(`\nwrote ${out}`);

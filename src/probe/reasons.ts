@@ -8,7 +8,7 @@ export const REASONS = {
   not_delivered: "The sender accepted the message but no path saw it before the deadline. The diagnosis field says what Brevo saw.",
   landed_in_junk: "The message was delivered into the Junk mailbox instead of the watched one: spam filtering scored it.",
   imap_connect: "TCP connect, greeting or the PROXY hop to the IMAP server failed or timed out. Check the host, port, firewall and HAProxy.",
-  imap_auth: "The IMAP server refused the login. Check the user and the password (file).",
+  imap_auth: "The IMAP server refused the login. Check the user and the password (file); with many paths to one server, also Dovecot's mail_max_userip_connections (default 10 per user and address).",
   imap_mailbox: "The mailbox could not be opened. Check its name (case, separator) and the user's rights.",
   imap_error: "The IMAP server failed a command or dropped the connection while waiting.",
   tls: "The TLS handshake failed: untrusted certificate (configure caFile), wrong server name (servername) or expired certificate.",
