@@ -21,15 +21,6 @@ const generated = previous.includes(NOTES) ? previous.slice(0, previous.indexOf(
 const kept = new Map<string, string>();
 for (const m of generated.matchAll(/^<!-- bench:(\S+) -->\n([\s\S]*?)(?=^<!-- bench:|(?![\s\S]))/gm)) kept.set(m[1]!, m[2]!);
 
-for (const name of wanted) {
-  const report = new Report();
-  const t0 = Date.now();
-  await ALL[name](report);
-  const failures = peerFailures.splice(0);
-  const failNote = failures.length ? `\nThe peer failed ${failures.length} time(s) (retried; not in the figures): ${[...new Set(failures)].join("; ")}\n` : "";
-  kept.set(name, `${report.sections.join("\n")}${failNote}\n_${name}: measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC in ${Math.round((Date.now() - t0) / 1000)} s._\n\n`);
-}
-
 const peer = (() => {
   try {
     return execFileSync("dpkg-query", ["-W", "-f=${Version}", "monitoring-plugins-contrib"], { encoding: "utf8" });
@@ -49,5 +40,16 @@ Machine: ${machine()}; Node ${process.version} (Node 24 figures: ${execFileSync(
 the peer: check_email_delivery from monitoring-plugins-contrib ${peer}.
 
 `;
-writeFileSync(out, head + Object.keys(ALL).filter((k) => kept.has(k)).map((k) => `<!-- bench:${k} -->\n${kept.get(k)!.trimEnd()}\n\n`).join("") + notes);
-console.log(`\nwrote ${out}`);
+const write = () => writeFileSync(out, head + Object.keys(ALL).filter((k) => kept.has(k)).map((k) => `<!-- bench:${k} -->\n${kept.get(k)!.trimEnd()}\n\n`).join("") + notes);
+
+// Each benchmark's section is written as soon as it is measured: a later failure keeps it.
+for (const name of wanted) {
+  const report = new Report();
+  const t0 = Date.now();
+  await ALL[name](report);
+  const failures = peerFailures.splice(0);
+  const failNote = failures.length ? `\nThe peer failed ${failures.length} time(s) (retried; not in the figures): ${[...new Set(failures)].join("; ")}\n` : "";
+  kept.set(name, `${report.sections.join("\n")}${failNote}\n_${name}: measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC in ${Math.round((Date.now() - t0) / 1000)} s._\n\n`);
+  write();
+  console.log(`\nwrote ${out} (${name})`);
+}

@@ -1,7 +1,7 @@
 // 3. Mailbox size: an empty INBOX vs 10,000 and 100,000 messages (a Maildir written directly, then
 //    indexed once by Dovecot before timing). 4. Paths: one probe with 1 path vs 20 paths.
 import { chownSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ImapFlow } from "imapflow";
 import { set } from "../test/lab/lab.js";
 import { LAB_DIR } from "../test/lab/topology.js";
@@ -16,7 +16,8 @@ export function fill(from: number, to: number): void {
     mkdirSync(join(maildir, d), { recursive: true });
     chownSync(join(maildir, d), MAIL_UID, MAIL_UID);
   }
-  chownSync(maildir, MAIL_UID, MAIL_UID);
+  // Every directory mkdir created (the domain's too) belongs to the mail user, as Dovecot's would.
+  for (let d = maildir; d.startsWith(join(LAB_DIR, "mail", "lab.test")); d = dirname(d)) chownSync(d, MAIL_UID, MAIL_UID);
   const now = Date.now() / 1000;
   for (let i = from; i < to; i++) {
     const when = now - ((i * 7919) % 365) * 86400 - (i % 86400);
