@@ -71,7 +71,8 @@ export async function cost(report: Report): Promise<void> {
     }
   }
 
-  // serve: 100 cycles, one a second; RSS sampled every 10 cycles.
+  // serve: 100 cycles, one a second; RSS and V8's used heap sampled after every cycle. The heap is a
+  // sawtooth (it grows until a major GC): the trend is judged on each 20-cycle window's minimum.
   const serveCfg = labConfig((c) => {
     delete c.pushgateway;
     c.serve = { listen: addr.listen, port: port.serveMetrics, schedule: "* * * * * *" };
@@ -80,31 +81,36 @@ export async function cost(report: Report): Promise<void> {
     for (const p of c.probes[0].paths) delete p.kuma;
   });
   const child = spawn(process.execPath, [bundle, "serve", "--config", serveCfg], { stdio: "ignore", env: { ...process.env, MAILPROBE_LOG_LEVEL: "error" } });
-  const samples: [number, number][] = [];
+  const samples: { cycle: number; rssMb: number; heapMb: number }[] = [];
   try {
-    const runs = async () => {
+    const scrape = async () => {
       try {
         const text = await (await fetch(`http://${addr.listen}:${port.serveMetrics}/metrics`)).text();
-        const line = text.split("\n").find((l) => l.startsWith("mailprobe_runs_total{") && l.includes('path="internal"') && l.includes('result="success"'));
-        return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
+        const value = (prefix: string) => {
+          const line = text.split("\n").find((l) => l.startsWith(prefix));
+          return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : NaN;
+        };
+        return { cycle: value('mailprobe_runs_total{probe="bench_serve",path="internal",result="success"}'), heapMb: value("nodejs_heap_size_used_bytes") / 2 ** 20 };
       } catch {
-        return 0;
+        return { cycle: NaN, heapMb: NaN };
       }
     };
-    let next = 10;
     const deadline = Date.now() + 400_000;
-    while (next <= 100 && Date.now() < deadline) {
-      if ((await runs()) >= next) {
-        samples.push([next, rssKb(child.pid!)]);
-        next += 10;
+    let last = 0;
+    while (last < 100 && Date.now() < deadline) {
+      const m = await scrape();
+      if (m.cycle > last) {
+        last = m.cycle;
+        samples.push({ cycle: m.cycle, rssMb: rssKb(child.pid!) / 1024, heapMb: m.heapMb });
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 200));
     }
   } finally {
     child.kill("SIGTERM");
   }
-  const secondHalf = samples.filter(([c]) => c >= 50).map(([, kb]) => kb);
-  const trend = secondHalf.length > 1 ? (secondHalf.at(-1)! - secondHalf[0]!) / 1024 / ((secondHalf.length - 1) * 10) : NaN;
+  const windows = [0, 20, 40, 60, 80].map((from) => samples.filter((x) => x.cycle > from && x.cycle <= from + 20));
+  const winRows = windows.map((w, i) => [`${i * 20 + 1}–${i * 20 + 20}`, `${Math.min(...w.map((x) => x.heapMb)).toFixed(1)} MB`, `${Math.max(...w.map((x) => x.heapMb)).toFixed(1)} MB`, `${Math.min(...w.map((x) => x.rssMb)).toFixed(1)} MB`, `${Math.max(...w.map((x) => x.rssMb)).toFixed(1)} MB`]);
+  const heapTrend = (Math.min(...windows[4]!.map((x) => x.heapMb)) - Math.min(...windows[1]!.map((x) => x.heapMb))) / 60;
 
   // The production install (what the image's production stage ships) and the bundle.
   const app = mkdtempSync(join(tmpdir(), "mailprobe-prod-"));
@@ -123,7 +129,9 @@ export async function cost(report: Report): Promise<void> {
     "",
     ...table(["route", "entry point", "peak RSS"], rssRows),
     "",
-    `\`mailprobe serve\` (bundle), one cycle a second, RSS every 10 cycles: ${samples.map(([c, k]) => `${c}: ${(k / 1024).toFixed(1)} MB`).join(", ")}; trend over cycles 50–100: ${trend.toFixed(3)} MB per cycle.`,
+    `\`mailprobe serve\` (bundle, Node ${process.version}), one cycle a second for 100 cycles; per 20-cycle window the used V8 heap and the RSS (the heap is a sawtooth between major GCs; its window minimum is the live data). Live-heap trend from window 21–40 to 81–100: ${(heapTrend * 1024).toFixed(1)} KB per cycle.`,
+    "",
+    ...table(["cycles", "heap min", "heap max", "RSS min", "RSS max"], winRows),
     "",
     `Production install (\`npm ci --omit=dev\`): ${(kb(join(app, "node_modules")) / 1024).toFixed(1)} MB in node_modules, ${pkgs} packages (${direct} direct). The bundle (dist/bundle): ${(kb(join(repoRoot, "dist", "bundle")) / 1024).toFixed(1)} MB.`,
   ]);

@@ -1,3 +1,5 @@
+import { setMaxListeners } from "node:events";
+
 // Timing helpers: every wait in mailprobe is bounded by an AbortSignal.
 
 /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
@@ -41,6 +43,8 @@ export function raceSignal<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 /** A signal that aborts when the parent does or after `ms`; `dispose` clears its timer. */
 export function childSignal(parent: AbortSignal | undefined, ms: number, reason = "deadline"): { signal: AbortSignal; dispose: () => void } {
   const ctl = new AbortController();
+  // Every path and the sender listen on a run's signal: 20 paths are no leak to warn about.
+  setMaxListeners(0, ctl.signal);
   const t = setTimeout(() => ctl.abort(new DeadlineError(reason)), Math.max(0, ms));
   const onAbort = () => ctl.abort(parent!.reason);
   if (parent?.aborted) ctl.abort(parent.reason);
