@@ -1,7 +1,7 @@
 // 5. Cost: cold start to the first network byte (bundle vs the unbundled tree vs bare Node, on Node
 //    20 and 24), peak RSS of a run, serve's RSS over 100 cycles, the production install's weight.
 import { spawn, execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,7 +72,8 @@ export async function cost(report: Report): Promise<void> {
   }
 
   // serve: 100 cycles, one a second; RSS and V8's used heap sampled after every cycle. The heap is a
-  // sawtooth (it grows until a major GC): the trend is judged on each 20-cycle window's minimum.
+  // sawtooth (it grows until a major GC), so the live heap is read right after a heap snapshot
+  // (--heapsnapshot-signal: a snapshot starts with a full GC) at cycles 20, 60 and 100.
   const serveCfg = labConfig((c) => {
     delete c.pushgateway;
     c.serve = { listen: addr.listen, port: port.serveMetrics, schedule: "* * * * * *" };
@@ -80,8 +81,10 @@ export async function cost(report: Report): Promise<void> {
     delete c.probes[0].kuma;
     for (const p of c.probes[0].paths) delete p.kuma;
   });
-  const child = spawn(process.execPath, [bundle, "serve", "--config", serveCfg], { stdio: "ignore", env: { ...process.env, MAILPROBE_LOG_LEVEL: "error" } });
+  const snapDir = mkdtempSync(join(tmpdir(), "mailprobe-heap-"));
+  const child = spawn(process.execPath, ["--heapsnapshot-signal=SIGUSR2", bundle, "serve", "--config", serveCfg], { cwd: snapDir, stdio: "ignore", env: { ...process.env, MAILPROBE_LOG_LEVEL: "error" } });
   const samples: { cycle: number; rssMb: number; heapMb: number }[] = [];
+  const live: [number, number][] = [];
   try {
     const scrape = async () => {
       try {
@@ -102,6 +105,16 @@ export async function cost(report: Report): Promise<void> {
       if (m.cycle > last) {
         last = m.cycle;
         samples.push({ cycle: m.cycle, rssMb: rssKb(child.pid!) / 1024, heapMb: m.heapMb });
+        if ([20, 60, 100].includes(m.cycle) || (m.cycle > 100 && live.length < 3)) {
+          const before = readdirSync(snapDir).length;
+          child.kill("SIGUSR2");
+          // The snapshot is written synchronously by the process: once its file is there and the
+          // process answers again, the heap is fresh from a full GC.
+          while (readdirSync(snapDir).length === before) await new Promise((r) => setTimeout(r, 100));
+          await scrape();
+          live.push([m.cycle, (await scrape()).heapMb]);
+          for (const f of readdirSync(snapDir)) rmSync(join(snapDir, f), { force: true });
+        }
       }
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -110,7 +123,7 @@ export async function cost(report: Report): Promise<void> {
   }
   const windows = [0, 20, 40, 60, 80].map((from) => samples.filter((x) => x.cycle > from && x.cycle <= from + 20));
   const winRows = windows.map((w, i) => [`${i * 20 + 1}–${i * 20 + 20}`, `${Math.min(...w.map((x) => x.heapMb)).toFixed(1)} MB`, `${Math.max(...w.map((x) => x.heapMb)).toFixed(1)} MB`, `${Math.min(...w.map((x) => x.rssMb)).toFixed(1)} MB`, `${Math.max(...w.map((x) => x.rssMb)).toFixed(1)} MB`]);
-  const heapTrend = (Math.min(...windows[4]!.map((x) => x.heapMb)) - Math.min(...windows[1]!.map((x) => x.heapMb))) / 60;
+  const heapTrend = live.length >= 2 ? (live.at(-1)![1] - live[0]![1]) / (live.at(-1)![0] - live[0]![0]) : NaN;
 
   // The production install (what the image's production stage ships) and the bundle.
   const app = mkdtempSync(join(tmpdir(), "mailprobe-prod-"));
@@ -129,7 +142,7 @@ export async function cost(report: Report): Promise<void> {
     "",
     ...table(["route", "entry point", "peak RSS"], rssRows),
     "",
-    `\`mailprobe serve\` (bundle, Node ${process.version}), one cycle a second for 100 cycles; per 20-cycle window the used V8 heap and the RSS (the heap is a sawtooth between major GCs; its window minimum is the live data). Live-heap trend from window 21–40 to 81–100: ${(heapTrend * 1024).toFixed(1)} KB per cycle.`,
+    `\`mailprobe serve\` (bundle, Node ${process.version}), one cycle a second for 100 cycles; per 20-cycle window the used V8 heap and the RSS (the heap is a sawtooth between major GCs). Live heap after a full GC (heap snapshot): ${live.map(([c, h]) => `cycle ${c}: ${h.toFixed(1)} MB`).join(", ")}; trend ${(heapTrend * 1024).toFixed(1)} KB per cycle.`,
     "",
     ...table(["cycles", "heap min", "heap max", "RSS min", "RSS max"], winRows),
     "",

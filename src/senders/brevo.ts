@@ -2,6 +2,7 @@
 // (maxRetries 0): this module owns the policy: 429 waits for Brevo's reset when it fits the deadline,
 // 5xx and network failures back off, 4xx is final.
 import type { ResolvedSender } from "../config/load.js";
+import { httpFetch } from "../net/http-fetch.js";
 import { sleep } from "../probe/deadline.js";
 import type { Diagnosis } from "../probe/reasons.js";
 import type { OutgoingMessage, SendOutcome, Sender } from "./types.js";
@@ -40,7 +41,7 @@ export async function createBrevoSender(cfg: BrevoConfig): Promise<Sender> {
   // Only the SDK's two clients mailprobe uses, loaded only when a probe uses Brevo: the whole SDK
   // (every resource's client) is the heaviest import there is (docs/benchmarks.md).
   const [{ TransactionalEmailsClient }, { AccountClient }] = await Promise.all([import("@getbrevo/brevo/transactionalEmails"), import("@getbrevo/brevo/account")]);
-  const options = { apiKey: cfg.apiKey, baseUrl: cfg.baseUrl, timeoutInSeconds: cfg.timeoutSeconds, maxRetries: 0 };
+  const options = { apiKey: cfg.apiKey, baseUrl: cfg.baseUrl, timeoutInSeconds: cfg.timeoutSeconds, maxRetries: 0, fetch: httpFetch };
   const api = new TransactionalEmailsClient(options);
   const account = new AccountClient(options);
 

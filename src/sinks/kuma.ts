@@ -1,6 +1,7 @@
 // Uptime Kuma push monitors: GET <push URL>?status=up|down&msg=…&ping=<ms>. A failure is pushed as
 // `down` (silence would only show after Kuma's heartbeat interval).
 import type { ResolvedKuma, ResolvedProbe } from "../config/load.js";
+import { httpFetch } from "../net/http-fetch.js";
 import type { PathResult, ProbeResult, SinkResult } from "../probe/result.js";
 
 const MAX_MSG = 200;
@@ -21,7 +22,7 @@ async function push(k: ResolvedKuma, up: boolean, msg: string, pingMs: number | 
   url.searchParams.set("msg", msg);
   if (pingMs !== undefined) url.searchParams.set("ping", String(Math.round(pingMs)));
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(k.timeoutMs) });
+    const res = await httpFetch(url, { signal: AbortSignal.timeout(k.timeoutMs) });
     const body = (await res.json().catch(() => ({}))) as { ok?: boolean; msg?: string };
     if (!res.ok || body.ok !== true) {
       return { sink: "kuma", target, ok: false, error: `HTTP ${res.status}${body.msg ? `: ${body.msg}` : ""}`, ms: Date.now() - started };

@@ -1,0 +1,40 @@
+// A small `fetch` over node:http(s), handed to the Brevo SDK (its `fetch` option). Node's own fetch
+// (undici) compiles its WebAssembly HTTP parser on the first request: on Node 20 that alone adds
+// ~40 MB to a one-shot run's peak RSS, on Node 24 ~17 MB (docs/benchmarks.md). Requests here carry
+// a string or byte body (the SDK sends JSON); the answer is read whole into a standard Response.
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { request as httpsRequest } from "node:https";
+
+function responseHeaders(h: IncomingHttpHeaders): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined) continue;
+    for (const one of Array.isArray(v) ? v : [v]) out.push([k, one]);
+  }
+  return out;
+}
+
+export const httpFetch = ((input: string | URL | Request, init: RequestInit = {}): Promise<Response> =>
+  new Promise((resolve, reject) => {
+    const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
+    const body = init.body;
+    if (body !== undefined && body !== null && typeof body !== "string" && !(body instanceof Uint8Array)) {
+      reject(new TypeError("mailprobe's http fetch sends string or byte bodies only"));
+      return;
+    }
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((v, k) => (headers[k] = v));
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    const req = send(url, { method: init.method ?? "GET", headers, signal: init.signal ?? undefined }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", reject);
+      res.on("end", () => {
+        const status = res.statusCode ?? 0;
+        const empty = status === 204 || status === 304 || init.method === "HEAD";
+        resolve(new Response(empty ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage ?? "", headers: responseHeaders(res.headers) }));
+      });
+    });
+    req.on("error", reject);
+    req.end(body ?? undefined);
+  })) as typeof fetch;
