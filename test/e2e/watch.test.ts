@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, test } from "node:test";
 import { set } from "../lab/lab.js";
-import { addr, port } from "../lab/topology.js";
+import { accounts, addr, paths, port } from "../lab/topology.js";
 import { cliPath, labConfig, runCli, sleep, startCli, waitUntil } from "../helpers/cli.js";
 import { countWithToken, fakeBrevo, imapClient, smtpSend, uniqueToken } from "../helpers/lab.js";
 
@@ -156,4 +156,29 @@ test("watch: Ctrl-C mid-cycle deletes its own landed message and not one foreign
     proc.child.kill("SIGKILL");
     await fault({ mode: "none" });
   }
+});
+
+test("watch --via smtp: the probe's watchSender route, no Brevo budget; without one, exit 2 naming the field", async () => {
+  const before = await sentCount();
+  const cfg = labConfig((c) => {
+    c.probes[0].name = "w_via";
+    c.probes[0].timeoutSeconds = 8;
+    // Submission with SASL into the probe mailbox; the Received rules then see 127.0.0.1.
+    c.probes[0].watchSender = { type: "smtp", host: addr.listen, port: port.submissionStock, security: "starttls", servername: "mx.lab.test", caFile: paths.caCert, user: accounts.probe.user, password: accounts.probe.password, from: accounts.probe.user };
+    c.probes[0].to = accounts.probe.user;
+    delete c.probes[0].received;
+  });
+  const res = await runCli(["watch", "--config", cfg, "--via", "smtp", "--every", "1s", "--count", "2"]);
+  assert.equal(res.code, 0, res.stdout + res.stderr);
+  const ev = lines(res.stdout);
+  assert.equal(ev.find((e) => e.event === "start").probes[0].sender, "smtp");
+  const cycles = ev.filter((e) => e.event === "cycle");
+  assert.equal(cycles.length, 2);
+  assert.ok(cycles.every((c) => c.ok && c.send.type === "smtp" && c.brevo === undefined), JSON.stringify(cycles));
+  assert.equal(await sentCount(), before, "nothing went through Brevo");
+  assert.ok(!res.stdout.includes(accounts.probe.password) && !res.stderr.includes(accounts.probe.password));
+
+  const none = await runCli(["watch", "--config", watchConfig("w_via_none"), "--via", "smtp", "--count", "1"]);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /probe w_via_none has no smtp route: add probes\[\]\.watchSender with type: smtp/);
 });
