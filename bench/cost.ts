@@ -36,13 +36,19 @@ function rssKb(pid: number): number {
 export async function cost(report: Report): Promise<void> {
   // Cold start: a config whose only path is the stand-in listener; the first connect is the first byte.
   const startRows: (string | number)[][] = [];
-  for (const [label, bin] of [["Node 20", process.execPath], ["Node 24", node24]] as const) {
+  for (const [label, bin] of [
+    ["Node 20", process.execPath],
+    ["Node 24", node24],
+  ] as const) {
     const bare: number[] = [];
     const bun: number[] = [];
     const tree: number[] = [];
     for (let i = 0; i < N; i++) {
       bare.push(await firstByte(bin, (p) => ["-e", `require("net").connect(${p}, "${addr.listen}")`]));
-      for (const [entry, into] of [[bundle, bun], [unbundled, tree]] as const) {
+      for (const [entry, into] of [
+        [bundle, bun],
+        [unbundled, tree],
+      ] as const) {
         into.push(
           await firstByte(bin, (p) => {
             const cfg = labConfig((c) => {
@@ -60,8 +66,14 @@ export async function cost(report: Report): Promise<void> {
 
   // Peak RSS of one run (GNU time's maximum resident set size).
   const rssRows: (string | number)[][] = [];
-  for (const [route, cfg] of [["Brevo API", brevoConfig("bench_rss_brevo")], ["SMTP", smtpConfig("bench_rss_smtp")]] as const) {
-    for (const [label, entry] of [["bundle", bundle], ["unbundled", unbundled]] as const) {
+  for (const [route, cfg] of [
+    ["Brevo API", brevoConfig("bench_rss_brevo")],
+    ["SMTP", smtpConfig("bench_rss_smtp")],
+  ] as const) {
+    for (const [label, entry] of [
+      ["bundle", bundle],
+      ["unbundled", unbundled],
+    ] as const) {
       const peaks: number[] = [];
       for (let i = 0; i < Math.min(N, 5); i++) {
         const r = await timed("/usr/bin/time", ["-f", "%M", process.execPath, entry, "run", "--config", cfg, "--json"], { MAILPROBE_LOG_LEVEL: "error" });
@@ -83,7 +95,11 @@ export async function cost(report: Report): Promise<void> {
     for (const p of c.probes[0].paths) delete p.kuma;
   });
   const snapDir = mkdtempSync(join(tmpdir(), "mailprobe-heap-"));
-  const child = spawn(process.execPath, ["--heapsnapshot-signal=SIGUSR2", bundle, "serve", "--config", serveCfg], { cwd: snapDir, stdio: "ignore", env: { ...process.env, MAILPROBE_LOG_LEVEL: "error" } });
+  const child = spawn(process.execPath, ["--heapsnapshot-signal=SIGUSR2", bundle, "serve", "--config", serveCfg], {
+    cwd: snapDir,
+    stdio: "ignore",
+    env: { ...process.env, MAILPROBE_LOG_LEVEL: "error" },
+  });
   const samples: { cycle: number; rssMb: number; heapMb: number }[] = [];
   const live: [number, number][] = [];
   try {
@@ -94,7 +110,10 @@ export async function cost(report: Report): Promise<void> {
           const line = text.split("\n").find((l) => l.startsWith(prefix));
           return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : NaN;
         };
-        return { cycle: value('mailprobe_runs_total{probe="bench_serve",path="internal",result="success"}'), heapMb: value("nodejs_heap_size_used_bytes") / 2 ** 20 };
+        return {
+          cycle: value('mailprobe_runs_total{probe="bench_serve",path="internal",result="success"}'),
+          heapMb: value("nodejs_heap_size_used_bytes") / 2 ** 20,
+        };
       } catch {
         return { cycle: NaN, heapMb: NaN };
       }
@@ -123,7 +142,13 @@ export async function cost(report: Report): Promise<void> {
     child.kill("SIGTERM");
   }
   const windows = [0, 20, 40, 60, 80].map((from) => samples.filter((x) => x.cycle > from && x.cycle <= from + 20));
-  const winRows = windows.map((w, i) => [`${i * 20 + 1}–${i * 20 + 20}`, `${Math.min(...w.map((x) => x.heapMb)).toFixed(1)} MB`, `${Math.max(...w.map((x) => x.heapMb)).toFixed(1)} MB`, `${Math.min(...w.map((x) => x.rssMb)).toFixed(1)} MB`, `${Math.max(...w.map((x) => x.rssMb)).toFixed(1)} MB`]);
+  const winRows = windows.map((w, i) => [
+    `${i * 20 + 1}–${i * 20 + 20}`,
+    `${Math.min(...w.map((x) => x.heapMb)).toFixed(1)} MB`,
+    `${Math.max(...w.map((x) => x.heapMb)).toFixed(1)} MB`,
+    `${Math.min(...w.map((x) => x.rssMb)).toFixed(1)} MB`,
+    `${Math.max(...w.map((x) => x.rssMb)).toFixed(1)} MB`,
+  ]);
   const heapTrend = live.length >= 2 ? (live.at(-1)![1] - live[0]![1]) / (live.at(-1)![0] - live[0]![0]) : NaN;
 
   // The production install (what the image's production stage ships) and the bundle.
@@ -131,7 +156,9 @@ export async function cost(report: Report): Promise<void> {
   for (const f of ["package.json", "package-lock.json"]) cpSync(join(repoRoot, f), join(app, f));
   execFileSync("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: app });
   const kb = (dir: string) => Number(execFileSync("du", ["-sk", dir], { encoding: "utf8" }).split("\t")[0]);
-  const pkgs = readdirSync(join(app, "node_modules"), { recursive: true, withFileTypes: true }).filter((d) => d.isFile() && d.name === "package.json" && /node_modules\/(@[^/]+\/)?[^/]+$/.test(d.parentPath)).length;
+  const pkgs = readdirSync(join(app, "node_modules"), { recursive: true, withFileTypes: true }).filter(
+    (d) => d.isFile() && d.name === "package.json" && /node_modules\/(@[^/]+\/)?[^/]+$/.test(d.parentPath),
+  ).length;
   const direct = Object.keys(JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")).dependencies).length;
 
   report.add("5. Cost", [

@@ -60,7 +60,17 @@ export function smtpConfig(name: string, mutate: (p: any) => void = () => undefi
     p.name = name;
     delete p.kuma;
     p.to = accounts.probe.user;
-    p.sender = { type: "smtp", host: addr.listen, port: port.submissionStock, security: "starttls", servername: "mx.lab.test", caFile: paths.caCert, user: accounts.probe.user, password: accounts.probe.password, from: accounts.probe.user };
+    p.sender = {
+      type: "smtp",
+      host: addr.listen,
+      port: port.submissionStock,
+      security: "starttls",
+      servername: "mx.lab.test",
+      caFile: paths.caCert,
+      user: accounts.probe.user,
+      password: accounts.probe.password,
+      from: accounts.probe.user,
+    };
     p.paths = [{ name: "internal", host: addr.listen, port: port.imapsStock }];
     delete p.received;
     mutate(p);
@@ -86,7 +96,12 @@ const PEER = "/usr/lib/nagios/plugins";
  * check_smtp_send through submission, or a curl to the fake Brevo API; check_imap_receive on the
  * stock IMAPS. `wait` seconds after sending, then a poll every `interval` seconds.
  */
-export function peerArgs(o: { wait: number | undefined; interval: number | undefined; via: "smtp" | "brevo"; account?: { user: string; password: string } }): string[] {
+export function peerArgs(o: {
+  wait: number | undefined;
+  interval: number | undefined;
+  via: "smtp" | "brevo";
+  account?: { user: string; password: string };
+}): string[] {
   const subject = "Nagios Test %TOKEN1%.";
   const rcpt = (o.account ?? accounts.probe).user;
   const login = o.account ?? accounts.probe;

@@ -29,8 +29,13 @@ export async function roundtrip(report: Report): Promise<void> {
   }
   // The same cycle without a process start per run: `watch` runs its cycles in one process (so does
   // `serve`); each cycle's own duration from its JSON line.
-  const watch = await timed(process.execPath, [bundle, "watch", "--config", cfg, "--every", "1s", "--count", String(N), "--json"], { MAILPROBE_LOG_LEVEL: "error" });
-  const cycles = watch.stdout.split("\n").filter((l) => l.startsWith('{"event":"cycle"')).map((l) => JSON.parse(l).seconds * 1000);
+  const watch = await timed(process.execPath, [bundle, "watch", "--config", cfg, "--every", "1s", "--count", String(N), "--json"], {
+    MAILPROBE_LOG_LEVEL: "error",
+  });
+  const cycles = watch.stdout
+    .split("\n")
+    .filter((l) => l.startsWith('{"event":"cycle"'))
+    .map((l) => JSON.parse(l).seconds * 1000);
   const m = median(mp);
   report.add("1. Roundtrip vs check_email_delivery", [
     `Whole process wall time (spawn → exit), ${N} alternating runs each (peer defaults: ${def.length}); one IMAP path, the stock IMAPS. The watch row is the cycle alone, without a process start.`,
@@ -41,9 +46,21 @@ export async function roundtrip(report: Report): Promise<void> {
         ["SMTP submission", "mailprobe run", ms(m), ms(quantile(mp, 0.9)), "1.00×"],
         ["SMTP submission", "check_email_delivery --wait 0.1 --imap-check-interval 1", ms(median(fast)), ms(quantile(fast, 0.9)), ratio(m, median(fast))],
         ["SMTP submission", "check_email_delivery (defaults: wait 5 s, poll 5 s)", ms(median(def)), ms(quantile(def, 0.9)), ratio(m, median(def))],
-        ["SMTP submission", `mailprobe watch: one cycle in a running process (${cycles.length} cycles)`, ms(median(cycles)), ms(quantile(cycles, 0.9)), ratio(m, median(cycles))],
+        [
+          "SMTP submission",
+          `mailprobe watch: one cycle in a running process (${cycles.length} cycles)`,
+          ms(median(cycles)),
+          ms(quantile(cycles, 0.9)),
+          ratio(m, median(cycles)),
+        ],
         ["fake Brevo API", "mailprobe run", ms(median(mpBrevo)), ms(quantile(mpBrevo, 0.9)), "1.00×"],
-        ["fake Brevo API", "check_email_delivery --wait 0.1 --imap-check-interval 1 (curl sends)", ms(median(peerBrevo)), ms(quantile(peerBrevo, 0.9)), ratio(median(mpBrevo), median(peerBrevo))],
+        [
+          "fake Brevo API",
+          "check_email_delivery --wait 0.1 --imap-check-interval 1 (curl sends)",
+          ms(median(peerBrevo)),
+          ms(quantile(peerBrevo, 0.9)),
+          ratio(median(mpBrevo), median(peerBrevo)),
+        ],
       ],
     ),
   ]);

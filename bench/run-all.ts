@@ -32,7 +32,9 @@ const head = `# Benchmarks
 
 Produced by \`npm run bench\` (scripts/bench.sh: installs what is missing, builds, starts the lab, runs
 \`bench/run-all.ts\`, stops the lab); \`npm run bench -- <name>…\` re-runs some of
-${Object.keys(ALL).map((k) => `\`${k}\``).join(", ")} and keeps the other sections. Figures are from the
+${Object.keys(ALL)
+  .map((k) => `\`${k}\``)
+  .join(", ")} and keeps the other sections. Figures are from the
 real lab on loopback (Postfix, Dovecot, HAProxy, the fake Brevo), ${N} runs per figure unless said
 (\`BENCH_N\`). Ratios are measured side by side in the same run, not against old numbers.
 
@@ -40,7 +42,16 @@ Machine: ${machine()}; Node ${process.version} (Node 24 figures: ${execFileSync(
 the peer: check_email_delivery from monitoring-plugins-contrib ${peer}.
 
 `;
-const write = () => writeFileSync(out, head + Object.keys(ALL).filter((k) => kept.has(k)).map((k) => `<!-- bench:${k} -->\n${kept.get(k)!.trimEnd()}\n\n`).join("") + notes);
+const write = () =>
+  writeFileSync(
+    out,
+    head +
+      Object.keys(ALL)
+        .filter((k) => kept.has(k))
+        .map((k) => `<!-- bench:${k} -->\n${kept.get(k)!.trimEnd()}\n\n`)
+        .join("") +
+      notes,
+  );
 
 // Each benchmark's section is written as soon as it is measured: a later failure keeps it.
 for (const name of wanted) {
@@ -49,7 +60,10 @@ for (const name of wanted) {
   await ALL[name](report);
   const failures = peerFailures.splice(0);
   const failNote = failures.length ? `\nThe peer failed ${failures.length} time(s) (retried; not in the figures): ${[...new Set(failures)].join("; ")}\n` : "";
-  kept.set(name, `${report.sections.join("\n")}${failNote}\n_${name}: measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC in ${Math.round((Date.now() - t0) / 1000)} s._\n\n`);
+  kept.set(
+    name,
+    `${report.sections.join("\n")}${failNote}\n_${name}: measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC in ${Math.round((Date.now() - t0) / 1000)} s._\n\n`,
+  );
   write();
   console.log(`\nwrote ${out} (${name})`);
 }

@@ -32,7 +32,14 @@ export function fill(from: number, to: number): void {
 /** Connect, login, SELECT, logout: what any IMAP client pays for this mailbox (and the indexing run). */
 export async function index(p: number = port.imapsStock, account: { user: string; password: string } = accounts.other): Promise<number> {
   const t0 = performance.now();
-  const c = new ImapFlow({ host: addr.listen, port: p, secure: true, tls: { ca: readFileSync(paths.caCert), servername: "mx.lab.test" }, auth: { user: account.user, pass: account.password }, logger: false });
+  const c = new ImapFlow({
+    host: addr.listen,
+    port: p,
+    secure: true,
+    tls: { ca: readFileSync(paths.caCert), servername: "mx.lab.test" },
+    auth: { user: account.user, pass: account.password },
+    logger: false,
+  });
   await c.connect();
   const box = await c.mailboxOpen("INBOX");
   await c.logout();
@@ -89,7 +96,10 @@ export async function mailboxSize(report: Report): Promise<void> {
   report.add("3. Mailbox size", [
     `${N} runs per size, the Brevo route into other@lab.test, one path (stock IMAPS). "run" is the probe's own duration (open, send, wait, check, delete, stale sweep); "wall" adds the process start. "bare SELECT" is a plain client's connect + login + SELECT + logout on the same mailbox after each run (what any client pays); "peer" is check_email_delivery (curl to the fake Brevo, --wait 0.1 --imap-check-interval 1) on the same mailbox.`,
     "",
-    ...table(["messages in INBOX", "wall", "run", "bare SELECT", "peer", "wall ÷ empty", "run ÷ empty", "bare SELECT ÷ empty", "peer ÷ empty", "setup (not timed)"], rows),
+    ...table(
+      ["messages in INBOX", "wall", "run", "bare SELECT", "peer", "wall ÷ empty", "run ÷ empty", "bare SELECT ÷ empty", "peer ÷ empty", "setup (not timed)"],
+      rows,
+    ),
   ]);
 }
 
@@ -98,11 +108,17 @@ export async function manyPaths(report: Report): Promise<void> {
   try {
     const one = brevoConfig("bench_paths1", (p) => (p.paths = p.paths.filter((x: any) => x.name === "external")));
     const twenty = brevoConfig("bench_paths20", (p) => {
-      p.paths = [p.paths.find((x: any) => x.name === "external"), ...Array.from({ length: 19 }, (_, i) => ({ name: `extra${i + 1}`, host: addr.listen, port: port.extImapsExtraFirst + i }))];
+      p.paths = [
+        p.paths.find((x: any) => x.name === "external"),
+        ...Array.from({ length: 19 }, (_, i) => ({ name: `extra${i + 1}`, host: addr.listen, port: port.extImapsExtraFirst + i })),
+      ];
     });
     await mailprobeRun(one);
     await mailprobeRun(twenty);
-    const r: Record<string, { wall: number[]; run: number[]; rt: number[]; bare: number[] }> = { one: { wall: [], run: [], rt: [], bare: [] }, twenty: { wall: [], run: [], rt: [], bare: [] } };
+    const r: Record<string, { wall: number[]; run: number[]; rt: number[]; bare: number[] }> = {
+      one: { wall: [], run: [], rt: [], bare: [] },
+      twenty: { wall: [], run: [], rt: [], bare: [] },
+    };
     const ports = [port.extImaps, ...Array.from({ length: 19 }, (_, i) => port.extImapsExtraFirst + i)];
     for (let i = 0; i < N; i++) {
       // What any client pays to open the same sessions at once: connect, TLS, login, SELECT, logout.
@@ -110,7 +126,10 @@ export async function manyPaths(report: Report): Promise<void> {
       const t0 = performance.now();
       await Promise.all(ports.map((p) => index(p, accounts.probe)));
       r.twenty!.bare.push(performance.now() - t0);
-      for (const [k, cfg] of [["one", one], ["twenty", twenty]] as const) {
+      for (const [k, cfg] of [
+        ["one", one],
+        ["twenty", twenty],
+      ] as const) {
         const x = await mailprobeRun(cfg);
         r[k]!.wall.push(x.ms);
         r[k]!.run.push(x.json.probes[0].durationSeconds * 1000);
@@ -121,10 +140,40 @@ export async function manyPaths(report: Report): Promise<void> {
       `One probe through HAProxy's public IMAPS: 1 path vs 20 paths (19 extra HAProxy frontends to the same mailbox), ${N} alternating runs. "bare parallel open" is a plain client opening the same 1 or 20 sessions at once (connect, TLS, login, SELECT, logout): Dovecot starts a login and an imap process per session.`,
       "",
       ...table(
-        ["paths", "wall median", "run median", "slowest path's roundtrip", "bare parallel open", "wall ÷ 1 path", "run ÷ 1 path", "bare open ÷ 1 session", "run − bare open"],
         [
-          ["1", ms(median(r.one!.wall)), ms(median(r.one!.run)), ms(median(r.one!.rt)), ms(median(r.one!.bare)), "1.00×", "1.00×", "1.00×", ms(median(r.one!.run) - median(r.one!.bare))],
-          ["20", ms(median(r.twenty!.wall)), ms(median(r.twenty!.run)), ms(median(r.twenty!.rt)), ms(median(r.twenty!.bare)), ratio(median(r.twenty!.wall), median(r.one!.wall)), ratio(median(r.twenty!.run), median(r.one!.run)), ratio(median(r.twenty!.bare), median(r.one!.bare)), ms(median(r.twenty!.run) - median(r.twenty!.bare))],
+          "paths",
+          "wall median",
+          "run median",
+          "slowest path's roundtrip",
+          "bare parallel open",
+          "wall ÷ 1 path",
+          "run ÷ 1 path",
+          "bare open ÷ 1 session",
+          "run − bare open",
+        ],
+        [
+          [
+            "1",
+            ms(median(r.one!.wall)),
+            ms(median(r.one!.run)),
+            ms(median(r.one!.rt)),
+            ms(median(r.one!.bare)),
+            "1.00×",
+            "1.00×",
+            "1.00×",
+            ms(median(r.one!.run) - median(r.one!.bare)),
+          ],
+          [
+            "20",
+            ms(median(r.twenty!.wall)),
+            ms(median(r.twenty!.run)),
+            ms(median(r.twenty!.rt)),
+            ms(median(r.twenty!.bare)),
+            ratio(median(r.twenty!.wall), median(r.one!.wall)),
+            ratio(median(r.twenty!.run), median(r.one!.run)),
+            ratio(median(r.twenty!.bare), median(r.one!.bare)),
+            ms(median(r.twenty!.run) - median(r.twenty!.bare)),
+          ],
         ],
       ),
     ]);

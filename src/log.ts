@@ -20,6 +20,8 @@ export function createLogger(opts: { level?: string; redact: Redactor; destinati
       },
       formatters: { level: (label) => ({ level: label }) },
     },
-    typeof opts.destination === "number" || opts.destination === undefined ? pino.destination({ fd: opts.destination ?? 2, sync: true }) : (opts.destination as never),
+    typeof opts.destination === "number" || opts.destination === undefined
+      ? pino.destination({ fd: opts.destination ?? 2, sync: true })
+      : (opts.destination as never),
   );
 }

@@ -106,7 +106,14 @@ function inAny(ip: string, cidrs: string[]): string | undefined {
     try {
       const [range, bits] = ipaddr.parseCIDR(c);
       // Compare like with like: an IPv4 rule also covers the IPv4-mapped IPv6 form and vice versa.
-      const a = addr.kind() === range.kind() ? addr : addr.kind() === "ipv4" ? (addr as ipaddr.IPv4).toIPv4MappedAddress() : (addr as ipaddr.IPv6).isIPv4MappedAddress() ? (addr as ipaddr.IPv6).toIPv4Address() : undefined;
+      const a =
+        addr.kind() === range.kind()
+          ? addr
+          : addr.kind() === "ipv4"
+            ? (addr as ipaddr.IPv4).toIPv4MappedAddress()
+            : (addr as ipaddr.IPv6).isIPv4MappedAddress()
+              ? (addr as ipaddr.IPv6).toIPv4Address()
+              : undefined;
       if (a && a.match([range, bits] as [typeof a, number])) return c;
     } catch {
       /* invalid rules are rejected at config load */
@@ -122,7 +129,11 @@ export function checkReceived(block: Buffer | string, rules: ReceivedRules): IpV
   const hops = receivedHeaders(block).map(parseHop);
   const entry = entryHop(hops, rules.mxHosts);
   if (!entry) {
-    return { ok: false, reason: "real_ip_missing", rule: `no Received header by ${rules.mxHosts.join(", ")} (saw ${hops.length} Received header${hops.length === 1 ? "" : "s"})` };
+    return {
+      ok: false,
+      reason: "real_ip_missing",
+      rule: `no Received header by ${rules.mxHosts.join(", ")} (saw ${hops.length} Received header${hops.length === 1 ? "" : "s"})`,
+    };
   }
   const header = clip(`Received: ${entry.value}`);
   if (!entry.ip) return { ok: false, reason: "real_ip_missing", header, rule: "the entry hop names no client IP" };

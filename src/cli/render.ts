@@ -23,7 +23,7 @@ export function renderHuman(results: ReportedResult[], o: RenderOptions): string
     out.push(`${head} probe ${r.probe}  ${dim(`${sent}, ${r.durationSeconds.toFixed(2)} s in all${r.aborted ? ", ABORTED" : ""}`)}`);
     const rows = [["PATH", "STATE", "ROUNDTRIP", "CLIENT IP", "VERDICT / REASON"]];
     for (const p of r.paths) {
-      const verdict = p.ok ? (p.ip ? p.ip.rule ?? "ok" : "ok (no Received rules)") : `${p.reason}: ${p.detail ?? ""}`;
+      const verdict = p.ok ? (p.ip ? (p.ip.rule ?? "ok") : "ok (no Received rules)") : `${p.reason}: ${p.detail ?? ""}`;
       rows.push([p.name, p.ok ? "OK" : "FAIL", p.roundtripSeconds !== undefined ? `${p.roundtripSeconds.toFixed(2)} s` : "-", p.ip?.ip ?? "-", verdict]);
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
@@ -43,7 +43,11 @@ export function renderHuman(results: ReportedResult[], o: RenderOptions): string
     for (const n of r.send.notes) out.push(`  note: ${n}`);
     if (r.pathSplit) out.push(`  paths disagree: ${r.pathSplit}`);
     if (r.diagnosis) out.push(`  upstream: ${r.diagnosis.code}${r.diagnosis.detail ? ` (${r.diagnosis.detail})` : ""}`);
-    out.push(dim(`  cleanup: deleted ${r.cleanup.deleted} probe message${r.cleanup.deleted === 1 ? "" : "s"}, ${r.cleanup.stale} stale${r.cleanup.errors.length ? `; ${r.cleanup.errors.join("; ")}` : ""}`));
+    out.push(
+      dim(
+        `  cleanup: deleted ${r.cleanup.deleted} probe message${r.cleanup.deleted === 1 ? "" : "s"}, ${r.cleanup.stale} stale${r.cleanup.errors.length ? `; ${r.cleanup.errors.join("; ")}` : ""}`,
+      ),
+    );
     if (r.sinks.length) {
       out.push("  sinks: " + r.sinks.map((s) => (s.ok ? dim(`${s.sink} ${s.target} ok`) : bad(`${s.sink} ${s.target} FAILED (${s.error})`))).join(", "));
     }

@@ -82,9 +82,7 @@ export interface ResolvedPath {
   kuma?: ResolvedKuma;
 }
 
-export type ResolvedSender =
-  | (Extract<SenderConfig, { type: "brevo" }> & { apiKey: string })
-  | (Extract<SenderConfig, { type: "smtp" }> & { ca?: string });
+export type ResolvedSender = (Extract<SenderConfig, { type: "brevo" }> & { apiKey: string }) | (Extract<SenderConfig, { type: "smtp" }> & { ca?: string });
 
 export interface ResolvedProbe {
   name: string;
@@ -124,7 +122,12 @@ const fieldName = (path: PropertyKey[]): string =>
 
 /** `probes[0].paths[1].port` → `port`. */
 function lastName(field: string): string {
-  return field.split(".").pop()?.replace(/\[\d+\]$/, "") ?? "";
+  return (
+    field
+      .split(".")
+      .pop()
+      ?.replace(/\[\d+\]$/, "") ?? ""
+  );
 }
 
 function exampleFor(field: string): string | undefined {
@@ -271,7 +274,11 @@ function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): Resolve
     });
   }
   if (p.received && p.received.forbiddenCidrs.length === 0 && p.received.expectedCidrs.length === 0) {
-    issues.push({ field: `${field}.received`, message: "needs forbiddenCidrs or expectedCidrs (or both), else it checks nothing", example: EXAMPLES.forbiddenCidrs });
+    issues.push({
+      field: `${field}.received`,
+      message: "needs forbiddenCidrs or expectedCidrs (or both), else it checks nothing",
+      example: EXAMPLES.forbiddenCidrs,
+    });
   }
   return {
     name: p.name,

@@ -29,9 +29,7 @@ const httpUrl = z.string().refine(
   { message: "not an http(s) URL" },
 );
 
-const name = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: "must be lower-case letters, digits, '_' or '-' (it becomes a metric label)" });
+const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: "must be lower-case letters, digits, '_' or '-' (it becomes a metric label)" });
 
 const cronExpr = z.string().refine((v) => cron.validate(v), { message: "not a cron expression (5 fields, or 6 with seconds)" });
 
@@ -167,7 +165,10 @@ export const ServeSchema = z
     port: z.number().int().min(0).max(65535).default(9465),
     schedule: cronExpr.default("*/20 * * * *"),
     /** POST /probe/<name> runs a probe on demand; needs a bearer token. */
-    trigger: z.object({ enabled: z.boolean().default(false), ...secretPair("bearerToken") }).strict().default({ enabled: false }),
+    trigger: z
+      .object({ enabled: z.boolean().default(false), ...secretPair("bearerToken") })
+      .strict()
+      .default({ enabled: false }),
     shutdownGraceSeconds: seconds(30),
   })
   .strict();
@@ -175,7 +176,10 @@ export const ServeSchema = z
 export const ConfigSchema = z
   .object({
     pushgateway: PushgatewaySchema.optional(),
-    log: z.object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional() }).strict().default({}),
+    log: z
+      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional() })
+      .strict()
+      .default({}),
     serve: ServeSchema.optional(),
     probes: z.array(ProbeSchema).min(1),
   })

@@ -34,19 +34,30 @@ const errText = (e: unknown) => {
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout;
-  return Promise.race([p, new Promise<never>((_, reject) => (t = setTimeout(() => reject(Object.assign(new Error(`${what} timed out after ${ms} ms`), { code: "ETIMEDOUT" })), ms)))]).finally(() => clearTimeout(t));
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => (t = setTimeout(() => reject(Object.assign(new Error(`${what} timed out after ${ms} ms`), { code: "ETIMEDOUT" })), ms))),
+  ]).finally(() => clearTimeout(t));
 }
 
 function tcpHint(e: unknown, where: string): string {
   const code = (e as { code?: string }).code;
   if (code === "ECONNREFUSED") return `nothing listens on ${where}: check host and port, the Service/NodePort, HAProxy's frontend and that the server runs`;
-  if (code === "ETIMEDOUT" || code === "CONNECT_TIMEOUT") return `no answer from ${where}: packets are dropped (firewall, NetworkPolicy, NAT rule) or the address is wrong`;
+  if (code === "ETIMEDOUT" || code === "CONNECT_TIMEOUT")
+    return `no answer from ${where}: packets are dropped (firewall, NetworkPolicy, NAT rule) or the address is wrong`;
   return `cannot reach ${where}: check the address and the network path`;
 }
 
 function connectTcp(path: ResolvedPath): Promise<Socket> {
   const pp = path.proxyProtocol;
-  if (pp) return connectWithProxyHeader({ host: path.host, port: path.port, sourceAddress: pp.sourceAddress, sourcePort: pp.sourcePort, timeoutMs: path.connectTimeoutMs });
+  if (pp)
+    return connectWithProxyHeader({
+      host: path.host,
+      port: path.port,
+      sourceAddress: pp.sourceAddress,
+      sourcePort: pp.sourcePort,
+      timeoutMs: path.connectTimeoutMs,
+    });
   return withTimeout(
     new Promise<Socket>((resolve, reject) => {
       const s = netConnect({ host: path.host, port: path.port });
@@ -108,7 +119,12 @@ async function tlsFacts(path: ResolvedPath, sock: Socket): Promise<TlsFacts> {
       t.once("secureConnect", () => {
         const cert = t.getPeerCertificate() as PeerCertificate;
         const idErr = cert && Object.keys(cert).length ? checkServerIdentity(name, cert) : new Error("no certificate");
-        const cn = (o: Record<string, unknown> | undefined) => (o ? Object.entries(o).map(([k, v]) => `${k}=${String(v)}`).join(", ") : "?");
+        const cn = (o: Record<string, unknown> | undefined) =>
+          o
+            ? Object.entries(o)
+                .map(([k, v]) => `${k}=${String(v)}`)
+                .join(", ")
+            : "?";
         resolve({
           subject: `${cn(cert.subject as never)}${cert.subjectaltname ? ` (${cert.subjectaltname})` : ""}`,
           issuer: cn(cert.issuer as never),
@@ -146,23 +162,30 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
       const addrs = await withTimeout(lookup(path.host, { all: true }), path.connectTimeoutMs, `lookup of ${path.host}`);
       return { status: "ok", detail: `${path.host} → ${addrs.map((a) => a.address).join(", ")}` };
     } catch (e) {
-      return { status: "fail", detail: `${path.host} does not resolve (${errText(e)})`, hint: "check the host name, the cluster DNS (a Service name needs its namespace outside it) and the resolver" };
+      return {
+        status: "fail",
+        detail: `${path.host} does not resolve (${errText(e)})`,
+        hint: "check the host name, the cluster DNS (a Service name needs its namespace outside it) and the resolver",
+      };
     }
   });
   out.push(dns);
-  if (dns.status === "fail") return skipRest("tcp", "dns"), out;
+  if (dns.status === "fail") return (skipRest("tcp", "dns"), out);
 
   let sock: Socket | undefined;
   const tcp = await timed(scope, "tcp", async () => {
     try {
       sock = await connectTcp(path);
-      return { status: "ok", detail: `connected to ${where}${path.proxyProtocol ? ` with a PROXY v2 header claiming ${path.proxyProtocol.sourceAddress}` : ""}` };
+      return {
+        status: "ok",
+        detail: `connected to ${where}${path.proxyProtocol ? ` with a PROXY v2 header claiming ${path.proxyProtocol.sourceAddress}` : ""}`,
+      };
     } catch (e) {
       return { status: "fail", detail: `${where}: ${errText(e)}`, hint: tcpHint(e, where) };
     }
   });
   out.push(tcp);
-  if (tcp.status === "fail" || !sock) return skipRest("tls", "tcp"), out;
+  if (tcp.status === "fail" || !sock) return (skipRest("tls", "tcp"), out);
 
   let tlsOk = false;
   const tls = await timed(scope, "tls", async () => {
@@ -170,23 +193,42 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
       const f = await tlsFacts(path, sock!);
       const days = Math.floor((f.validTo.getTime() - Date.now()) / 86_400_000);
       const base = `${f.subject}, issued by ${f.issuer}, ${days >= 0 ? `${days} days left` : `expired ${-days} days ago`}`;
-      if (days < 0) return { status: "fail", detail: `${base}`, hint: "the server certificate has expired: renew it (cert-manager, certbot) and reload Dovecot" };
+      if (days < 0)
+        return { status: "fail", detail: `${base}`, hint: "the server certificate has expired: renew it (cert-manager, certbot) and reload Dovecot" };
       // Node folds the name check into authorization when a server name is given: report it as the name.
       if (!f.trusted && !/expired|ALTNAME/i.test(f.trustError ?? "")) {
-        return { status: "fail", detail: `${base}; chain not trusted: ${f.trustError}`, hint: path.ca ? "caFile does not hold the CA that signed this certificate: point caFile at the right CA bundle" : "the issuer is not a public CA: set caFile (imap.caFile or the path's) to your CA's certificate" };
+        return {
+          status: "fail",
+          detail: `${base}; chain not trusted: ${f.trustError}`,
+          hint: path.ca
+            ? "caFile does not hold the CA that signed this certificate: point caFile at the right CA bundle"
+            : "the issuer is not a public CA: set caFile (imap.caFile or the path's) to your CA's certificate",
+        };
       }
-      if (f.nameError) return { status: "fail", detail: `${base}; ${f.nameError}`, hint: `the certificate does not name ${path.servername ?? path.host}: set servername to a name it carries, or fix the certificate` };
+      if (f.nameError)
+        return {
+          status: "fail",
+          detail: `${base}; ${f.nameError}`,
+          hint: `the certificate does not name ${path.servername ?? path.host}: set servername to a name it carries, or fix the certificate`,
+        };
       tlsOk = true;
-      if (days < TLS_WARN_DAYS) return { status: "warn", detail: `${base}, trusted`, hint: `the certificate expires within ${TLS_WARN_DAYS} days: check its renewal` };
+      if (days < TLS_WARN_DAYS)
+        return { status: "warn", detail: `${base}, trusted`, hint: `the certificate expires within ${TLS_WARN_DAYS} days: check its renewal` };
       return { status: "ok", detail: `${base}, trusted` };
     } catch (e) {
-      return { status: "fail", detail: `${where}: ${errText(e)}`, hint: path.proxyProtocol ? "the server dropped the handshake: does this listener expect a PROXY header (and trust the source)?" : "the server does not speak TLS here, or requires a PROXY header first (an alt listener): check port and security (tls/starttls)" };
+      return {
+        status: "fail",
+        detail: `${where}: ${errText(e)}`,
+        hint: path.proxyProtocol
+          ? "the server dropped the handshake: does this listener expect a PROXY header (and trust the source)?"
+          : "the server does not speak TLS here, or requires a PROXY header first (an alt listener): check port and security (tls/starttls)",
+      };
     } finally {
       sock?.destroy();
     }
   });
   out.push(tls);
-  if (!tlsOk) return skipRest("login", "tls"), out;
+  if (!tlsOk) return (skipRest("login", "tls"), out);
 
   // Login, select and IDLE with the very client the probe uses.
   let idle = false;
@@ -210,21 +252,37 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
       check: "login",
       status: "fail",
       detail: failure?.message ?? "login failed",
-      hint: auth ? `the server refused ${path.user}: check user and password(File) (the Secret's key, a trailing newline?); Dovecot's auth log says why` : "the session failed before login: see the detail",
+      hint: auth
+        ? `the server refused ${path.user}: check user and password(File) (the Secret's key, a trailing newline?); Dovecot's auth log says why`
+        : "the session failed before login: see the detail",
       ms,
     });
-    return skipRest("select", "login"), out;
+    return (skipRest("select", "login"), out);
   }
   out.push({ scope, check: "login", status: "ok", detail: `logged in as ${path.user}`, ms });
   if (stage === "select") {
-    out.push({ scope, check: "select", status: "fail", detail: failure?.message ?? "select failed", hint: `mailbox "${path.mailbox}" cannot be opened: check its name (case, separator) and the user's rights`, ms: 0 });
-    return skipRest("idle", "select"), out;
+    out.push({
+      scope,
+      check: "select",
+      status: "fail",
+      detail: failure?.message ?? "select failed",
+      hint: `mailbox "${path.mailbox}" cannot be opened: check its name (case, separator) and the user's rights`,
+      ms: 0,
+    });
+    return (skipRest("idle", "select"), out);
   }
   out.push({ scope, check: "select", status: "ok", detail: `${path.mailbox} selectable`, ms: 0 });
   out.push(
     idle
       ? { scope, check: "idle", status: "ok", detail: "IDLE supported", ms: 0 }
-      : { scope, check: "idle", status: "warn", detail: "the server does not announce IDLE", hint: "mailprobe polls every 2 s after its fast window instead: detection gets slower, not wrong", ms: 0 },
+      : {
+          scope,
+          check: "idle",
+          status: "warn",
+          detail: "the server does not announce IDLE",
+          hint: "mailprobe polls every 2 s after its fast window instead: detection gets slower, not wrong",
+          ms: 0,
+        },
   );
   return out;
 }
@@ -259,10 +317,18 @@ export async function checkPushgateway(cfg: NonNullable<LoadedConfig["pushgatewa
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(cfg.timeoutMs) });
       if (res.ok) return { status: "ok", detail: `${url} answered ${res.status}` };
-      return { status: "fail", detail: `${url} answered ${res.status}`, hint: "something answers, but not a healthy Pushgateway: check pushgateway.url (the base URL, no /metrics)" };
+      return {
+        status: "fail",
+        detail: `${url} answered ${res.status}`,
+        hint: "something answers, but not a healthy Pushgateway: check pushgateway.url (the base URL, no /metrics)",
+      };
     } catch (e) {
       const cause = (e as { cause?: unknown }).cause ?? e;
-      return { status: "fail", detail: `${url}: ${errText(cause)}`, hint: `${tcpHint(cause, new URL(cfg.url).host)}; runs still work, but their metrics are lost` };
+      return {
+        status: "fail",
+        detail: `${url}: ${errText(cause)}`,
+        hint: `${tcpHint(cause, new URL(cfg.url).host)}; runs still work, but their metrics are lost`,
+      };
     }
   });
 }
@@ -276,7 +342,8 @@ export async function checkKuma(scope: string, kuma: ResolvedKuma): Promise<Chec
     } catch {
       return { status: "fail", detail: "not a URL", hint: "kuma.pushUrl must look like https://kuma.example/api/push/<token>" };
     }
-    if (!/\/api\/push\/[^/]+$/.test(u.pathname) || u.search) return { status: "fail", detail: `${u.origin}: not a push URL`, hint: "copy the push URL from the monitor's settings, without ?status=…" };
+    if (!/\/api\/push\/[^/]+$/.test(u.pathname) || u.search)
+      return { status: "fail", detail: `${u.origin}: not a push URL`, hint: "copy the push URL from the monitor's settings, without ?status=…" };
     const portNum = Number(u.port || (u.protocol === "https:" ? 443 : 80));
     try {
       await withTimeout(

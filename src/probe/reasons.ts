@@ -1,18 +1,21 @@
 // The one catalogue of failure reasons. The same codes are the `reason` metric label, the JSON
 // `reason` field and the README's troubleshooting table (test/readme.test.ts keeps them in step).
 export const REASONS = {
-  send_rejected: "The sender refused the message (Brevo 4xx such as a bad API key or an unverified sender; SMTP 5xx or failed auth). Check the key, the sender address and the recipient.",
+  send_rejected:
+    "The sender refused the message (Brevo 4xx such as a bad API key or an unverified sender; SMTP 5xx or failed auth). Check the key, the sender address and the recipient.",
   send_rate_limited: "Brevo answered 429 and its rate-limit reset did not fit in the deadline. Lower the probe frequency or check the account's plan.",
   send_timeout: "The sender did not answer within its timeout, also after retries. Check the network path to Brevo or the SMTP server.",
   send_failed: "The sender failed for another reason (5xx after retries, connection refused, TLS error on submission). The detail says which.",
   not_delivered: "The sender accepted the message but no path saw it before the deadline. The diagnosis field says what Brevo saw.",
   landed_in_junk: "The message was delivered into the Junk mailbox instead of the watched one: spam filtering scored it.",
   imap_connect: "TCP connect, greeting or the PROXY hop to the IMAP server failed or timed out. Check the host, port, firewall and HAProxy.",
-  imap_auth: "The IMAP server refused the login. Check the user and the password (file); with many paths to one server, also Dovecot's mail_max_userip_connections (default 10 per user and address).",
+  imap_auth:
+    "The IMAP server refused the login. Check the user and the password (file); with many paths to one server, also Dovecot's mail_max_userip_connections (default 10 per user and address).",
   imap_mailbox: "The mailbox could not be opened. Check its name (case, separator) and the user's rights.",
   imap_error: "The IMAP server failed a command or dropped the connection while waiting.",
   tls: "The TLS handshake failed: untrusted certificate (configure caFile), wrong server name (servername) or expired certificate.",
-  real_ip_forbidden: "The entry Received header names a client IP inside forbiddenCidrs: the PROXY header was lost and the mailserver saw the SNAT/node address.",
+  real_ip_forbidden:
+    "The entry Received header names a client IP inside forbiddenCidrs: the PROXY header was lost and the mailserver saw the SNAT/node address.",
   real_ip_unexpected: "The entry Received header names a client IP outside expectedCidrs: the message did not arrive through the expected relay.",
   real_ip_missing: "No Received header written by one of received.mxHosts names a client IP. Check mxHosts against the `by` part of the headers.",
   aborted: "The run was interrupted (SIGTERM/SIGINT or the process deadline) before a verdict; its message is deleted or left to the stale sweep.",

@@ -45,7 +45,10 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
   const log = deps.log.child({ probe: probe.name });
   const started = Date.now();
   const { signal, dispose } = childSignal(deps.signal, probe.timeoutMs, `deadline of ${probe.timeoutMs / 1000} s`);
-  const key = tokenKey(probe.name, probe.paths.map((p) => p.password));
+  const key = tokenKey(
+    probe.name,
+    probe.paths.map((p) => p.password),
+  );
   const token = newToken(key, started);
   const states: PathState[] = probe.paths.map((p) => ({ name: p.name }));
   const send: SendResult = { type: probe.sender.type, ok: false, attempts: 0, notes: [] };
@@ -184,7 +187,10 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
       if (swept.has(id)) continue;
       swept.add(id);
       try {
-        cleanupResult.stale += await st.session.sweep({ key, from: probe.sender.from, staleAfterMs: probe.staleAfterMs, sweepDays: probe.sweepDays }, cleanup.signal);
+        cleanupResult.stale += await st.session.sweep(
+          { key, from: probe.sender.from, staleAfterMs: probe.staleAfterMs, sweepDays: probe.sweepDays },
+          cleanup.signal,
+        );
       } catch (err) {
         cleanupResult.errors.push(`${st.name}: stale sweep failed: ${errText(err)}`);
       }
@@ -231,10 +237,7 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
   return Object.freeze(result);
 }
 
-function judgePath(
-  st: PathState,
-  ctx: { probe: ResolvedProbe; send: SendResult; sendStartMs: number; aborted: boolean; seenOn: string[] },
-): PathResult {
+function judgePath(st: PathState, ctx: { probe: ResolvedProbe; send: SendResult; sendStartMs: number; aborted: boolean; seenOn: string[] }): PathResult {
   const session = st.session;
   const base: PathResult = {
     name: st.name,

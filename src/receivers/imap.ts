@@ -256,7 +256,11 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
       if (!candidates.length) return 0;
       const now = Date.now();
       const victims: number[] = [];
-      for await (const msg of client.fetch(candidates.join(","), { uid: true, headers: [TOKEN_HEADER.toLowerCase()], envelope: true, internalDate: true }, { uid: true })) {
+      for await (const msg of client.fetch(
+        candidates.join(","),
+        { uid: true, headers: [TOKEN_HEADER.toLowerCase()], envelope: true, internalDate: true },
+        { uid: true },
+      )) {
         const token = tokenOf(msg);
         const parsed = token ? verifyToken(key, token) : undefined;
         const sender = msg.envelope?.from?.[0]?.address?.toLowerCase();

@@ -40,7 +40,10 @@ export function rateLimitResetSeconds(err: BrevoErrorLike): number | undefined {
 export async function createBrevoSender(cfg: BrevoConfig): Promise<Sender> {
   // Only the SDK's two clients mailprobe uses, loaded only when a probe uses Brevo: the whole SDK
   // (every resource's client) is the heaviest import there is (docs/benchmarks.md).
-  const [{ TransactionalEmailsClient }, { AccountClient }] = await Promise.all([import("@getbrevo/brevo/transactionalEmails"), import("@getbrevo/brevo/account")]);
+  const [{ TransactionalEmailsClient }, { AccountClient }] = await Promise.all([
+    import("@getbrevo/brevo/transactionalEmails"),
+    import("@getbrevo/brevo/account"),
+  ]);
   const options = { apiKey: cfg.apiKey, baseUrl: cfg.baseUrl, timeoutInSeconds: cfg.timeoutSeconds, maxRetries: 0, fetch: httpFetch };
   const api = new TransactionalEmailsClient(options);
   const account = new AccountClient(options);
@@ -93,7 +96,13 @@ export async function createBrevoSender(cfg: BrevoConfig): Promise<Sender> {
               await sleep(waitMs, signal);
               continue;
             }
-            return { ok: false, reason: "send_rate_limited", detail: `${describe(e)} (reset in ${reset ?? "?"} s, does not fit the deadline)`, attempts, notes };
+            return {
+              ok: false,
+              reason: "send_rate_limited",
+              detail: `${describe(e)} (reset in ${reset ?? "?"} s, does not fit the deadline)`,
+              attempts,
+              notes,
+            };
           }
           if (status !== undefined && status >= 400 && status < 500 && status !== 408) {
             return { ok: false, reason: "send_rejected", detail: describe(e), attempts, notes };

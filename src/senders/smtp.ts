@@ -48,7 +48,13 @@ export function createSmtpSender(cfg: SmtpConfig): Sender {
     ...(cfg.proxyProtocol
       ? {
           getSocket: (_opts: unknown, cb: (err: Error | null, socketOptions?: { connection: Socket }) => void) => {
-            connectWithProxyHeader({ host: cfg.host, port: cfg.port, sourceAddress: cfg.proxyProtocol!.sourceAddress, sourcePort: cfg.proxyProtocol!.sourcePort, timeoutMs }).then(
+            connectWithProxyHeader({
+              host: cfg.host,
+              port: cfg.port,
+              sourceAddress: cfg.proxyProtocol!.sourceAddress,
+              sourcePort: cfg.proxyProtocol!.sourcePort,
+              timeoutMs,
+            }).then(
               (connection) => cb(null, { connection }),
               (err: Error) => cb(err),
             );

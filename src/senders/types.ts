@@ -12,8 +12,7 @@ export interface OutgoingMessage {
 }
 
 export type SendOutcome =
-  | { ok: true; messageId?: string; attempts: number; notes: string[] }
-  | { ok: false; reason: Reason; detail: string; attempts: number; notes: string[] };
+  { ok: true; messageId?: string; attempts: number; notes: string[] } | { ok: false; reason: Reason; detail: string; attempts: number; notes: string[] };
 
 export interface VerifyOutcome {
   ok: boolean;

@@ -12,7 +12,13 @@ export function pathMessage(p: PathResult): string {
 }
 
 export function probeMessage(r: ProbeResult): string {
-  return (r.ok ? "OK " : "FAIL ") + r.paths.map((p) => `${p.name} ${p.ok ? `${p.roundtripSeconds?.toFixed(2)} s` : p.reason}`).join(", ").slice(0, MAX_MSG);
+  return (
+    (r.ok ? "OK " : "FAIL ") +
+    r.paths
+      .map((p) => `${p.name} ${p.ok ? `${p.roundtripSeconds?.toFixed(2)} s` : p.reason}`)
+      .join(", ")
+      .slice(0, MAX_MSG)
+  );
 }
 
 async function push(k: ResolvedKuma, up: boolean, msg: string, pingMs: number | undefined, target: string): Promise<SinkResult> {

@@ -7,22 +7,54 @@ import type { ProbeResult } from "../probe/result.js";
 import { VERSION } from "../version.js";
 
 export const METRICS = {
-  success: { name: "mailprobe_success", help: "1 if the last run saw the probe message on this path and every check passed, else 0.", labelNames: ["probe", "path"] },
+  success: {
+    name: "mailprobe_success",
+    help: "1 if the last run saw the probe message on this path and every check passed, else 0.",
+    labelNames: ["probe", "path"],
+  },
   runSuccess: { name: "mailprobe_run_success", help: "1 if every path of the probe was healthy in the last run, else 0.", labelNames: ["probe"] },
-  roundtrip: { name: "mailprobe_roundtrip_seconds", help: "Send start to the message seen on this path, last run (absent when not seen).", labelNames: ["probe", "path"] },
+  roundtrip: {
+    name: "mailprobe_roundtrip_seconds",
+    help: "Send start to the message seen on this path, last run (absent when not seen).",
+    labelNames: ["probe", "path"],
+  },
   imapOpen: { name: "mailprobe_imap_open_seconds", help: "IMAP connect, login and select on this path, last run.", labelNames: ["probe", "path"] },
   send: { name: "mailprobe_send_seconds", help: "Time the sender took to accept the message (with retries), last run.", labelNames: ["probe"] },
-  realIpOk: { name: "mailprobe_real_client_ip_ok", help: "1 if the entry Received header names an allowed client IP (PROXY worked), 0 if not; absent when no message was seen.", labelNames: ["probe"] },
+  realIpOk: {
+    name: "mailprobe_real_client_ip_ok",
+    help: "1 if the entry Received header names an allowed client IP (PROXY worked), 0 if not; absent when no message was seen.",
+    labelNames: ["probe"],
+  },
   lastRun: { name: "mailprobe_last_run_timestamp_seconds", help: "Unix time the last run finished.", labelNames: ["probe"] },
   lastSuccess: { name: "mailprobe_last_success_timestamp_seconds", help: "Unix time of the last healthy run on this path.", labelNames: ["probe", "path"] },
-  failureReason: { name: "mailprobe_failure_reason", help: "1 for the reason the path failed in the last run, 0 for every other known reason.", labelNames: ["probe", "path", "reason"] },
-  diagnosis: { name: "mailprobe_upstream_diagnosis", help: "1 for what the sender's event log said of an undelivered message in the last run, 0 for the others.", labelNames: ["probe", "diagnosis"] },
-  tlsExpiry: { name: "mailprobe_tls_cert_expiry_timestamp_seconds", help: "Unix time the IMAP server certificate of this path expires.", labelNames: ["probe", "path"] },
+  failureReason: {
+    name: "mailprobe_failure_reason",
+    help: "1 for the reason the path failed in the last run, 0 for every other known reason.",
+    labelNames: ["probe", "path", "reason"],
+  },
+  diagnosis: {
+    name: "mailprobe_upstream_diagnosis",
+    help: "1 for what the sender's event log said of an undelivered message in the last run, 0 for the others.",
+    labelNames: ["probe", "diagnosis"],
+  },
+  tlsExpiry: {
+    name: "mailprobe_tls_cert_expiry_timestamp_seconds",
+    help: "Unix time the IMAP server certificate of this path expires.",
+    labelNames: ["probe", "path"],
+  },
   runDuration: { name: "mailprobe_run_duration_seconds", help: "Wall time of the last run, cleanup included.", labelNames: ["probe"] },
   buildInfo: { name: "mailprobe_build_info", help: "Always 1; the version label says which mailprobe ran.", labelNames: ["version"] },
   // serve only
-  roundtripHistogram: { name: "mailprobe_roundtrip_duration_seconds", help: "Send start to the message seen, per path, over all runs of this process.", labelNames: ["probe", "path"] },
-  runs: { name: "mailprobe_runs_total", help: "Runs per path by result (success, failure) since the process started.", labelNames: ["probe", "path", "result"] },
+  roundtripHistogram: {
+    name: "mailprobe_roundtrip_duration_seconds",
+    help: "Send start to the message seen, per path, over all runs of this process.",
+    labelNames: ["probe", "path"],
+  },
+  runs: {
+    name: "mailprobe_runs_total",
+    help: "Runs per path by result (success, failure) since the process started.",
+    labelNames: ["probe", "path", "result"],
+  },
   overruns: { name: "mailprobe_overruns_total", help: "Scheduled runs skipped because the previous run of the probe was still going.", labelNames: ["probe"] },
 } as const;
 

@@ -76,7 +76,19 @@ export class WatchTracker {
     for (const pr of probes) {
       for (const p of pr.paths) {
         const label = this.multiProbe ? `${pr.name}/${p.name}` : p.name;
-        this.paths.set(`${pr.name}\0${p.name}`, { label, probe: pr.name, path: p.name, state: "OK", verdict: "waiting for the first cycle", streak: 0, lastChangeMs: startMs, runs: 0, oks: 0, roundtrips: [], outages: [] });
+        this.paths.set(`${pr.name}\0${p.name}`, {
+          label,
+          probe: pr.name,
+          path: p.name,
+          state: "OK",
+          verdict: "waiting for the first cycle",
+          streak: 0,
+          lastChangeMs: startMs,
+          runs: 0,
+          oks: 0,
+          roundtrips: [],
+          outages: [],
+        });
       }
     }
   }
@@ -128,7 +140,11 @@ export class WatchTracker {
       label: v.label,
       runs: v.runs,
       availabilityPercent: v.runs ? Math.round((v.oks / v.runs) * 1000) / 10 : 0,
-      roundtripSeconds: { p50: percentile(v.roundtrips, 0.5), p95: percentile(v.roundtrips, 0.95), max: v.roundtrips.length ? Math.max(...v.roundtrips) : undefined },
+      roundtripSeconds: {
+        p50: percentile(v.roundtrips, 0.5),
+        p95: percentile(v.roundtrips, 0.95),
+        max: v.roundtrips.length ? Math.max(...v.roundtrips) : undefined,
+      },
       outages: v.outages.map((o) => ({
         from: new Date(o.fromMs).toISOString(),
         ...(o.toMs !== undefined ? { to: new Date(o.toMs).toISOString() } : {}),

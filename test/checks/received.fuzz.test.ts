@@ -15,10 +15,48 @@ function rng(seed: number) {
 }
 
 const PIECES = [
-  "Received: ", "from ", "by ", "mx.example.com", "MX.EXAMPLE.COM.", "(Postfix)", "with ESMTPS", "with LMTP", "id ABC;",
-  "[", "]", "(", ")", "[IPv6:", "2001:db8::1", "::ffff:10.0.0.1", "10.42.0.7", "127.0.0.1", "999.1.1.1", "0x7f.1",
-  "1.2.3", "::", "fe80::1%eth0", "unknown", "localhost", " ", "\t", "\r\n", "\n", "\r\n ", "\r\n\t", ";", ":",
-  "X-Injected: yes\r\n", "\u0000", "\uffff", "é", "𝕏", "Received:", "from [1.1.1.1] (x [2.2.2.2])", "by", "for <a@b>",
+  "Received: ",
+  "from ",
+  "by ",
+  "mx.example.com",
+  "MX.EXAMPLE.COM.",
+  "(Postfix)",
+  "with ESMTPS",
+  "with LMTP",
+  "id ABC;",
+  "[",
+  "]",
+  "(",
+  ")",
+  "[IPv6:",
+  "2001:db8::1",
+  "::ffff:10.0.0.1",
+  "10.42.0.7",
+  "127.0.0.1",
+  "999.1.1.1",
+  "0x7f.1",
+  "1.2.3",
+  "::",
+  "fe80::1%eth0",
+  "unknown",
+  "localhost",
+  " ",
+  "\t",
+  "\r\n",
+  "\n",
+  "\r\n ",
+  "\r\n\t",
+  ";",
+  ":",
+  "X-Injected: yes\r\n",
+  "\u0000",
+  "\uffff",
+  "é",
+  "𝕏",
+  "Received:",
+  "from [1.1.1.1] (x [2.2.2.2])",
+  "by",
+  "for <a@b>",
 ];
 
 function generate(next: () => number): string | Buffer {
@@ -32,10 +70,14 @@ function generate(next: () => number): string | Buffer {
   if (kind < 0.25) return "Received: " + "(".repeat(5000) + "[".repeat(5000) + " by mx.example.com\r\n\r\n";
   if (kind < 0.6) {
     // Plausible chains with random addresses, hosts and noise spliced in.
-    const pick = <T,>(a: T[]) => a[Math.floor(next() * a.length)]!;
+    const pick = <T>(a: T[]) => a[Math.floor(next() * a.length)]!;
     const ip = () => pick(["10.1.2.3", "1.2.3.4", "IPv6:2001:db8::7", "IPv6:::ffff:10.9.9.9", "192.0.2.1", "300.1.1.1", "IPv6:zz::1"]);
     const host = () => pick(["mx.example.com", "a.example.com", "relay.other.net", "MX.Example.Com."]);
-    const hops = Array.from({ length: 1 + Math.floor(next() * 5) }, () => `Received: from h${Math.floor(next() * 9)} (r [${ip()}]) by ${host()} (Postfix) with ESMTP id Q${Math.floor(next() * 1e6)}; Mon, 23 Nov 2026 15:00:00 +0000\r\n`);
+    const hops = Array.from(
+      { length: 1 + Math.floor(next() * 5) },
+      () =>
+        `Received: from h${Math.floor(next() * 9)} (r [${ip()}]) by ${host()} (Postfix) with ESMTP id Q${Math.floor(next() * 1e6)}; Mon, 23 Nov 2026 15:00:00 +0000\r\n`,
+    );
     let s = hops.join("");
     for (let i = Math.floor(next() * 3); i > 0; i--) {
       const at = Math.floor(next() * s.length);
@@ -51,7 +93,11 @@ function generate(next: () => number): string | Buffer {
 
 test("100,000 generated headers: a verdict for each, no exception, bounded time per case", () => {
   const next = rng(20261123);
-  const rules = { mxHosts: ["mx.example.com", "*.example.com"], forbiddenCidrs: ["10.0.0.0/8", "::ffff:0:0/96"], expectedCidrs: ["2001:db8::/32", "1.0.0.0/8"] };
+  const rules = {
+    mxHosts: ["mx.example.com", "*.example.com"],
+    forbiddenCidrs: ["10.0.0.0/8", "::ffff:0:0/96"],
+    expectedCidrs: ["2001:db8::/32", "1.0.0.0/8"],
+  };
   let verdicts = 0;
   let slowest = 0;
   const reasons = new Map<string, number>();

@@ -92,7 +92,10 @@ test("IPv6 literals and IPv4-mapped IPv6", () => {
   assert.equal(v.ip, "10.42.1.1");
   assert.equal(v.reason, "real_ip_forbidden");
   // An IPv4-mapped rule covers the IPv4 form too.
-  assert.equal(checkReceived(viaProxy.replace("[1.179.115.1]", "[10.9.9.9]"), { ...rules, forbiddenCidrs: ["::ffff:10.9.0.0/112"] }).reason, "real_ip_forbidden");
+  assert.equal(
+    checkReceived(viaProxy.replace("[1.179.115.1]", "[10.9.9.9]"), { ...rules, forbiddenCidrs: ["::ffff:10.9.0.0/112"] }).reason,
+    "real_ip_forbidden",
+  );
 });
 
 test("a HELO that is itself an address literal is not taken for the client", () => {

@@ -48,5 +48,8 @@ for (const file of readdirSync(join(fixtures, "invalid")).sort()) {
 
 test("the lab's example config is valid", () => {
   const cfg = loadConfig(new URL("../../examples/lab.yaml", import.meta.url).pathname, {});
-  assert.deepEqual(cfg.probes.map((p) => p.paths.map((x) => x.name)), [["external", "internal"]]);
+  assert.deepEqual(
+    cfg.probes.map((p) => p.paths.map((x) => x.name)),
+    [["external", "internal"]],
+  );
 });

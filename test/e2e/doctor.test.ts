@@ -24,7 +24,8 @@ test("doctor on the healthy lab: every check passes, no mail sent, no Kuma heart
   assert.equal(res.code, 0, res.stdout);
   const checks = res.json.checks;
   for (const path of ["external", "internal"]) {
-    for (const c of ["dns", "tcp", "tls", "login", "select", "idle"]) assert.equal(find(res, `inbound/${path}`, c)?.status, "ok", `${path} ${c}: ${JSON.stringify(find(res, `inbound/${path}`, c))}`);
+    for (const c of ["dns", "tcp", "tls", "login", "select", "idle"])
+      assert.equal(find(res, `inbound/${path}`, c)?.status, "ok", `${path} ${c}: ${JSON.stringify(find(res, `inbound/${path}`, c))}`);
   }
   assert.match(find(res, "inbound/external", "tls").detail, /CN=mx\.lab\.test .*issued by CN=mailprobe lab CA, \d+ days left, trusted/);
   assert.match(find(res, "inbound/sender", "brevo api key").detail, /API key valid .*\d+ send credits left/);
@@ -61,7 +62,10 @@ test("doctor: TLS trust broken (no caFile) → tls FAIL naming the untrusted cha
   assert.equal(res.code, 1);
   const tls = find(res, "inbound/internal", "tls");
   assert.equal(tls.status, "fail");
-  assert.match(tls.detail, /CN=mx\.lab\.test.*chain not trusted: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify the first certificate|SELF_SIGNED|unable to get local issuer)/i);
+  assert.match(
+    tls.detail,
+    /CN=mx\.lab\.test.*chain not trusted: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify the first certificate|SELF_SIGNED|unable to get local issuer)/i,
+  );
   assert.match(tls.hint, /set caFile/);
   assert.equal(find(res, "inbound/internal", "login").status, "skip");
 });

@@ -30,10 +30,12 @@ function listen<T extends Server | HttpServer>(server: T): Promise<number> {
   return new Promise((resolve) => server.listen(0, addr.listen, () => resolve((server.address() as { port: number }).port)));
 }
 
-const short = (name: string, seconds = 8) => (c: any) => {
-  c.probes[0].name = name;
-  c.probes[0].timeoutSeconds = seconds;
-};
+const short =
+  (name: string, seconds = 8) =>
+  (c: any) => {
+    c.probes[0].name = name;
+    c.probes[0].timeoutSeconds = seconds;
+  };
 
 test("Brevo 401 (bad key): send_rejected with Brevo's message, key never shown, exit 1, no IMAP wait", async () => {
   const res = await run((c) => {
@@ -221,7 +223,9 @@ test("wrong IMAP password: imap_auth, the password never printed", async () => {
 });
 
 test("TLS: untrusted CA, wrong name and an expired certificate all give tls", async () => {
-  const expired = createTlsServer({ key: readFileSync(join(paths.tls, "mx.key")), cert: readFileSync(join(paths.tls, "expired.crt")) }, (s) => s.end("* OK\r\n"));
+  const expired = createTlsServer({ key: readFileSync(join(paths.tls, "mx.key")), cert: readFileSync(join(paths.tls, "expired.crt")) }, (s) =>
+    s.end("* OK\r\n"),
+  );
   const expiredPort = await listen(expired as unknown as Server);
   try {
     const res = await run((c) => {
@@ -255,7 +259,11 @@ test("Pushgateway down, hanging or failing: verdict and exit code unchanged, fai
   const closedPort = await listen(closed);
   await new Promise((r) => closed.close(r));
   try {
-    for (const [label, p] of [["down", closedPort], ["hang", hangPort], ["5xx", failPort]] as const) {
+    for (const [label, p] of [
+      ["down", closedPort],
+      ["hang", hangPort],
+      ["5xx", failPort],
+    ] as const) {
       const res = await run((c) => {
         short(`f_gw_${label.replace("5xx", "fail")}`)(c);
         c.pushgateway.url = `http://${addr.listen}:${p}`;
@@ -317,7 +325,10 @@ for (const sig of ["SIGTERM", "SIGINT"] as const) {
       assert.equal(res.code, 1);
       const r = res.json.probes[0];
       assert.equal(r.aborted, true);
-      assert.ok(r.paths.every((p: any) => p.reason === "aborted" && p.roundtripSeconds === undefined), JSON.stringify(r.paths));
+      assert.ok(
+        r.paths.every((p: any) => p.reason === "aborted" && p.roundtripSeconds === undefined),
+        JSON.stringify(r.paths),
+      );
       assert.equal(r.cleanup.deleted, 1, "the landed message was found and deleted on the way out");
       assert.equal(await countWithToken(r.token), 0);
     } finally {
@@ -356,5 +367,8 @@ after(async () => {
   const haystack = [...outputs, gateway, ...kumaMsgs].join("\n");
   const hits = SECRETS.filter((s) => haystack.includes(s));
   assert.deepEqual(hits, [], "secrets leaked");
-  assert.ok(outputs.some((o) => o.length > 0), "the scan saw output");
+  assert.ok(
+    outputs.some((o) => o.length > 0),
+    "the scan saw output",
+  );
 });

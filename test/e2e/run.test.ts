@@ -32,7 +32,13 @@ test("healthy run, then PROXY broken: verdicts, exit codes, Pushgateway and Kuma
   assert.equal(healthy.code, 0, healthy.stderr);
   const r = healthy.json.probes[0];
   assert.equal(healthy.json.ok, true);
-  assert.deepEqual(r.paths.map((p: any) => [p.name, p.ok, p.ip.ip]), [["external", true, addr.brevoRelay], ["internal", true, addr.brevoRelay]]);
+  assert.deepEqual(
+    r.paths.map((p: any) => [p.name, p.ok, p.ip.ip]),
+    [
+      ["external", true, addr.brevoRelay],
+      ["internal", true, addr.brevoRelay],
+    ],
+  );
   for (const p of r.paths) assert.ok(p.roundtripSeconds > 0 && p.roundtripSeconds < 20);
   assert.match(r.send.messageId, /^<.+@.+>$/);
   assert.equal(r.cleanup.deleted, 1);
@@ -75,7 +81,11 @@ test("healthy run, then PROXY broken: verdicts, exit codes, Pushgateway and Kuma
   assert.equal(metric(m, "mailprobe_success", { probe: "e2e_run", path: "external" }), 0);
   assert.equal(metric(m, "mailprobe_real_client_ip_ok", { probe: "e2e_run" }), 0);
   assert.equal(metric(m, "mailprobe_failure_reason", { probe: "e2e_run", path: "external", reason: "real_ip_forbidden" }), 1);
-  assert.equal(metric(m, "mailprobe_last_success_timestamp_seconds", { probe: "e2e_run", path: "external" }), lastSuccess, "last success survives a failing run");
+  assert.equal(
+    metric(m, "mailprobe_last_success_timestamp_seconds", { probe: "e2e_run", path: "external" }),
+    lastSuccess,
+    "last success survives a failing run",
+  );
 
   const human = await runCli(["run", "--config", cfg]);
   assert.equal(human.code, 0);
@@ -133,7 +143,7 @@ test("a mailbox holding other mail, mimics included, keeps every byte of it; a p
     for (const raw of foreign) await c.append("INBOX", raw, [], old);
     await c.append("INBOX", stale, [], old);
     const before = await digest();
-    const staleUid = [...(await c.search({ header: { "message-id": `${tag}-7@` } }, { uid: true }) || [])];
+    const staleUid = [...((await c.search({ header: { "message-id": `${tag}-7@` } }, { uid: true })) || [])];
     assert.equal(staleUid.length, 1);
     await c.logout();
 
@@ -193,14 +203,20 @@ test("our own PROXY v2 header, bypassing HAProxy: alt SMTP (postscreen) and alt 
   const res = await runCli(["run", "--config", cfg, "--json"]);
   assert.equal(res.code, 0, res.stdout + res.stderr);
   const r = res.json.probes[0];
-  assert.deepEqual(r.paths.map((p: any) => [p.name, p.ok, p.ip.ip, p.ip.rule]), [
-    ["alt", true, addr.proxyClaim, `expectedCidrs ${addr.proxyClaim}/32`],
-    ["internal", true, addr.proxyClaim, `expectedCidrs ${addr.proxyClaim}/32`],
-  ]);
+  assert.deepEqual(
+    r.paths.map((p: any) => [p.name, p.ok, p.ip.ip, p.ip.rule]),
+    [
+      ["alt", true, addr.proxyClaim, `expectedCidrs ${addr.proxyClaim}/32`],
+      ["internal", true, addr.proxyClaim, `expectedCidrs ${addr.proxyClaim}/32`],
+    ],
+  );
   assert.equal(r.cleanup.deleted, 1);
 
   // Dovecot logged the alt session as coming from the address our header claimed.
-  assert.ok(/imap-login: Info: Login: user=<probe@lab\.test>.*rip=127\.0\.0\.78,/.test(readFileSync(`${paths.log}/dovecot.log`, "utf8")), "Dovecot saw rip=127.0.0.78");
+  assert.ok(
+    /imap-login: Info: Login: user=<probe@lab\.test>.*rip=127\.0\.0\.78,/.test(readFileSync(`${paths.log}/dovecot.log`, "utf8")),
+    "Dovecot saw rip=127.0.0.78",
+  );
 
   // Without the header the same alt listener refuses the submission: that is how "HAProxy broke" and
   // "the mailserver broke" are told apart during a cutover.
@@ -211,7 +227,16 @@ test("our own PROXY v2 header, bypassing HAProxy: alt SMTP (postscreen) and alt 
       const p = c.probes[0];
       p.name = "e2e_no_proxy";
       p.timeoutSeconds = 8;
-      p.sender = { type: "smtp", host: addr.listen, port: port.smtpAlt, security: "starttls", servername: "mx.lab.test", caFile: paths.caCert, from: "probe@sender.lab.test", timeoutSeconds: 5 };
+      p.sender = {
+        type: "smtp",
+        host: addr.listen,
+        port: port.smtpAlt,
+        security: "starttls",
+        servername: "mx.lab.test",
+        caFile: paths.caCert,
+        from: "probe@sender.lab.test",
+        timeoutSeconds: 5,
+      };
       p.paths = [{ name: "internal", host: addr.listen, port: port.imapsStock }];
       delete p.kuma;
     }),
@@ -233,10 +258,13 @@ test("a message filed into Junk: landed_in_junk on every path, found there and d
   const res = await runCli(["run", "--config", cfg, "--json"]);
   assert.equal(res.code, 1);
   const r = res.json.probes[0];
-  assert.deepEqual(r.paths.map((p: any) => [p.name, p.reason, p.foundIn]), [
-    ["external", "landed_in_junk", "Junk"],
-    ["internal", "landed_in_junk", "Junk"],
-  ]);
+  assert.deepEqual(
+    r.paths.map((p: any) => [p.name, p.reason, p.foundIn]),
+    [
+      ["external", "landed_in_junk", "Junk"],
+      ["internal", "landed_in_junk", "Junk"],
+    ],
+  );
   assert.match(r.paths[0].detail, /found in Junk, not in INBOX/);
   assert.equal(r.cleanup.deleted, 1);
   const c = imapClient(port.imapsStock);

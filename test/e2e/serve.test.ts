@@ -19,7 +19,13 @@ function value(text: string, name: string, labels: Record<string, string>): numb
 
 test("serve: two cycles, histogram and counters, trigger, overrun counted, SIGTERM leaves nothing behind", async () => {
   const cfg = labConfig((c) => {
-    c.serve = { listen: addr.listen, port: port.serveMetrics, schedule: "*/2 * * * * *", trigger: { enabled: true, bearerToken: TRIGGER }, shutdownGraceSeconds: 15 };
+    c.serve = {
+      listen: addr.listen,
+      port: port.serveMetrics,
+      schedule: "*/2 * * * * *",
+      trigger: { enabled: true, bearerToken: TRIGGER },
+      shutdownGraceSeconds: 15,
+    };
     c.probes[0].name = "serve_e2e";
     c.probes[0].timeoutSeconds = 5;
     c.probes[0].cleanup.staleAfterSeconds = 3600;

@@ -11,7 +11,11 @@ import { countWithToken, fakeBrevo, imapClient, smtpSend, uniqueToken } from "..
 
 after(() => set({ proxy: "ok" }));
 
-const lines = (text: string) => text.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+const lines = (text: string) =>
+  text
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
 const fault = (body: object) => fakeBrevo("/__lab/fault", { method: "POST", body: JSON.stringify(body) });
 const sentCount = async () => ((await (await fakeBrevo("/__lab/sent")).json()) as unknown[]).length;
 
@@ -47,14 +51,18 @@ test("watch (pipe mode): PROXY lost and restored → two transitions, the outage
     };
     await betweenCycles();
     await set({ proxy: "broken" });
-    await waitUntil("a cycle with the IP forbidden", async () => (cycles().some((e) => e.paths.some((p: any) => p.name === "external" && p.reason === "real_ip_forbidden")) ? true : undefined));
+    await waitUntil("a cycle with the IP forbidden", async () =>
+      cycles().some((e) => e.paths.some((p: any) => p.name === "external" && p.reason === "real_ip_forbidden")) ? true : undefined,
+    );
     const down = lines(proc.out()).find((e) => e.event === "transition" && e.path === "external");
     assert.equal(down.from, "OK");
     assert.equal(down.to, "FAIL");
     assert.match(down.text, /^external: OK → FAIL real_ip_forbidden 127\.0\.0\.9 in 127\.0\.0\.9\/32$/);
     await betweenCycles();
     await set({ proxy: "ok" });
-    const upAgain = await waitUntil("the OK transition", async () => lines(proc.out()).find((e) => e.event === "transition" && e.path === "external" && e.to === "OK"));
+    const upAgain = await waitUntil("the OK transition", async () =>
+      lines(proc.out()).find((e) => e.event === "transition" && e.path === "external" && e.to === "OK"),
+    );
     assert.equal(upAgain.from, "FAIL");
     proc.child.kill("SIGINT");
     const exit = await proc.exited;
@@ -89,7 +97,9 @@ test("watch (terminal, tmux): live rows, the transition lines, Ctrl-C prints the
     const idle = () => waitUntil("a pause between cycles", async () => (/cycle \d+ next in [1-9]s/.test(screen()) ? true : undefined));
     await idle();
     await set({ proxy: "broken" });
-    await waitUntil("the FAIL line", async () => (/\d\d:\d\d:\d\d external: OK → FAIL real_ip_forbidden 127\.0\.0\.9 in 127\.0\.0\.9\/32/.test(screen()) ? true : undefined));
+    await waitUntil("the FAIL line", async () =>
+      /\d\d:\d\d:\d\d external: OK → FAIL real_ip_forbidden 127\.0\.0\.9 in 127\.0\.0\.9\/32/.test(screen()) ? true : undefined,
+    );
     assert.match(screen(), /external\s+FAIL\s+/);
     await idle();
     await set({ proxy: "ok" });
@@ -118,7 +128,12 @@ test("watch (terminal, tmux): live rows, the transition lines, Ctrl-C prints the
 test("watch: Ctrl-C mid-cycle deletes its own landed message and not one foreign message", async () => {
   // Foreign messages that look like the probe's: its subject shape, its sender, its header.
   const marker = uniqueToken();
-  await smtpSend({ port: port.smtpStock, from: "probe@sender.lab.test", subject: `mailprobe mp1.abc.def.ghi ${marker}`, headers: { "X-Mailprobe-Token": `mp1.zz.${marker}.forged` } });
+  await smtpSend({
+    port: port.smtpStock,
+    from: "probe@sender.lab.test",
+    subject: `mailprobe mp1.abc.def.ghi ${marker}`,
+    headers: { "X-Mailprobe-Token": `mp1.zz.${marker}.forged` },
+  });
   await smtpSend({ port: port.smtpStock, subject: `mailprobe ${marker} plain` });
   const foreign = async () => {
     const c = imapClient(port.imapsStock);
@@ -164,7 +179,17 @@ test("watch --via smtp: the probe's watchSender route, no Brevo budget; without 
     c.probes[0].name = "w_via";
     c.probes[0].timeoutSeconds = 8;
     // Submission with SASL into the probe mailbox; the Received rules then see 127.0.0.1.
-    c.probes[0].watchSender = { type: "smtp", host: addr.listen, port: port.submissionStock, security: "starttls", servername: "mx.lab.test", caFile: paths.caCert, user: accounts.probe.user, password: accounts.probe.password, from: accounts.probe.user };
+    c.probes[0].watchSender = {
+      type: "smtp",
+      host: addr.listen,
+      port: port.submissionStock,
+      security: "starttls",
+      servername: "mx.lab.test",
+      caFile: paths.caCert,
+      user: accounts.probe.user,
+      password: accounts.probe.password,
+      from: accounts.probe.user,
+    };
     c.probes[0].to = accounts.probe.user;
     delete c.probes[0].received;
   });
@@ -174,7 +199,10 @@ test("watch --via smtp: the probe's watchSender route, no Brevo budget; without 
   assert.equal(ev.find((e) => e.event === "start").probes[0].sender, "smtp");
   const cycles = ev.filter((e) => e.event === "cycle");
   assert.equal(cycles.length, 2);
-  assert.ok(cycles.every((c) => c.ok && c.send.type === "smtp" && c.brevo === undefined), JSON.stringify(cycles));
+  assert.ok(
+    cycles.every((c) => c.ok && c.send.type === "smtp" && c.brevo === undefined),
+    JSON.stringify(cycles),
+  );
   assert.equal(await sentCount(), before, "nothing went through Brevo");
   assert.ok(!res.stdout.includes(accounts.probe.password) && !res.stderr.includes(accounts.probe.password));
 

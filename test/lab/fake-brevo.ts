@@ -151,11 +151,16 @@ export function createFakeBrevo(options: { relayPort?: number; apiKey?: string; 
     if (f.mode === "429") {
       faultUses++;
       const reset = f.resetSeconds ?? 1;
-      return json(res, 429, { code: "too_many_requests", message: "Too many requests" }, {
-        "x-sib-ratelimit-limit": "10",
-        "x-sib-ratelimit-remaining": "0",
-        "x-sib-ratelimit-reset": String(reset),
-      });
+      return json(
+        res,
+        429,
+        { code: "too_many_requests", message: "Too many requests" },
+        {
+          "x-sib-ratelimit-limit": "10",
+          "x-sib-ratelimit-remaining": "0",
+          "x-sib-ratelimit-reset": String(reset),
+        },
+      );
     }
     if (f.mode === "slow") await new Promise((r) => setTimeout(r, f.delayMs));
 
@@ -172,7 +177,10 @@ export function createFakeBrevo(options: { relayPort?: number; apiKey?: string; 
       if (!body.textContent && !body.htmlContent) return json(res, 400, { code: "missing_parameter", message: "htmlContent or textContent is missing" });
       const domain = body.sender.email.split("@")[1] ?? "";
       if (!allowed.includes(domain)) {
-        return json(res, 400, { code: "invalid_parameter", message: `Sender ${body.sender.email} is not valid. Validate your sender or authenticate your domain` });
+        return json(res, 400, {
+          code: "invalid_parameter",
+          message: `Sender ${body.sender.email} is not valid. Validate your sender or authenticate your domain`,
+        });
       }
       const messageId = `<${new Date().toISOString().replace(/\D/g, "").slice(0, 14)}.${randomBytes(8).toString("hex")}@smtp-relay.mailin.lab>`;
       credits = Math.max(0, credits - 1);
@@ -201,7 +209,12 @@ export function createFakeBrevo(options: { relayPort?: number; apiKey?: string; 
       return;
     }
     if (req.method === "GET" && url.pathname === "/v3/smtp/blockedContacts") {
-      const contacts = [...blocked].map(([email, b]) => ({ email, senderEmail: brevo.sender, reason: { code: b.reason, message: b.reason }, blockedAt: b.blockedAt }));
+      const contacts = [...blocked].map(([email, b]) => ({
+        email,
+        senderEmail: brevo.sender,
+        reason: { code: b.reason, message: b.reason },
+        blockedAt: b.blockedAt,
+      }));
       return json(res, 200, { count: contacts.length, contacts });
     }
     if (req.method === "GET" && url.pathname === "/v3/account") {
@@ -251,7 +264,13 @@ export function createFakeBrevo(options: { relayPort?: number; apiKey?: string; 
     const handler = url.pathname.startsWith("/__lab/") ? handleControl : handleApi;
     handler(req, res, url).catch((err: Error) => json(res, 500, { code: "internal_error", message: err.message }));
   });
-  return { server, close: () => { relay.close(); server.close(); } };
+  return {
+    server,
+    close: () => {
+      relay.close();
+      server.close();
+    },
+  };
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop()!)) {

@@ -57,7 +57,10 @@ test("alt IMAPS listener refuses a client that sends no PROXY header", async () 
   client.close();
 });
 
-for (const [name, p] of [["external (HAProxy → alt)", port.extImaps], ["internal (stock)", port.imapsStock]] as const) {
+for (const [name, p] of [
+  ["external (HAProxy → alt)", port.extImaps],
+  ["internal (stock)", port.imapsStock],
+] as const) {
   test(`IMAPS login works on the ${name} path`, async () => {
     const client = imapClient(p);
     await client.connect();
@@ -102,14 +105,20 @@ test("fake Brevo: 401 without a valid key, 201 with one, and the mail arrives wi
   assert.deepEqual(await bad.json(), { code: "unauthorized", message: "Key not found" });
 
   const subject = uniqueToken();
-  const ok = await fakeBrevo("/v3/smtp/email", { method: "POST", headers: { "api-key": brevo.apiKey, "content-type": "application/json" }, body: body(subject) });
+  const ok = await fakeBrevo("/v3/smtp/email", {
+    method: "POST",
+    headers: { "api-key": brevo.apiKey, "content-type": "application/json" },
+    body: body(subject),
+  });
   assert.equal(ok.status, 201);
   const { messageId } = (await ok.json()) as { messageId: string };
   assert.match(messageId, /^<[^>]+@[^>]+>$/);
   const headers = await waitForHeaders(subject);
   assert.match(headers, /X-Lab-Check: kept/);
   assert.match(postfixReceived(headers), /\[127\.0\.0\.42\]/);
-  const events = (await (await fakeBrevo(`/v3/smtp/statistics/events?messageId=${encodeURIComponent(messageId)}`, { headers: { "api-key": brevo.apiKey } })).json()) as { events: { event: string }[] };
+  const events = (await (
+    await fakeBrevo(`/v3/smtp/statistics/events?messageId=${encodeURIComponent(messageId)}`, { headers: { "api-key": brevo.apiKey } })
+  ).json()) as { events: { event: string }[] };
   assert.deepEqual(events.events.map((e) => e.event).sort(), ["delivered", "requests"]);
 });
 
@@ -134,5 +143,11 @@ test("fake Uptime Kuma: known token answers ok, unknown 404, every call recorded
   assert.equal(unknown.status, 404);
   assert.deepEqual(await unknown.json(), { ok: false, msg: "Monitor not found or not active." });
   const calls = (await (await fakeKuma("/__lab/calls")).json()) as { token: string; status: string; ping: string }[];
-  assert.deepEqual(calls.map((c) => [c.token, c.status, c.ping]), [[kuma.tokens[0], "up", "12"], ["nope", "up", "1"]]);
+  assert.deepEqual(
+    calls.map((c) => [c.token, c.status, c.ping]),
+    [
+      [kuma.tokens[0], "up", "12"],
+      ["nope", "up", "1"],
+    ],
+  );
 });

@@ -133,7 +133,24 @@ async function makeTls(): Promise<void> {
   await o(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "mx.key"]);
   await o(["req", "-new", "-key", "mx.key", "-subj", `/CN=${mx.hostname}`, "-out", "mx.csr"]);
   writeFileSync(join(dir, "mx.ext"), ext);
-  await o(["x509", "-req", "-in", "mx.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "825", "-sha256", "-extfile", "mx.ext", "-out", "mx.crt"]);
+  await o([
+    "x509",
+    "-req",
+    "-in",
+    "mx.csr",
+    "-CA",
+    "ca.crt",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "825",
+    "-sha256",
+    "-extfile",
+    "mx.ext",
+    "-out",
+    "mx.crt",
+  ]);
   // The same name and CA, expired in 2020: for the TLS fault tests.
   writeFileSync(join(dir, "index.txt"), "");
   writeFileSync(join(dir, "serial"), "1000\n");
@@ -141,11 +158,33 @@ async function makeTls(): Promise<void> {
     join(dir, "ca.cnf"),
     "[ca]\ndefault_ca = lab\n[lab]\ndatabase = index.txt\nnew_certs_dir = .\nserial = serial\ndefault_md = sha256\npolicy = any\ncopy_extensions = copy\nunique_subject = no\n[any]\ncommonName = supplied\n",
   );
-  await o(["ca", "-batch", "-config", "ca.cnf", "-in", "mx.csr", "-cert", "ca.crt", "-keyfile", "ca.key", "-startdate", "20200101000000Z", "-enddate", "20200201000000Z", "-extfile", "mx.ext", "-notext", "-out", "expired.crt"]);
+  await o([
+    "ca",
+    "-batch",
+    "-config",
+    "ca.cnf",
+    "-in",
+    "mx.csr",
+    "-cert",
+    "ca.crt",
+    "-keyfile",
+    "ca.key",
+    "-startdate",
+    "20200101000000Z",
+    "-enddate",
+    "20200201000000Z",
+    "-extfile",
+    "mx.ext",
+    "-notext",
+    "-out",
+    "expired.crt",
+  ]);
 }
 
 function dovecotGid(): number {
-  const line = readFileSync("/etc/group", "utf8").split("\n").find((l) => l.startsWith("dovecot:"));
+  const line = readFileSync("/etc/group", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("dovecot:"));
   const gid = Number(line?.split(":")[2]);
   if (!Number.isInteger(gid)) throw new Error("lab: no `dovecot` group; is dovecot-core installed?");
   return gid;
@@ -330,7 +369,11 @@ export async function down(): Promise<void> {
   const tasks: Promise<unknown>[] = [stopHaproxy()];
   if (existsSync(join(paths.etc, "postfix", "main.cf"))) {
     const master = readPid(join(LAB_DIR, "spool", "postfix", "pid", "master.pid"));
-    tasks.push(run("postfix", ["-c", join(paths.etc, "postfix"), "stop"]).catch(() => undefined).then(() => stopPid(master)));
+    tasks.push(
+      run("postfix", ["-c", join(paths.etc, "postfix"), "stop"])
+        .catch(() => undefined)
+        .then(() => stopPid(master)),
+    );
   }
   tasks.push(stopPid(readPid(join(paths.run, "dovecot", "master.pid"))));
   for (const d of daemons) tasks.push(stopPid(readPid(join(paths.run, `${d}.pid`))));
@@ -347,4 +390,3 @@ export async function set(change: Partial<LabState>): Promise<LabState> {
   if (state.extImaps === "up") await waitFor("haproxy imaps", () => tcpOpen(addr.listen, port.extImaps));
   return state;
 }
-

@@ -15,7 +15,13 @@ test("examples/lab.yaml matches the lab topology", () => {
   assert.equal(p.imap.user, accounts.probe.user);
   assert.equal(p.imap.servername, mx.hostname);
   assert.equal(p.imap.caFile, paths.caCert);
-  assert.deepEqual(p.paths.map((x: { host: string; port: number }) => [x.host, x.port]), [[addr.listen, port.extImaps], [addr.listen, port.imapsStock]]);
+  assert.deepEqual(
+    p.paths.map((x: { host: string; port: number }) => [x.host, x.port]),
+    [
+      [addr.listen, port.extImaps],
+      [addr.listen, port.imapsStock],
+    ],
+  );
   assert.deepEqual(p.received.mxHosts, [mx.hostname]);
   assert.deepEqual(p.received.forbiddenCidrs, [`${addr.snat}/32`]);
   assert.deepEqual(p.received.expectedCidrs, [`${addr.brevoRelay}/32`]);

@@ -29,22 +29,31 @@ test(`${FOREIGN} foreign messages survive ${CYCLES} cycles with faults mixed in`
     const from = variant === 2 || variant === 1 ? brevo.sender : `user${i}@example.org`;
     const subject = variant === 0 ? `hello ${i}` : `mailprobe inbound ${variant === 4 ? token.slice(0, -3) : token}`;
     const header = variant === 5 ? "" : `X-Mailprobe-Token: ${variant === 4 ? token.slice(0, -3) : token}\r\n`;
-    await c.append("INBOX", `From: ${from}\r\nTo: ${accounts.probe.user}\r\nSubject: ${subject}\r\nMessage-ID: <${tag}-${i}@example.org>\r\n${header}\r\nbody ${i}\r\n`, [], old);
+    await c.append(
+      "INBOX",
+      `From: ${from}\r\nTo: ${accounts.probe.user}\r\nSubject: ${subject}\r\nMessage-ID: <${tag}-${i}@example.org>\r\n${header}\r\nbody ${i}\r\n`,
+      [],
+      old,
+    );
   }
   await c.mailboxOpen("INBOX");
   const digest = async () => {
     const out = new Map<number, string>();
     const uids = (await c.search({ header: { "message-id": tag } }, { uid: true })) || [];
-    for await (const m of c.fetch(uids.join(","), { uid: true, source: true }, { uid: true })) out.set(m.uid, createHash("sha256").update(m.source!).digest("hex"));
+    for await (const m of c.fetch(uids.join(","), { uid: true, source: true }, { uid: true }))
+      out.set(m.uid, createHash("sha256").update(m.source!).digest("hex"));
     return out;
   };
   const before = await digest();
   assert.equal(before.size, FOREIGN);
 
-  const config = loadConfig(labConfig((cfg) => {
-    cfg.probes[0].timeoutSeconds = 3;
-    cfg.probes[0].cleanup.staleAfterSeconds = 5;
-  }), {});
+  const config = loadConfig(
+    labConfig((cfg) => {
+      cfg.probes[0].timeoutSeconds = 3;
+      cfg.probes[0].cleanup.staleAfterSeconds = 5;
+    }),
+    {},
+  );
   const probe = config.probes[0]!;
   const log = createLogger({ level: "silent", redact: (s) => s });
   const fault = (body: object) => fakeBrevo("/__lab/fault", { method: "POST", body: JSON.stringify(body) });

@@ -52,7 +52,10 @@ function assertHardened(pod: any) {
   assert.equal(c.securityContext.allowPrivilegeEscalation, false);
   assert.deepEqual(c.securityContext.capabilities.drop, ["ALL"]);
   assert.ok(c.resources.requests.memory && c.resources.limits.memory);
-  assert.ok(c.volumeMounts.some((m: any) => m.mountPath === "/tmp"), "a writable /tmp");
+  assert.ok(
+    c.volumeMounts.some((m: any) => m.mountPath === "/tmp"),
+    "a writable /tmp",
+  );
 }
 
 test("helm lint --strict passes for the default, serve, full and minimal example values", () => {
@@ -114,9 +117,20 @@ test("full values: Secret, CA bundle, NetworkPolicy egress, PrometheusRule; all 
   assert.ok(pod.containers[0].env.some((e: any) => e.name === "NODE_EXTRA_CA_CERTS" && e.value === "/etc/mailprobe/ca/ca.crt"));
   const np = byKind(objs, "NetworkPolicy")[0];
   assert.deepEqual(np.spec.policyTypes, ["Egress"]);
-  assert.deepEqual(np.spec.egress.map((e: any) => e.ports.map((p: any) => p.port)), [[53, 53], [993, 10993, 587], [443]]);
+  assert.deepEqual(
+    np.spec.egress.map((e: any) => e.ports.map((p: any) => p.port)),
+    [[53, 53], [993, 10993, 587], [443]],
+  );
   const rules = byKind(objs, "PrometheusRule")[0].spec.groups[0].rules.map((r: any) => r.alert);
-  assert.deepEqual(rules, ["MailprobePathFailing", "MailprobePathNeverSucceeded", "MailprobeRealClientIpLost", "MailprobeStale", "MailprobeAbsent", "MailprobeRoundtripSlow", "MailprobeTlsCertExpiringSoon"]);
+  assert.deepEqual(rules, [
+    "MailprobePathFailing",
+    "MailprobePathNeverSucceeded",
+    "MailprobeRealClientIpLost",
+    "MailprobeStale",
+    "MailprobeAbsent",
+    "MailprobeRoundtripSlow",
+    "MailprobeTlsCertExpiringSoon",
+  ]);
   assert.equal(byKind(objs, "Secret")[0].stringData["brevo-api-key"], "xkeysib-example");
 });
 
@@ -135,7 +149,15 @@ test("the CronJob's command and config, rendered for the lab, run a healthy prob
   for (const p of probe.paths) delete p.kuma;
   const values = {
     configMountPath: configDir,
-    secrets: { create: true, mountPath: secretsDir, data: { "brevo-api-key": "xkeysib-lab-0123456789abcdef-LABKEY", "imap-password": "lab-probe-imap-secret", "kuma-probe": "http://127.0.0.1:24081/api/push/labprobe" } },
+    secrets: {
+      create: true,
+      mountPath: secretsDir,
+      data: {
+        "brevo-api-key": "xkeysib-lab-0123456789abcdef-LABKEY",
+        "imap-password": "lab-probe-imap-secret",
+        "kuma-probe": "http://127.0.0.1:24081/api/push/labprobe",
+      },
+    },
     config: lab,
   };
   const valuesFile = join(dir, "values.yaml");
@@ -156,5 +178,8 @@ test("the CronJob's command and config, rendered for the lab, run a healthy prob
   assert.equal(res.code, 0, res.stdout + res.stderr);
   assert.equal(res.json.probes[0].probe, "chart_lab");
   assert.ok(res.json.probes[0].paths.every((p: any) => p.ok));
-  assert.ok(res.json.probes[0].sinks.every((s: any) => s.ok), JSON.stringify(res.json.probes[0].sinks));
+  assert.ok(
+    res.json.probes[0].sinks.every((s: any) => s.ok),
+    JSON.stringify(res.json.probes[0].sinks),
+  );
 });

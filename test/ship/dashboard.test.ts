@@ -28,14 +28,27 @@ const panels: { title: string; expr: string }[] = dashboard.panels.flatMap((p: a
 
 test("the dashboard is importable JSON: a Prometheus datasource variable, probe and path variables, the required panels", () => {
   const vars = dashboard.templating.list.map((v: any) => [v.name, v.type]);
-  assert.deepEqual(vars, [["datasource", "datasource"], ["probe", "query"], ["path", "query"]]);
+  assert.deepEqual(vars, [
+    ["datasource", "datasource"],
+    ["probe", "query"],
+    ["path", "query"],
+  ]);
   assert.equal(dashboard.templating.list[0].query, "prometheus");
   for (const p of dashboard.panels) {
     assert.equal(p.datasource.uid, "${datasource}", p.title);
     for (const t of p.targets) assert.equal(t.datasource.uid, "${datasource}", p.title);
   }
   const titles = dashboard.panels.map((p: any) => p.title);
-  for (const want of ["State per path", "Success over time", "Roundtrip per path", "Real client IP verdict", "Time since last success", "Failure reasons", "Send latency", "TLS certificate days left"]) {
+  for (const want of [
+    "State per path",
+    "Success over time",
+    "Roundtrip per path",
+    "Real client IP verdict",
+    "Time since last success",
+    "Failure reasons",
+    "Send latency",
+    "TLS certificate days left",
+  ]) {
     assert.ok(titles.includes(want), want);
   }
   const ids = dashboard.panels.map((p: any) => p.id);
@@ -47,7 +60,12 @@ test("every panel's query returns series from the real Prometheus, for CronJob (
   // relays (a failure reason), one accepted by Brevo and never delivered (an upstream diagnosis).
   const healthy = await runCli(["run", "--config", labConfig((c) => (c.probes[0].name = "dash_ok")), "--json"]);
   assert.equal(healthy.code, 0, healthy.stderr);
-  const unexpected = await runCli(["run", "--config", labConfig((c) => ((c.probes[0].name = "dash_ip"), (c.probes[0].received.expectedCidrs = ["10.0.0.0/8"]))), "--json"]);
+  const unexpected = await runCli([
+    "run",
+    "--config",
+    labConfig((c) => ((c.probes[0].name = "dash_ip"), (c.probes[0].received.expectedCidrs = ["10.0.0.0/8"]))),
+    "--json",
+  ]);
   assert.equal(unexpected.json.probes[0].reason, "real_ip_unexpected");
   await fakeBrevo("/__lab/fault", { method: "POST", body: JSON.stringify({ mode: "blackhole" }) });
   try {
@@ -80,7 +98,9 @@ test("every panel's query returns series from the real Prometheus, for CronJob (
     // The variables' queries (label_values) as Grafana runs them.
     const probes = (await (await fetch(`${prom}/api/v1/label/probe/values?match[]=mailprobe_success`)).json()) as any;
     for (const p of ["dash_ok", "dash_ip", "dash_lost", "dash_serve"]) assert.ok(probes.data.includes(p), p);
-    const pathsOf = (await (await fetch(`${prom}/api/v1/label/path/values?match[]=${encodeURIComponent('mailprobe_success{probe=~"dash_ok"}')}`)).json()) as any;
+    const pathsOf = (await (
+      await fetch(`${prom}/api/v1/label/path/values?match[]=${encodeURIComponent('mailprobe_success{probe=~"dash_ok"}')}`)
+    ).json()) as any;
     assert.deepEqual(pathsOf.data.sort(), ["external", "internal"]);
 
     // All probes (Grafana's "All" = the allValue .*): every panel has data.
@@ -89,13 +109,24 @@ test("every panel's query returns series from the real Prometheus, for CronJob (
     // Each source alone. Failure reasons and the upstream diagnosis only show when something failed;
     // the histogram exists only in serve mode (its panel says so).
     const failureOnly = new Set(["Failure reasons", "Upstream diagnosis (Brevo)"]);
-    for (const [probe, skip] of [["dash_ok", new Set([...failureOnly, "Roundtrip p95 (serve mode)"])], ["dash_serve", failureOnly]] as const) {
+    for (const [probe, skip] of [
+      ["dash_ok", new Set([...failureOnly, "Roundtrip p95 (serve mode)"])],
+      ["dash_serve", failureOnly],
+    ] as const) {
       for (const p of panels.filter((x) => !skip.has(x.title))) {
         assert.ok((await query(substitute(p.expr, { probe, path: "external" }))).length > 0, `${p.title} for ${probe}: ${p.expr}`);
       }
     }
-    assert.ok((await query(substitute(panels.find((p) => p.title === "Failure reasons")!.expr, { probe: "dash_ip", path: ".*" }))).some((s) => s.metric.reason === "real_ip_unexpected"));
-    assert.ok((await query(substitute(panels.find((p) => p.title === "Upstream diagnosis (Brevo)")!.expr, { probe: "dash_lost", path: ".*" }))).some((s) => s.metric.diagnosis === "upstream_deferred"));
+    assert.ok(
+      (await query(substitute(panels.find((p) => p.title === "Failure reasons")!.expr, { probe: "dash_ip", path: ".*" }))).some(
+        (s) => s.metric.reason === "real_ip_unexpected",
+      ),
+    );
+    assert.ok(
+      (await query(substitute(panels.find((p) => p.title === "Upstream diagnosis (Brevo)")!.expr, { probe: "dash_lost", path: ".*" }))).some(
+        (s) => s.metric.diagnosis === "upstream_deferred",
+      ),
+    );
     const ip = await query(substitute(panels.find((p) => p.title === "Real client IP verdict")!.expr, { probe: "dash_ip|dash_ok", path: ".*" }));
     assert.deepEqual(Object.fromEntries(ip.map((s) => [s.metric.probe, s.value[1]])), { dash_ok: "1", dash_ip: "0" });
   } finally {

@@ -46,8 +46,13 @@ test("Dockerfile: multi-stage on Node 24, numeric non-root user, exec-form CLI e
     assert.match(final.join("\n"), new RegExp(`org\\.opencontainers\\.image\\.${label}=`), label);
   }
   assert.ok(stage("production").some((l) => /^RUN npm ci --omit=dev/.test(l)));
-  assert.ok(final.some((l) => l === "COPY --from=production --chown=0:0 /app /app"), "the app is root-owned: the user cannot change it");
-  const ignore = readFileSync(join(repoRoot, ".dockerignore"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
+  assert.ok(
+    final.some((l) => l === "COPY --from=production --chown=0:0 /app /app"),
+    "the app is root-owned: the user cannot change it",
+  );
+  const ignore = readFileSync(join(repoRoot, ".dockerignore"), "utf8")
+    .split("\n")
+    .filter((l) => l && !l.startsWith("#"));
   assert.equal(ignore[0], "*", "everything excluded first");
   assert.deepEqual(ignore.slice(1).sort(), ["!package-lock.json", "!package.json", "!scripts/bundle.mjs", "!src/", "!tsconfig.build.json", "!tsconfig.json"]);
 });
@@ -63,13 +68,22 @@ test("the production stage, repeated in a clean folder, runs --help and a lab pr
   cpSync(join(repoRoot, "dist"), join(app, "dist"), { recursive: true });
   chmodSync(app, 0o555);
 
-  const installed = readdirSync(join(app, "node_modules"), { recursive: true, withFileTypes: true }).filter((d) => d.isFile() && d.name === "package.json" && /node_modules\/(@[^/]+\/)?[^/]+$/.test(d.parentPath));
+  const installed = readdirSync(join(app, "node_modules"), { recursive: true, withFileTypes: true }).filter(
+    (d) => d.isFile() && d.name === "package.json" && /node_modules\/(@[^/]+\/)?[^/]+$/.test(d.parentPath),
+  );
   const kb = Number(execFileSync("du", ["-sk", join(app, "node_modules")], { encoding: "utf8" }).split("\t")[0]);
   t.diagnostic(`production install: ${(kb / 1024).toFixed(1)} MB in node_modules, ${installed.length} packages`);
   assert.ok(!readdirSync(join(app, "node_modules")).includes("typescript"), "no dev dependencies");
 
   const asImageUser = (args: string[]) =>
-    spawnSync(node24, [entrypoint()[1]!.replace(/^\/app\//, `${app}/`), ...args], { cwd: app, uid: 10001, gid: 10001, encoding: "utf8", timeout: 60_000, env: { PATH: "/usr/bin:/bin", HOME: "/tmp", NODE_ENV: "production", NO_COLOR: "1" } });
+    spawnSync(node24, [entrypoint()[1]!.replace(/^\/app\//, `${app}/`), ...args], {
+      cwd: app,
+      uid: 10001,
+      gid: 10001,
+      encoding: "utf8",
+      timeout: 60_000,
+      env: { PATH: "/usr/bin:/bin", HOME: "/tmp", NODE_ENV: "production", NO_COLOR: "1" },
+    });
   const help = asImageUser(["--help"]);
   assert.equal(help.status, 0, help.stderr);
   assert.match(help.stdout, /usage: mailprobe <command>/);

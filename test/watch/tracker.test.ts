@@ -5,7 +5,13 @@ import type { PathResult, ProbeResult } from "../../src/probe/result.js";
 import { checkBudget, formatDuration, parseDuration } from "../../src/watch/budget.js";
 import { percentile, verdictOf, WatchTracker } from "../../src/watch/tracker.js";
 
-const okPath = (name: string, rt: number): PathResult => ({ name, ok: true, roundtripSeconds: rt, ip: { ok: true, ip: "127.0.0.42", rule: "expectedCidrs 127.0.0.42/32" }, deleted: true });
+const okPath = (name: string, rt: number): PathResult => ({
+  name,
+  ok: true,
+  roundtripSeconds: rt,
+  ip: { ok: true, ip: "127.0.0.42", rule: "expectedCidrs 127.0.0.42/32" },
+  deleted: true,
+});
 const natPath = (name: string): PathResult => ({
   name,
   ok: false,
@@ -32,7 +38,9 @@ test("transitions: OK → FAIL with the evidence, FAIL → OK, none while the st
   const s = t.summary(6000);
   assert.equal(s[0]!.runs, 5);
   assert.equal(s[0]!.availabilityPercent, 60);
-  assert.deepEqual(s[0]!.outages, [{ from: new Date(3000).toISOString(), to: new Date(5000).toISOString(), seconds: 2, reason: "real_ip_forbidden 127.0.0.9 in 127.0.0.9/32" }]);
+  assert.deepEqual(s[0]!.outages, [
+    { from: new Date(3000).toISOString(), to: new Date(5000).toISOString(), seconds: 2, reason: "real_ip_forbidden 127.0.0.9 in 127.0.0.9/32" },
+  ]);
   assert.deepEqual(s[0]!.roundtripSeconds, { p50: 0.3, p95: 0.4, max: 0.4 });
   assert.equal(s[1]!.availabilityPercent, 100);
   assert.deepEqual(s[1]!.outages, []);
@@ -49,14 +57,23 @@ test("a path failing from the first cycle is a transition from start; an open ou
 });
 
 test("an aborted cycle (Ctrl-C) counts for nothing; several probes are labelled probe/path", () => {
-  const t = new WatchTracker([{ name: "a", paths: [{ name: "x" }] }, { name: "b", paths: [{ name: "x" }] }], 0);
+  const t = new WatchTracker(
+    [
+      { name: "a", paths: [{ name: "x" }] },
+      { name: "b", paths: [{ name: "x" }] },
+    ],
+    0,
+  );
   assert.deepEqual(t.observe({ ...result([natPath("x")], true), probe: "a" }, 1000), []);
   assert.equal(t.views()[0]!.runs, 0);
   assert.equal(t.views()[1]!.label, "b/x");
 });
 
 test("verdicts for non-IP failures carry the reason and a bounded detail", () => {
-  assert.equal(verdictOf({ name: "x", ok: false, reason: "imap_auth", detail: "login refused: [AUTHENTICATIONFAILED]", deleted: false }), "imap_auth login refused: [AUTHENTICATIONFAILED]");
+  assert.equal(
+    verdictOf({ name: "x", ok: false, reason: "imap_auth", detail: "login refused: [AUTHENTICATIONFAILED]", deleted: false }),
+    "imap_auth login refused: [AUTHENTICATIONFAILED]",
+  );
   assert.ok(verdictOf({ name: "x", ok: false, reason: "imap_error", detail: "y".repeat(500), deleted: false }).length < 110);
   assert.equal(verdictOf({ name: "x", ok: true, deleted: true }), "ok");
 });

@@ -16,7 +16,12 @@ export function renderDoctor(checks: CheckResult[], color: boolean): string {
   }
   const failed = checks.filter((r) => r.status === "fail").length;
   const warned = checks.filter((r) => r.status === "warn").length;
-  out.push("", failed ? c("31;1", `doctor: ${failed} of ${checks.length} checks failed${warned ? `, ${warned} warnings` : ""}`) : c("32", `doctor: all ${checks.length} checks passed${warned ? ` (${warned} warnings)` : ""}`));
+  out.push(
+    "",
+    failed
+      ? c("31;1", `doctor: ${failed} of ${checks.length} checks failed${warned ? `, ${warned} warnings` : ""}`)
+      : c("32", `doctor: all ${checks.length} checks passed${warned ? ` (${warned} warnings)` : ""}`),
+  );
   return out.join("\n") + "\n";
 }
 

@@ -19,7 +19,10 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
   );
   const ok = results.every((r) => r.ok);
   for (const r of results) {
-    ctx.log.info({ probe: r.probe, ok: r.ok, reason: r.reason, seconds: r.durationSeconds, paths: r.paths.map((p) => `${p.name}:${p.ok ? "ok" : p.reason}`).join(" ") }, "run finished");
+    ctx.log.info(
+      { probe: r.probe, ok: r.ok, reason: r.reason, seconds: r.durationSeconds, paths: r.paths.map((p) => `${p.name}:${p.ok ? "ok" : p.reason}`).join(" ") },
+      "run finished",
+    );
   }
   const exitCode = ok ? 0 : 1;
   if (ctx.json) ctx.stdout(JSON.stringify({ ok, exitCode, version: ctx.version, probes: results }, null, 2) + "\n");

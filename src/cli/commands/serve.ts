@@ -33,7 +33,12 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   collectDefaultMetrics({ register: registry });
   const gauges = createRunGauges(registry);
   const lastSuccess = createLastSuccessGauge(registry);
-  const histogram = new Histogram({ ...METRICS.roundtripHistogram, labelNames: [...METRICS.roundtripHistogram.labelNames], buckets: ROUNDTRIP_BUCKETS, registers: [registry] });
+  const histogram = new Histogram({
+    ...METRICS.roundtripHistogram,
+    labelNames: [...METRICS.roundtripHistogram.labelNames],
+    buckets: ROUNDTRIP_BUCKETS,
+    registers: [registry],
+  });
   const runs = new Counter({ ...METRICS.runs, labelNames: [...METRICS.runs.labelNames], registers: [registry] });
   const overruns = new Counter({ ...METRICS.overruns, labelNames: [...METRICS.overruns.labelNames], registers: [registry] });
   for (const p of probes) {

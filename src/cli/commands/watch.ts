@@ -54,26 +54,52 @@ async function brevoCredits(probes: ResolvedProbe[], signal: AbortSignal): Promi
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 2))).join("").trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 2)))
+      .join("")
+      .trimEnd(),
+  );
 }
 
-function liveBlock(o: { views: PathView[]; cycle: number; running: boolean; nextInMs?: number; everyMs: number; budget: Budget; brevo: boolean; color: boolean; width: number }): string[] {
+function liveBlock(o: {
+  views: PathView[];
+  cycle: number;
+  running: boolean;
+  nextInMs?: number;
+  everyMs: number;
+  budget: Budget;
+  brevo: boolean;
+  color: boolean;
+  width: number;
+}): string[] {
   const c = (code: string, s: string) => (o.color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const status = o.running ? "running…" : o.nextInMs !== undefined ? `next in ${Math.ceil(o.nextInMs / 1000)}s` : "";
   const brevo = o.brevo ? `   brevo: ${o.budget.sends} sent, ${o.budget.credits ?? "?"} credits left` : "";
   const head = `mailprobe watch   every ${formatDuration(o.everyMs)}   cycle ${o.cycle} ${status}${brevo}   (Ctrl-C for the summary)`;
   const rows = [["PATH", "STATE", "ROUNDTRIP", "CLIENT IP", "STREAK", "SINCE", "VERDICT"]];
-  for (const v of o.views) rows.push([v.label, v.runs ? v.state : "…", secs(v.lastRoundtripSeconds), v.clientIp ?? "-", String(v.streak), hhmmss(v.lastChangeMs), v.verdict]);
+  for (const v of o.views)
+    rows.push([v.label, v.runs ? v.state : "…", secs(v.lastRoundtripSeconds), v.clientIp ?? "-", String(v.streak), hhmmss(v.lastChangeMs), v.verdict]);
   const lines = [head, ...table(rows)].map((l) => (l.length >= o.width ? l.slice(0, o.width - 2) + "…" : l));
   return lines.map((l, i) => (i === 0 ? c("1", l) : i === 1 ? c("2", l) : / FAIL /.test(l) ? c("31;1", l) : / OK /.test(l) ? c("32", l) : l));
 }
 
 function summaryText(s: PathSummary[], o: { cycles: number; elapsedMs: number; budget: Budget; brevo: boolean }): string {
   const rows = [["PATH", "RUNS", "AVAILABILITY", "P50", "P95", "MAX", "OUTAGES"]];
-  for (const p of s) rows.push([p.label, String(p.runs), `${p.availabilityPercent.toFixed(1)} %`, secs(p.roundtripSeconds.p50), secs(p.roundtripSeconds.p95), secs(p.roundtripSeconds.max), String(p.outages.length)]);
+  for (const p of s)
+    rows.push([
+      p.label,
+      String(p.runs),
+      `${p.availabilityPercent.toFixed(1)} %`,
+      secs(p.roundtripSeconds.p50),
+      secs(p.roundtripSeconds.p95),
+      secs(p.roundtripSeconds.max),
+      String(p.outages.length),
+    ]);
   const out = [`watch summary: ${o.cycles} cycle${o.cycles === 1 ? "" : "s"} in ${formatDuration(o.elapsedMs)}`, ...table(rows).map((l) => `  ${l}`)];
   for (const p of s) {
-    for (const w of p.outages) out.push(`  ${p.label} outage ${w.from.slice(11, 19)} → ${w.to ? w.to.slice(11, 19) : "still failing"} (${w.seconds} s): ${w.reason}`);
+    for (const w of p.outages)
+      out.push(`  ${p.label} outage ${w.from.slice(11, 19)} → ${w.to ? w.to.slice(11, 19) : "still failing"} (${w.seconds} s): ${w.reason}`);
   }
   if (o.brevo) out.push(`  brevo: ${o.budget.sends} mail${o.budget.sends === 1 ? "" : "s"} sent by this watch, ${o.budget.credits ?? "?"} credits left`);
   return out.join("\n") + "\n";
@@ -131,12 +157,29 @@ export async function watchCommand(ctx: CommandContext): Promise<number> {
   const draw = (above: string[] = []) => {
     if (!live) return;
     const width = process.stdout.columns || 120;
-    const block = liveBlock({ views: tracker.views(), cycle, running, nextInMs: nextAtMs === undefined ? undefined : Math.max(0, nextAtMs - Date.now()), everyMs, budget, brevo: brevoProbes > 0, color: ctx.color, width });
+    const block = liveBlock({
+      views: tracker.views(),
+      cycle,
+      running,
+      nextInMs: nextAtMs === undefined ? undefined : Math.max(0, nextAtMs - Date.now()),
+      everyMs,
+      budget,
+      brevo: brevoProbes > 0,
+      color: ctx.color,
+      width,
+    });
     ctx.stdout((drawn ? `\x1b[${drawn}A\r\x1b[0J` : "") + above.map((l) => l + "\n").join("") + block.join("\n") + "\n");
     drawn = block.length;
   };
   const ticker = live ? setInterval(() => draw(), 1000) : undefined;
-  if (!live) emit({ event: "start", at: new Date(startMs).toISOString(), everySeconds: everyMs / 1000, probes: probes.map((p) => ({ probe: p.name, sender: p.sender.type, paths: p.paths.map((x) => x.name) })), credits: budget.credits });
+  if (!live)
+    emit({
+      event: "start",
+      at: new Date(startMs).toISOString(),
+      everySeconds: everyMs / 1000,
+      probes: probes.map((p) => ({ probe: p.name, sender: p.sender.type, paths: p.paths.map((x) => x.name) })),
+      credits: budget.credits,
+    });
   draw();
 
   try {
@@ -160,7 +203,8 @@ export async function watchCommand(ctx: CommandContext): Promise<number> {
       }
       if (live) draw(transitions.map((t) => `${hhmmss(t.atMs)} ${t.text}`));
       else {
-        for (const t of transitions) emit({ event: "transition", at: new Date(t.atMs).toISOString(), path: t.label, from: t.from, to: t.to, verdict: t.verdict, text: t.text });
+        for (const t of transitions)
+          emit({ event: "transition", at: new Date(t.atMs).toISOString(), path: t.label, from: t.from, to: t.to, verdict: t.verdict, text: t.text });
         for (const r of results) {
           emit({
             event: "cycle",
@@ -172,7 +216,14 @@ export async function watchCommand(ctx: CommandContext): Promise<number> {
             aborted: r.aborted,
             seconds: r.durationSeconds,
             send: { type: r.send.type, ok: r.send.ok, reason: r.send.reason },
-            paths: r.paths.map((p) => ({ name: p.name, ok: p.ok, reason: p.reason, roundtripSeconds: p.roundtripSeconds, clientIp: p.ip?.ip, verdict: tracker.views().find((v) => v.probe === r.probe && v.path === p.name)?.verdict })),
+            paths: r.paths.map((p) => ({
+              name: p.name,
+              ok: p.ok,
+              reason: p.reason,
+              roundtripSeconds: p.roundtripSeconds,
+              clientIp: p.ip?.ip,
+              verdict: tracker.views().find((v) => v.probe === r.probe && v.path === p.name)?.verdict,
+            })),
             ...(r.diagnosis ? { diagnosis: r.diagnosis.code } : {}),
             ...(r.pathSplit ? { pathSplit: r.pathSplit } : {}),
             cleanup: r.cleanup,
@@ -200,7 +251,15 @@ export async function watchCommand(ctx: CommandContext): Promise<number> {
   const summary = tracker.summary(endMs);
   const completed = Math.max(...tracker.views().map((v) => v.runs), 0);
   if (live) ctx.stdout("\n" + summaryText(summary, { cycles: completed, elapsedMs: endMs - startMs, budget, brevo: brevoProbes > 0 }));
-  else emit({ event: "summary", at: new Date(endMs).toISOString(), cycles: completed, seconds: Math.round((endMs - startMs) / 100) / 10, paths: summary, ...(brevoProbes ? { brevo: { sends: budget.sends, credits: budget.credits } } : {}) });
+  else
+    emit({
+      event: "summary",
+      at: new Date(endMs).toISOString(),
+      cycles: completed,
+      seconds: Math.round((endMs - startMs) / 100) / 10,
+      paths: summary,
+      ...(brevoProbes ? { brevo: { sends: budget.sends, credits: budget.credits } } : {}),
+    });
   // The verdict of the last complete cycle: 0 when every path was healthy in it.
   return lastResults.length && lastResults.every((r) => r.ok) ? 0 : 1;
 }
