@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { accounts, addr, brevo, paths, port } from "../test/lab/topology.js";
-import { labConfig, repoRoot } from "../test/helpers/cli.js";
+import { labConfig, labSmtpSender, repoRoot } from "../test/helpers/cli.js";
 
 export { accounts, addr, brevo, paths, port, repoRoot };
 
@@ -60,17 +60,7 @@ export function smtpConfig(name: string, mutate: (p: any) => void = () => undefi
     p.name = name;
     delete p.kuma;
     p.to = accounts.probe.user;
-    p.sender = {
-      type: "smtp",
-      host: addr.listen,
-      port: port.submissionStock,
-      security: "starttls",
-      servername: "mx.lab.test",
-      caFile: paths.caCert,
-      user: accounts.probe.user,
-      password: accounts.probe.password,
-      from: accounts.probe.user,
-    };
+    p.sender = labSmtpSender(port.submissionStock, { login: true });
     p.paths = [{ name: "internal", host: addr.listen, port: port.imapsStock }];
     delete p.received;
     mutate(p);

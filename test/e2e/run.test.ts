@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { newToken, tokenKey } from "../../src/probe/token.js";
 import { readFileSync } from "node:fs";
 import { accounts, addr, brevo, paths, port } from "../lab/topology.js";
-import { labConfig, runCli } from "../helpers/cli.js";
+import { labConfig, labSmtpSender, runCli } from "../helpers/cli.js";
 import { countWithToken, fakeBrevo, fakeKuma, imapClient, withLab } from "../helpers/lab.js";
 
 async function gatewayMetrics(): Promise<string> {
@@ -183,16 +183,7 @@ test("our own PROXY v2 header, bypassing HAProxy: alt SMTP (postscreen) and alt 
     p.name = "e2e_own_proxy";
     p.to = accounts.probe.user;
     // Send straight to postscreen's alt listener, claiming to be 127.0.0.77.
-    p.sender = {
-      type: "smtp",
-      host: addr.listen,
-      port: port.smtpAlt,
-      security: "starttls",
-      servername: "mx.lab.test",
-      caFile: paths.caCert,
-      from: "probe@sender.lab.test",
-      proxyProtocol: { sourceAddress: addr.proxyClaim },
-    };
+    p.sender = labSmtpSender(port.smtpAlt, { extra: { proxyProtocol: { sourceAddress: addr.proxyClaim } } });
     p.paths = [
       { name: "alt", host: addr.listen, port: port.imapsAlt, proxyProtocol: { sourceAddress: "127.0.0.78" } },
       { name: "internal", host: addr.listen, port: port.imapsStock },
@@ -227,16 +218,7 @@ test("our own PROXY v2 header, bypassing HAProxy: alt SMTP (postscreen) and alt 
       const p = c.probes[0];
       p.name = "e2e_no_proxy";
       p.timeoutSeconds = 8;
-      p.sender = {
-        type: "smtp",
-        host: addr.listen,
-        port: port.smtpAlt,
-        security: "starttls",
-        servername: "mx.lab.test",
-        caFile: paths.caCert,
-        from: "probe@sender.lab.test",
-        timeoutSeconds: 5,
-      };
+      p.sender = labSmtpSender(port.smtpAlt, { extra: { timeoutSeconds: 5 } });
       p.paths = [{ name: "internal", host: addr.listen, port: port.imapsStock }];
       delete p.kuma;
     }),

@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, test } from "node:test";
 import { set } from "../lab/lab.js";
-import { accounts, addr, paths, port } from "../lab/topology.js";
-import { cliPath, labConfig, runCli, sleep, startCli, waitUntil } from "../helpers/cli.js";
+import { accounts, addr, port } from "../lab/topology.js";
+import { cliPath, labConfig, labSmtpSender, runCli, sleep, startCli, waitUntil } from "../helpers/cli.js";
 import { countWithToken, fakeBrevo, imapClient, smtpSend, uniqueToken } from "../helpers/lab.js";
 
 after(() => set({ proxy: "ok" }));
@@ -179,17 +179,7 @@ test("watch --via smtp: the probe's watchSender route, no Brevo budget; without 
     c.probes[0].name = "w_via";
     c.probes[0].timeoutSeconds = 8;
     // Submission with SASL into the probe mailbox; the Received rules then see 127.0.0.1.
-    c.probes[0].watchSender = {
-      type: "smtp",
-      host: addr.listen,
-      port: port.submissionStock,
-      security: "starttls",
-      servername: "mx.lab.test",
-      caFile: paths.caCert,
-      user: accounts.probe.user,
-      password: accounts.probe.password,
-      from: accounts.probe.user,
-    };
+    c.probes[0].watchSender = labSmtpSender(port.submissionStock, { login: true });
     c.probes[0].to = accounts.probe.user;
     delete c.probes[0].received;
   });

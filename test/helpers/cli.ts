@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
+import { accounts, addr, brevo, mx, paths } from "../lab/topology.js";
 
 export const repoRoot = new URL("../../", import.meta.url).pathname;
 /** The shipped entry point: the bundle (scripts/bundle.mjs). */
@@ -79,4 +80,21 @@ export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(200);
   }
+}
+
+/**
+ * An SMTP sender block for a lab config: STARTTLS with the lab CA to `port`. With `login`, the
+ * stock submission's SASL account (sending as it); without, the plain listener's Brevo-like sender.
+ */
+export function labSmtpSender(port: number, opts: { login?: boolean; extra?: Record<string, unknown> } = {}): Record<string, unknown> {
+  return {
+    type: "smtp",
+    host: addr.listen,
+    port,
+    security: "starttls",
+    servername: mx.hostname,
+    caFile: paths.caCert,
+    ...(opts.login ? { user: accounts.probe.user, password: accounts.probe.password, from: accounts.probe.user } : { from: brevo.sender }),
+    ...opts.extra,
+  };
 }
