@@ -1,4 +1,4 @@
-import type { LoadedConfig } from "../config/load.js";
+import type { LoadedConfig, ResolvedProbe } from "../config/load.js";
 import type { Logger } from "../log.js";
 
 /** What every command gets: the loaded config, output channels (already redacting), the abort signal. */
@@ -7,8 +7,8 @@ export interface CommandContext {
   log: Logger;
   json: boolean;
   color: boolean;
-  /** Probe names given with --probe (empty: all). */
-  only: string[];
+  /** The probes this command works on: those named with --probe, else all (never empty). */
+  probes: ResolvedProbe[];
   args: Record<string, string | boolean | string[] | undefined>;
   stdout: (text: string) => void;
   /** The redaction stdout applies, for output that goes elsewhere (an HTTP answer). */

@@ -101,6 +101,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const log = createLogger({ level: env.MAILPROBE_LOG_LEVEL ?? config.logLevel ?? (interactive ? "warn" : "info"), redact });
 
   log.debug({ msSinceStart: Math.round(performance.now()) }, "config loaded");
+  const only = values.probe ?? [];
+  const probes = config.probes.filter((p) => !only.length || only.includes(p.name));
+  if (!probes.length) {
+    err(`mailprobe: no probe named ${only.join(", ")} in ${config.file}\n`);
+    return 2;
+  }
   const ctl = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (ctl.signal.aborted) return;
@@ -116,7 +122,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       log,
       json: Boolean(values.json),
       color: interactive && !env.NO_COLOR,
-      only: values.probe ?? [],
+      probes,
       args: values,
       stdout: (t) => out(redact(t)),
       stdoutRedact: redact,

@@ -1,7 +1,16 @@
 // Rendering of results: a human summary (one row per path) and JSON. Nothing here decides anything.
 import type { ReportedResult } from "../probe/result.js";
 
-const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
+/** Lays rows out in columns two spaces apart; the last column is not padded. */
+export function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 2)))
+      .join("")
+      .trimEnd(),
+  );
+}
 
 export interface RenderOptions {
   color: boolean;
@@ -26,10 +35,9 @@ export function renderHuman(results: ReportedResult[], o: RenderOptions): string
       const verdict = p.ok ? (p.ip ? (p.ip.rule ?? "ok") : "ok (no Received rules)") : `${p.reason}: ${p.detail ?? ""}`;
       rows.push([p.name, p.ok ? "OK" : "FAIL", p.roundtripSeconds !== undefined ? `${p.roundtripSeconds.toFixed(2)} s` : "-", p.ip?.ip ?? "-", verdict]);
     }
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-    rows.forEach((row, i) => {
-      const line = "  " + row.map((cell, j) => (j === row.length - 1 ? cell : pad(cell, widths[j]! + 2))).join("");
-      out.push(i === 0 ? dim(line) : row[1] === "OK" ? line : bad(line));
+    table(rows).forEach((text, i) => {
+      const line = "  " + text;
+      out.push(i === 0 ? dim(line) : rows[i]![1] === "OK" ? line : bad(line));
     });
     const shown = new Set<string>();
     for (const p of r.paths) {

@@ -6,7 +6,8 @@ import { lookup } from "node:dns/promises";
 import { connect as netConnect, isIP, type Socket } from "node:net";
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate } from "node:tls";
 import type { LoadedConfig, ResolvedKuma, ResolvedPath, ResolvedProbe } from "../config/load.js";
-import { connectWithProxyHeader } from "../net/proxy-v2.js";
+import { httpFetch } from "../net/http-fetch.js";
+import { connectWithProxyHeader, whenConnected } from "../net/proxy-v2.js";
 import { raceSignal } from "../probe/deadline.js";
 import { openImap, PathError } from "../receivers/imap.js";
 import { createSender } from "../senders/index.js";
@@ -49,27 +50,10 @@ function tcpHint(e: unknown, where: string): string {
 }
 
 function connectTcp(path: ResolvedPath): Promise<Socket> {
+  const target = { host: path.host, port: path.port, timeoutMs: path.connectTimeoutMs };
   const pp = path.proxyProtocol;
-  if (pp)
-    return connectWithProxyHeader({
-      host: path.host,
-      port: path.port,
-      sourceAddress: pp.sourceAddress,
-      sourcePort: pp.sourcePort,
-      timeoutMs: path.connectTimeoutMs,
-    });
-  return withTimeout(
-    new Promise<Socket>((resolve, reject) => {
-      const s = netConnect({ host: path.host, port: path.port });
-      s.once("connect", () => {
-        s.removeAllListeners("error");
-        resolve(s);
-      });
-      s.once("error", reject);
-    }),
-    path.connectTimeoutMs,
-    `connect to ${path.host}:${path.port}`,
-  );
+  if (pp) return connectWithProxyHeader({ ...target, sourceAddress: pp.sourceAddress, sourcePort: pp.sourcePort });
+  return whenConnected(netConnect({ host: path.host, port: path.port }), target);
 }
 
 /** Reads CRLF lines until one matches `until`; for the few plain-text IMAP lines before STARTTLS. */
@@ -103,7 +87,12 @@ interface TlsFacts {
   validTo: Date;
 }
 
-/** The handshake with verification reported rather than enforced, so a broken chain is still described. */
+/**
+ * A describe-only handshake: verification is evaluated and reported (trust, name, expiry) instead of
+ * enforced, because Node gives no certificate after a refused handshake and the point is to say what
+ * is wrong with it. Nothing is sent over this connection and it is closed at once; the login step
+ * uses the probe's own client, which always verifies, and runs only when this check passed.
+ */
 async function tlsFacts(path: ResolvedPath, sock: Socket): Promise<TlsFacts> {
   if (path.security === "starttls") {
     await readUntil(sock, /^\* (OK|PREAUTH|BYE)/i, path.connectTimeoutMs);
@@ -315,7 +304,7 @@ export async function checkPushgateway(cfg: NonNullable<LoadedConfig["pushgatewa
   return timed("pushgateway", "reachable", async () => {
     const url = `${cfg.url.replace(/\/+$/, "")}/-/healthy`;
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(cfg.timeoutMs) });
+      const res = await httpFetch(url, { signal: AbortSignal.timeout(cfg.timeoutMs) });
       if (res.ok) return { status: "ok", detail: `${url} answered ${res.status}` };
       return {
         status: "fail",
@@ -346,18 +335,8 @@ export async function checkKuma(scope: string, kuma: ResolvedKuma): Promise<Chec
       return { status: "fail", detail: `${u.origin}: not a push URL`, hint: "copy the push URL from the monitor's settings, without ?status=…" };
     const portNum = Number(u.port || (u.protocol === "https:" ? 443 : 80));
     try {
-      await withTimeout(
-        new Promise<void>((resolve, reject) => {
-          const s = netConnect({ host: u.hostname.replace(/^\[|\]$/g, ""), port: portNum });
-          s.once("connect", () => {
-            s.destroy();
-            resolve();
-          });
-          s.once("error", reject);
-        }),
-        kuma.timeoutMs,
-        `connect to ${u.host}`,
-      );
+      const host = u.hostname.replace(/^\[|\]$/g, "");
+      (await whenConnected(netConnect({ host, port: portNum }), { host, port: portNum, timeoutMs: kuma.timeoutMs })).destroy();
       return { status: "ok", detail: `${u.origin} reachable, push URL well-formed (no heartbeat sent)` };
     } catch (e) {
       return { status: "fail", detail: `${u.origin}: ${errText(e)}`, hint: `${tcpHint(e, u.host)}; Kuma will mark the monitor down when pushes stop` };

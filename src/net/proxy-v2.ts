@@ -55,8 +55,12 @@ export function openProxiedSocket(t: ProxiedTarget): Socket {
 
 /** Like openProxiedSocket, resolving once connected (nodemailer's getSocket wants a live socket). */
 export function connectWithProxyHeader(t: ProxiedTarget & { timeoutMs: number }): Promise<Socket> {
+  return whenConnected(openProxiedSocket(t), t);
+}
+
+/** Resolves with `socket` once it is connected; destroys it when `timeoutMs` passes first. */
+export function whenConnected(socket: Socket, t: { host: string; port: number; timeoutMs: number }): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = openProxiedSocket(t);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(Object.assign(new Error(`connect to ${t.host}:${t.port} timed out`), { code: "CONNECT_TIMEOUT" }));

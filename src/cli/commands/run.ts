@@ -7,15 +7,10 @@ import { renderHuman } from "../render.js";
 import type { CommandContext } from "../context.js";
 
 export async function runCommand(ctx: CommandContext): Promise<number> {
-  const probes = ctx.config.probes.filter((p) => !ctx.only.length || ctx.only.includes(p.name));
-  if (!probes.length) {
-    ctx.stderr(`no probe named ${ctx.only.join(", ")} in ${ctx.config.file}\n`);
-    return 2;
-  }
   const sinks = loadSinks(ctx.config);
   sinks.catch(() => undefined);
   const results: ReportedResult[] = await Promise.all(
-    probes.map(async (probe) => report(ctx.config, probe, await runProbe(probe, { log: ctx.log, signal: ctx.signal }), ctx.log, sinks)),
+    ctx.probes.map(async (probe) => report(ctx.config, probe, await runProbe(probe, { log: ctx.log, signal: ctx.signal }), ctx.log, sinks)),
   );
   const ok = results.every((r) => r.ok);
   for (const r of results) {

@@ -26,7 +26,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 export async function serveCommand(ctx: CommandContext): Promise<number> {
   const { config, log } = ctx;
   const serve = config.serve ?? { listen: "0.0.0.0", port: 9465, schedule: "*/20 * * * *", trigger: { enabled: false }, shutdownGraceMs: 30_000 };
-  const probes = config.probes.filter((p) => !ctx.only.length || ctx.only.includes(p.name));
+  const probes = ctx.probes;
   const byName = new Map(probes.map((p) => [p.name, p]));
 
   const registry = new Registry();

@@ -11,6 +11,7 @@ import { createSender } from "../../senders/index.js";
 import { checkBudget, formatDuration, parseDuration } from "../../watch/budget.js";
 import { WatchTracker, type PathSummary, type PathView, type Transition } from "../../watch/tracker.js";
 import type { CommandContext } from "../context.js";
+import { table } from "../render.js";
 
 const DEFAULT_EVERY = "30s";
 /** Brevo's account endpoint is asked again for the remaining credits at most this often. */
@@ -50,16 +51,6 @@ async function brevoCredits(probes: ResolvedProbe[], signal: AbortSignal): Promi
   } finally {
     sender.close();
   }
-}
-
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 2)))
-      .join("")
-      .trimEnd(),
-  );
 }
 
 function liveBlock(o: {
@@ -106,11 +97,6 @@ function summaryText(s: PathSummary[], o: { cycles: number; elapsedMs: number; b
 }
 
 export async function watchCommand(ctx: CommandContext): Promise<number> {
-  const selected = ctx.config.probes.filter((p) => !ctx.only.length || ctx.only.includes(p.name));
-  if (!selected.length) {
-    ctx.stderr(`no probe named ${ctx.only.join(", ")} in ${ctx.config.file}\n`);
-    return 2;
-  }
   const everyMs = parseDuration(String(ctx.args.every ?? DEFAULT_EVERY));
   if (everyMs === undefined) {
     ctx.stderr(`mailprobe watch: --every ${String(ctx.args.every)} is not a duration of at least 1 s (e.g. 30s, 2m, 1m30s)\n`);
@@ -121,7 +107,7 @@ export async function watchCommand(ctx: CommandContext): Promise<number> {
     ctx.stderr(`mailprobe watch: --count ${String(ctx.args.count)} is not a positive whole number\n`);
     return 2;
   }
-  const routed = route(selected, ctx.args.via as string | undefined);
+  const routed = route(ctx.probes, ctx.args.via as string | undefined);
   if (typeof routed === "string") {
     ctx.stderr(`mailprobe watch: ${routed}\n`);
     return 2;
@@ -192,8 +178,9 @@ export async function watchCommand(ctx: CommandContext): Promise<number> {
       const results = await Promise.all(probes.map((p) => runProbe(p, { log, signal: ctx.signal })));
       running = false;
       const at = Date.now();
-      budget.sends += results.filter((r) => r.send.type === "brevo" && r.send.ok).length;
-      if (budget.credits !== undefined) budget.credits = Math.max(0, budget.credits - results.filter((r) => r.send.type === "brevo" && r.send.ok).length);
+      const brevoSends = results.filter((r) => r.send.type === "brevo" && r.send.ok).length;
+      budget.sends += brevoSends;
+      if (budget.credits !== undefined) budget.credits = Math.max(0, budget.credits - brevoSends);
       const transitions: Transition[] = results.flatMap((r) => tracker.observe(r, at));
       if (!results.some((r) => r.aborted)) lastResults = results;
       if (brevoProbes && at - budget.checkedAtMs > CREDITS_REFRESH_MS && !ctx.signal.aborted) {
