@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { accounts, addr, brevo, mx, paths } from "../lab/topology.js";
+import { accounts, addr, brevo, mx, paths, relocateLabText } from "../lab/topology.js";
 
 export const repoRoot = new URL("../../", import.meta.url).pathname;
 /** The shipped entry point: the bundle (scripts/bundle.mjs). */
@@ -48,7 +48,7 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutM
 
 /** The lab's example config, changed by `mutate`, written to a temp file. */
 export function labConfig(mutate: (cfg: any) => void = () => undefined): string {
-  const cfg = parse(readFileSync(join(repoRoot, "examples", "lab.yaml"), "utf8"));
+  const cfg = parse(relocateLabText(readFileSync(join(repoRoot, "examples", "lab.yaml"), "utf8")));
   mutate(cfg);
   const dir = mkdtempSync(join(tmpdir(), "mailprobe-cfg-"));
   const file = join(dir, "config.yaml");

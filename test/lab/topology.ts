@@ -2,9 +2,18 @@
 // examples/lab.yaml repeats them for the probe; test/lab/topology.test.ts keeps the two in step.
 import { join } from "node:path";
 
-const basePort = Number(process.env.MAILPROBE_LAB_BASE_PORT ?? 24000);
+/** The lab's ports are this base plus a fixed offset; another base (and MAILPROBE_LAB_DIR) lets two labs run side by side. */
+export const DEFAULT_BASE_PORT = 24000;
+export const basePort = Number(process.env.MAILPROBE_LAB_BASE_PORT ?? DEFAULT_BASE_PORT);
 
-export const LAB_DIR = process.env.MAILPROBE_LAB_DIR ?? "/var/tmp/mailprobe-lab";
+export const DEFAULT_LAB_DIR = "/var/tmp/mailprobe-lab";
+export const LAB_DIR = process.env.MAILPROBE_LAB_DIR ?? DEFAULT_LAB_DIR;
+
+/** examples/lab.yaml is written for the default lab: moves its ports and files to this lab's. */
+export function relocateLabText(text: string): string {
+  if (basePort === DEFAULT_BASE_PORT && LAB_DIR === DEFAULT_LAB_DIR) return text;
+  return text.replace(/\b24(\d{3})\b/g, (_, off: string) => String(basePort + Number(off))).replaceAll(DEFAULT_LAB_DIR, LAB_DIR);
+}
 
 /** Loopback addresses standing for the actors of the production path. */
 export const addr = {
