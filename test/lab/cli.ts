@@ -1,6 +1,6 @@
 // npm run lab:up / lab:down, and switches for tests and operators:
-//   node --import tsx test/lab/cli.ts up|down|status
-//   node --import tsx test/lab/cli.ts set proxy=broken|ok extImaps=down|up extraImapsFrontends=N
+//   scripts/node --import tsx test/lab/cli.ts up|down|status
+//   scripts/node --import tsx test/lab/cli.ts set proxy=broken|ok extImaps=down|up extraImapsFrontends=N
 import { down, readState, set, up, type LabState } from "./lab.js";
 
 async function main(argv: string[]): Promise<void> {
