@@ -1,5 +1,6 @@
-// The real-client-IP check: find the entry hop (the oldest Received header our MX wrote) in a
-// message's header block, take the client IP it names, and judge it against the CIDR rules.
+// The real-client-IP check: find the entry hop (the Received header in which our MX names the
+// client it took the message from) in a message's header block and judge that client IP against
+// the CIDR rules.
 // Pure: no I/O, never throws on any input.
 import ipaddr from "ipaddr.js";
 import { headerValues } from "./headers.js";
@@ -20,6 +21,8 @@ export interface ReceivedRules {
   mxHosts: string[];
   forbiddenCidrs: string[];
   expectedCidrs: string[];
+  /** Our MX's own internal hops besides loopback (content filters that reinject from another address). */
+  internalCidrs?: string[];
 }
 
 export interface IpVerdict {
@@ -82,17 +85,31 @@ function hostMatches(host: string | undefined, patterns: string[]): boolean {
   });
 }
 
+/** Loopback: the MX's own hops (LMTP, content-filter reinjection) come from here. */
+const LOOPBACK_CIDRS = ["127.0.0.0/8", "::1/128"];
+
 /**
- * The entry hop: scanning from the top, the first run of headers written by our MX hosts, and in
- * it the oldest. Headers below that run (the sender's own, forged or not) are never trusted.
+ * The entry hop. Scanning from the top (newest), within the first run of headers written by our MX
+ * hosts: the first one that names a client outside the MX's internal hops (loopback and
+ * `internalCidrs`), where an address that `forbiddenCidrs` or `expectedCidrs` name always counts as
+ * a client (a SNAT range or a relay may well be internal-looking). The scan stops there: headers
+ * below it (the sender's own, forged or not) are never read. A run of internal hops only (a local
+ * submission) yields its oldest.
  */
-export function entryHop(hops: ReceivedHop[], mxHosts: string[]): ReceivedHop | undefined {
-  let entry: ReceivedHop | undefined;
+export function entryHop(hops: ReceivedHop[], mxHosts: string[], rules: Partial<Omit<ReceivedRules, "mxHosts">> = {}): ReceivedHop | undefined {
+  const internal = [...LOOPBACK_CIDRS, ...(rules.internalCidrs ?? [])];
+  const named = [...(rules.forbiddenCidrs ?? []), ...(rules.expectedCidrs ?? [])];
+  const isClient = (ip: string) => inAny(ip, named) !== undefined || inAny(ip, internal) === undefined;
+  let oldest: ReceivedHop | undefined;
   for (const hop of hops) {
-    if (hostMatches(hop.by, mxHosts)) entry = hop;
-    else if (entry) break;
+    if (!hostMatches(hop.by, mxHosts)) {
+      if (oldest) break;
+      continue;
+    }
+    if (hop.ip && isClient(hop.ip)) return hop;
+    oldest = hop;
   }
-  return entry;
+  return oldest;
 }
 
 function inAny(ip: string, cidrs: string[]): string | undefined {
@@ -127,7 +144,7 @@ const clip = (s: string) => (s.length > MAX_HEADER_CHARS ? `${s.slice(0, MAX_HEA
 /** Judges the real client IP of a message from its raw header block. */
 export function checkReceived(block: Buffer | string, rules: ReceivedRules): IpVerdict {
   const hops = receivedHeaders(block).map(parseHop);
-  const entry = entryHop(hops, rules.mxHosts);
+  const entry = entryHop(hops, rules.mxHosts, rules);
   if (!entry) {
     return {
       ok: false,

@@ -120,6 +120,8 @@ export const ReceivedSchema = z
     mxHosts: z.array(z.string().min(1)).min(1),
     forbiddenCidrs: z.array(cidr).default([]),
     expectedCidrs: z.array(cidr).default([]),
+    /** The MX's own internal hops besides loopback: content filters that reinject from another address. */
+    internalCidrs: z.array(cidr).default([]),
   })
   .strict();
 

@@ -130,3 +130,53 @@ test("folded headers are unfolded; host names match case-insensitively and by wi
   assert.equal(entryHop(hops, ["mx1.example.com"])?.ip, "192.0.2.8");
   assert.equal(entryHop(hops, ["mx2.example.com"]), undefined);
 });
+
+// A sender writes whatever Received headers it likes below ours, including ones that claim our MX.
+const forgedBelow = [
+  "Received: from mx.example.com ([127.0.0.1]) by mx.example.com with LMTP id x for <p@example.com>; Mon, 23 Nov 2026 15:03:25 +0000",
+  "Received: from relay.example.net (unknown [10.42.3.17]) by mx.example.com (Postfix) with ESMTP id REAL for <p@example.com>; Mon, 23 Nov 2026 15:03:24 +0000",
+  "Received: from good (good [1.179.115.1]) by mx.example.com (Postfix) with ESMTPS id FORGED for <p@example.com>; Mon, 23 Nov 2026 15:03:23 +0000",
+  "",
+  "",
+].join("\r\n");
+
+test("a forged by-our-MX header right below the entry hop is never judged", () => {
+  const v = checkReceived(forgedBelow, rules);
+  assert.equal(v.reason, "real_ip_forbidden");
+  assert.equal(v.ip, "10.42.3.17");
+  assert.match(v.header!, /id REAL/);
+  // The same with an entry hop the rules do not name: still ours, still judged.
+  const other = checkReceived(forgedBelow.replace("[10.42.3.17]", "[203.0.113.50]"), { ...rules, expectedCidrs: ["1.179.112.0/20"] });
+  assert.equal(other.reason, "real_ip_unexpected");
+  assert.equal(other.ip, "203.0.113.50");
+});
+
+test("a content filter reinjecting from a configured internal address is skipped, not judged", () => {
+  const block = [
+    "Received: from mx.example.com ([127.0.0.1]) by mx.example.com with LMTP id x; Mon, 23 Nov 2026 15:03:26 +0000",
+    "Received: from filter (filter [10.50.0.3]) by mx.example.com (Postfix) with ESMTP id AFTER; Mon, 23 Nov 2026 15:03:25 +0000",
+    "Received: from relay.example.net (unknown [198.51.100.7]) by mx.example.com (Postfix) with ESMTPS id ENTRY; Mon, 23 Nov 2026 15:03:24 +0000",
+    "",
+    "",
+  ].join("\n");
+  assert.equal(checkReceived(block, rules).ip, "10.50.0.3", "without internalCidrs the filter's hop is a client");
+  const v = checkReceived(block, { ...rules, internalCidrs: ["10.50.0.0/24"] });
+  assert.equal(v.ip, "198.51.100.7");
+  assert.equal(v.ok, true);
+});
+
+test("loopback named by the rules is judged: the lab's relay and SNAT addresses are caught", () => {
+  const block = forgedBelow.replace("[10.42.3.17]", "[127.0.0.9]");
+  const lab = { mxHosts: ["mx.example.com"], forbiddenCidrs: ["127.0.0.9/32"], expectedCidrs: ["127.0.0.42/32"] };
+  assert.equal(checkReceived(block, lab).reason, "real_ip_forbidden");
+  assert.equal(checkReceived(block.replace("[127.0.0.9]", "[127.0.0.42]"), lab).ok, true);
+  // Unnamed loopback is an internal hop: the scan goes on to the next header of our run.
+  assert.equal(checkReceived(block.replace("[127.0.0.9]", "[127.0.0.5]"), lab).ip, "1.179.115.1");
+});
+
+test("a run of internal hops only (local submission) yields its oldest", () => {
+  const block = "Received: from localhost (localhost [127.0.0.1]) by mx.example.com (Postfix) with ESMTP id L; Mon, 23 Nov 2026 15:03:24 +0000\r\n\r\n";
+  const v = checkReceived(block, rules);
+  assert.equal(v.ip, "127.0.0.1");
+  assert.equal(v.ok, true);
+});
