@@ -84,6 +84,11 @@ test("refused: a config the probe would refuse (unknown field, wrong type, bad e
   assertRefused((v) => (v.config.probes[0].sender.diagnose = "off please"), /\/config\/probes\/0\/sender/);
 });
 
+test("accepted: examples/homelab.yaml as the chart's config", () => {
+  const homelab = parse(readFileSync(new URL("../../examples/homelab.yaml", import.meta.url), "utf8"));
+  assertAccepted((v) => (v.config = homelab));
+});
+
 test("accepted: ${…} strings where a number or boolean comes from the environment", () => {
   assertAccepted((v) => {
     v.config.probes[0].paths[0].port = "${IMAP_PORT}";
