@@ -1,6 +1,7 @@
 // The Grafana dashboard, proven without Grafana: after lab runs pushed to the real Pushgateway and a
 // `serve` scraped directly, the lab's real Prometheus answers every panel's query (variables
-// substituted as Grafana would) with at least one series, and the variables' own queries too.
+// substituted as Grafana would) with at least one series, and the variables' own queries and the
+// failed-runs annotation too. Its shape is checked against Grafana's types in dashboard.types.ts.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -25,6 +26,22 @@ function substitute(expr: string, vars: { probe: string; path: string }): string
 }
 
 const panels: { title: string; expr: string }[] = dashboard.panels.flatMap((p: any) => p.targets.map((t: any) => ({ title: p.title, expr: t.expr })));
+
+/**
+ * Panels for gauges the product does not produce yet (other open issues add them): their queries
+ * cannot return data today. Remove a title when the product starts producing its metric — the test
+ * fails when a pending panel returns data, so this list cannot go stale.
+ */
+const PENDING_PRODUCT_METRICS = [
+  "Per-stage latency", // mailprobe_stage_seconds{probe,path,stage}
+  "Authentication results", // mailprobe_auth_result{probe,path,method,required}
+  "Spam score", // mailprobe_spam_score
+  "Open relay", // mailprobe_open_relay{probe,entry}
+  "SMTP certificate days left", // mailprobe_smtp_tls_cert_expiry_timestamp_seconds{probe,listener}
+  "Brevo credits left", // mailprobe_brevo_credits_remaining{probe}
+  "Messages left behind", // mailprobe_messages_left_behind{probe,path}
+];
+const live = panels.filter((p) => !PENDING_PRODUCT_METRICS.includes(p.title));
 
 test("the dashboard is importable JSON: a Prometheus datasource variable, probe and path variables, the required panels", () => {
   const vars = dashboard.templating.list.map((v: any) => [v.name, v.type]);
@@ -53,6 +70,27 @@ test("the dashboard is importable JSON: a Prometheus datasource variable, probe 
   }
   const ids = dashboard.panels.map((p: any) => p.id);
   assert.equal(new Set(ids).size, ids.length, "unique panel ids");
+  for (const t of PENDING_PRODUCT_METRICS) assert.ok(titles.includes(t), `pending panel ${t} exists`);
+});
+
+test("the import dialog's data source choice takes effect; __requires names the Grafana of the schemaVersion", () => {
+  // Grafana's import replaces ${DS_PROMETHEUS} (the __inputs entry) with the chosen data source's uid
+  // throughout the JSON. It appears only as the datasource variable's starting value, so the choice
+  // becomes the variable and every panel (which use ${datasource}) follows it; a provisioned copy (the
+  // chart's sidecar ConfigMap, no import step) keeps the literal, matches no data source, and Grafana
+  // falls back to the variable's first Prometheus.
+  assert.deepEqual(
+    dashboard.__inputs.map((i: any) => [i.name, i.type, i.pluginId]),
+    [["DS_PROMETHEUS", "datasource", "prometheus"]],
+  );
+  const text = readFileSync(join(repoRoot, "dashboards", "mailprobe.json"), "utf8");
+  const imported = JSON.parse(text.replaceAll("${DS_PROMETHEUS}", "prom-uid-chosen"));
+  assert.equal(imported.templating.list[0].current.value, "prom-uid-chosen");
+  assert.equal(text.split("${DS_PROMETHEUS}").length - 1, 2, "only in the variable's current text and value");
+  for (const p of imported.panels) for (const t of p.targets) assert.equal(t.datasource.uid, "${datasource}");
+  // schemaVersion 39 is what Grafana 10.4 writes (DashboardMigrator: 39 = 10.4's migration).
+  assert.equal(dashboard.schemaVersion, 39);
+  assert.equal(dashboard.__requires.find((r: any) => r.id === "grafana").version, "10.4.0");
 });
 
 test("every panel's query returns series from the real Prometheus, for CronJob (Pushgateway) and serve data", async () => {
@@ -103,8 +141,19 @@ test("every panel's query returns series from the real Prometheus, for CronJob (
     ).json()) as any;
     assert.deepEqual(pathsOf.data.sort(), ["external", "internal"]);
 
-    // All probes (Grafana's "All" = the allValue .*): every panel has data.
-    for (const p of panels) assert.ok((await query(substitute(p.expr, { probe: ".*", path: ".*" }))).length > 0, `${p.title}: ${p.expr}`);
+    // All probes (Grafana's "All" = the allValue .*): every panel has data, except the pending ones,
+    // which must not have any yet.
+    for (const p of live) assert.ok((await query(substitute(p.expr, { probe: ".*", path: ".*" }))).length > 0, `${p.title}: ${p.expr}`);
+    for (const p of panels.filter((x) => PENDING_PRODUCT_METRICS.includes(x.title))) {
+      const got = await query(substitute(p.expr, { probe: ".*", path: ".*" }));
+      assert.equal(got.length, 0, `${p.title} now returns data: remove it from PENDING_PRODUCT_METRICS`);
+    }
+
+    // The annotation marks failed runs: 1 (Grafana's Prometheus annotations take only 1s) for the
+    // probe whose run failed, 0 for the healthy one.
+    const anno = dashboard.annotations.list.find((a: any) => a.name === "Failed runs");
+    const marks = await query(substitute(anno.target.expr, { probe: "dash_ok|dash_ip", path: ".*" }));
+    assert.deepEqual(Object.fromEntries(marks.map((m) => [m.metric.probe, m.value[1]])), { dash_ok: "0", dash_ip: "1" });
 
     // Each source alone. Failure reasons and the upstream diagnosis only show when something failed;
     // the histogram exists only in serve mode (its panel says so).
@@ -113,7 +162,7 @@ test("every panel's query returns series from the real Prometheus, for CronJob (
       ["dash_ok", new Set([...failureOnly, "Roundtrip p95 (serve mode)"])],
       ["dash_serve", failureOnly],
     ] as const) {
-      for (const p of panels.filter((x) => !skip.has(x.title))) {
+      for (const p of live.filter((x) => !skip.has(x.title))) {
         assert.ok((await query(substitute(p.expr, { probe, path: "external" }))).length > 0, `${p.title} for ${probe}: ${p.expr}`);
       }
     }

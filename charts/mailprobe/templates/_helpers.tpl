@@ -1,13 +1,61 @@
 {{- define "mailprobe.name" -}}
-{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
 {{- define "mailprobe.fullname" -}}
-{{- if contains .Chart.Name .Release.Name -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
 {{- .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* repository@digest when a digest is set (the tag is then ignored), else repository:tag. */}}
+{{- define "mailprobe.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* A number from the config, or the default when unset or a ${…} string (known only at run time). */}}
+{{- define "mailprobe.seconds" -}}
+{{- if or (kindIs "float64" .v) (kindIs "int" .v) (kindIs "int64" .v) -}}
+{{- .v | ceil | int -}}
+{{- else -}}
+{{- .def -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The sink budget: sinks run in parallel after a cycle, each bounded by its timeoutSeconds (default 5). */}}
+{{- define "mailprobe.sinkBudget" -}}
+{{- $max := 5 -}}
+{{- with .Values.config.pushgateway -}}
+{{- $t := int (include "mailprobe.seconds" (dict "v" .timeoutSeconds "def" 5)) -}}
+{{- if gt $t $max }}{{ $max = $t }}{{ end -}}
+{{- end -}}
+{{- range .Values.config.probes -}}
+{{- $kumas := list .kuma -}}
+{{- range .paths }}{{ $kumas = append $kumas .kuma }}{{ end -}}
+{{- range $kumas -}}
+{{- if . -}}
+{{- $t := int (include "mailprobe.seconds" (dict "v" .timeoutSeconds "def" 5)) -}}
+{{- if gt $t $max }}{{ $max = $t }}{{ end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $max -}}
+{{- end -}}
+
+{{/* Whether the token key is mounted and referenced (tokenKey.enabled and a Secret to carry it). */}}
+{{- define "mailprobe.tokenKey" -}}
+{{- if and .Values.tokenKey.enabled (include "mailprobe.secretName" .) -}}true{{- end -}}
 {{- end -}}
 
 {{- define "mailprobe.labels" -}}
@@ -38,9 +86,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- end -}}
 
-{{/* The config mailprobe reads: values.config, plus serve.listen/port in serve mode. */}}
+{{/* The config mailprobe reads: values.config, plus serve.listen/port in serve mode and the token key file. */}}
 {{- define "mailprobe.config" -}}
 {{- $cfg := deepCopy .Values.config -}}
+{{- if and (include "mailprobe.tokenKey" .) (not (hasKey $cfg "tokenKey")) (not (hasKey $cfg "tokenKeyFile")) -}}
+{{- $_ := set $cfg "tokenKeyFile" (printf "%s/%s" .Values.secrets.mountPath .Values.tokenKey.secretKey) -}}
+{{- end -}}
 {{- if eq .Values.mode "serve" -}}
 {{- $serve := default (dict) $cfg.serve -}}
 {{- $_ := set $serve "listen" "0.0.0.0" -}}
@@ -50,18 +101,73 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- toYaml $cfg -}}
 {{- end -}}
 
-{{/* Longest probe deadline + 60 s: the probe's own deadline, its 10 s cleanup, start-up. */}}
+{{/* Longest probe deadline + cleanup budget (10 s, src/probe/run.ts CLEANUP_BUDGET_MS) + sink budget + 30 s start-up margin. */}}
 {{- define "mailprobe.activeDeadlineSeconds" -}}
 {{- if .Values.cronjob.activeDeadlineSeconds -}}
 {{- .Values.cronjob.activeDeadlineSeconds -}}
 {{- else -}}
 {{- $max := 0 -}}
 {{- range .Values.config.probes -}}
-{{- $t := int (default 120 .timeoutSeconds) -}}
+{{- $t := int (include "mailprobe.seconds" (dict "v" .timeoutSeconds "def" 120)) -}}
 {{- if gt $t $max }}{{ $max = $t }}{{ end -}}
 {{- end -}}
-{{- add $max 60 -}}
+{{- add $max 10 (include "mailprobe.sinkBudget" .) 30 -}}
 {{- end -}}
+{{- end -}}
+
+{{/* serve: SIGTERM lets a running cycle finish for shutdownGraceSeconds, then the sinks report, + 5 s. */}}
+{{- define "mailprobe.terminationGracePeriodSeconds" -}}
+{{- add (include "mailprobe.seconds" (dict "v" (.Values.config.serve).shutdownGraceSeconds "def" 30)) (include "mailprobe.sinkBudget" .) 5 -}}
+{{- end -}}
+
+{{/* The mailprobe container: image, args, env, security context, mounts. */}}
+{{- define "mailprobe.container" -}}
+{{- $root := .root -}}
+- name: {{ .name }}
+  image: {{ include "mailprobe.image" $root | quote }}
+  imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+  args: {{ toJson .args }}
+  env:
+    - name: MAILPROBE_LOG_LEVEL
+      value: info
+    {{- if $root.Values.extraCaBundle.configMap }}
+    - name: NODE_EXTRA_CA_CERTS
+      value: {{ printf "%s/ca/%s" $root.Values.configMountPath $root.Values.extraCaBundle.key | quote }}
+    {{- end }}
+    {{- with $root.Values.extraEnv }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- with .ports }}
+  ports:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .probes }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+  securityContext:
+    {{- toYaml $root.Values.securityContext | nindent 4 }}
+  resources:
+    {{- toYaml $root.Values.resources | nindent 4 }}
+  volumeMounts:
+    - name: config
+      mountPath: {{ $root.Values.configMountPath }}/config.yaml
+      subPath: config.yaml
+      readOnly: true
+    {{- if include "mailprobe.secretName" $root }}
+    - name: secrets
+      mountPath: {{ $root.Values.secrets.mountPath }}
+      readOnly: true
+    {{- end }}
+    {{- if $root.Values.extraCaBundle.configMap }}
+    - name: ca
+      mountPath: {{ $root.Values.configMountPath }}/ca
+      readOnly: true
+    {{- end }}
+    - name: tmp
+      mountPath: /tmp
+    {{- with $root.Values.extraVolumeMounts }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
 {{- end -}}
 
 {{- define "mailprobe.podSpec" -}}
@@ -71,55 +177,21 @@ imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 serviceAccountName: {{ include "mailprobe.serviceAccountName" $root }}
+{{- with $root.Values.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
 automountServiceAccountToken: {{ $root.Values.serviceAccount.automountToken }}
 securityContext:
   {{- toYaml $root.Values.podSecurityContext | nindent 2 }}
 {{- if .restartPolicy }}
 restartPolicy: {{ .restartPolicy }}
 {{- end }}
+{{- with .initArgs }}
+initContainers:
+  {{- include "mailprobe.container" (dict "root" $root "name" "validate" "args" .) | nindent 2 }}
+{{- end }}
 containers:
-  - name: mailprobe
-    image: "{{ $root.Values.image.repository }}:{{ $root.Values.image.tag | default $root.Chart.AppVersion }}"
-    imagePullPolicy: {{ $root.Values.image.pullPolicy }}
-    args: {{ toJson .args }}
-    env:
-      - name: MAILPROBE_LOG_LEVEL
-        value: info
-      {{- if $root.Values.extraCaBundle.configMap }}
-      - name: NODE_EXTRA_CA_CERTS
-        value: {{ printf "%s/ca/%s" $root.Values.configMountPath $root.Values.extraCaBundle.key | quote }}
-      {{- end }}
-      {{- with $root.Values.extraEnv }}
-      {{- toYaml . | nindent 6 }}
-      {{- end }}
-    {{- with .ports }}
-    ports:
-      {{- toYaml . | nindent 6 }}
-    {{- end }}
-    {{- with .probes }}
-    {{- toYaml . | nindent 4 }}
-    {{- end }}
-    securityContext:
-      {{- toYaml $root.Values.securityContext | nindent 6 }}
-    resources:
-      {{- toYaml $root.Values.resources | nindent 6 }}
-    volumeMounts:
-      - name: config
-        mountPath: {{ $root.Values.configMountPath }}/config.yaml
-        subPath: config.yaml
-        readOnly: true
-      {{- if include "mailprobe.secretName" $root }}
-      - name: secrets
-        mountPath: {{ $root.Values.secrets.mountPath }}
-        readOnly: true
-      {{- end }}
-      {{- if $root.Values.extraCaBundle.configMap }}
-      - name: ca
-        mountPath: {{ $root.Values.configMountPath }}/ca
-        readOnly: true
-      {{- end }}
-      - name: tmp
-        mountPath: /tmp
+  {{- include "mailprobe.container" (dict "root" $root "name" "mailprobe" "args" .args "ports" .ports "probes" .probes) | nindent 2 }}
 volumes:
   - name: config
     configMap:
@@ -138,6 +210,9 @@ volumes:
   - name: tmp
     emptyDir:
       sizeLimit: 16Mi
+  {{- with $root.Values.extraVolumes }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
 {{- with $root.Values.nodeSelector }}
 nodeSelector:
   {{- toYaml . | nindent 2 }}
@@ -155,7 +230,7 @@ affinity:
 {{- define "mailprobe.podMetadata" -}}
 annotations:
   checksum/config: {{ include "mailprobe.config" . | sha256sum }}
-  {{- if .Values.secrets.create }}
+  {{- if and .Values.secrets.create (not .Values.secrets.existingSecret) }}
   checksum/secret: {{ toJson .Values.secrets.data | sha256sum }}
   {{- end }}
   {{- with .Values.podAnnotations }}

@@ -1,0 +1,191 @@
+{{/* The alert rules, one template each; prometheusrule.yaml adds alert, runbook_url and extra labels. $r = .Values.prometheusRule */}}
+
+{{- define "mailprobe.rule.MailprobePathFailing" -}}
+{{- $r := .Values.prometheusRule -}}
+# Fails now, and the last run finished more than ~1.5 intervals after the last success on
+# the path: at least two runs in a row failed.
+expr: |
+  max by (probe, path) (mailprobe_success) == 0
+  and on (probe, path)
+  (
+    max by (probe) (mailprobe_last_run_timestamp_seconds)
+    - on (probe) group_right
+    max by (probe, path) (mailprobe_last_success_timestamp_seconds)
+  ) > {{ $r.failingAfterSeconds }}
+labels:
+  severity: critical
+annotations:
+  summary: {{`mail path {{ $labels.probe }}/{{ $labels.path }} is failing`}}
+  description: mailprobe's message did not make it on this path for two runs; mailprobe_failure_reason says why.
+{{- end }}
+
+{{- define "mailprobe.rule.MailprobePathNeverSucceeded" -}}
+{{- $r := .Values.prometheusRule -}}
+# A path that has never succeeded (new install, or the Pushgateway lost its groups).
+expr: |
+  max by (probe, path) (mailprobe_success) == 0
+  unless on (probe, path)
+  max by (probe, path) (mailprobe_last_success_timestamp_seconds)
+for: {{ $r.neverSucceededFor }}
+labels:
+  severity: critical
+annotations:
+  summary: {{`mail path {{ $labels.probe }}/{{ $labels.path }} is failing`}}
+  description: mailprobe's message has never made it on this path; mailprobe_failure_reason says why.
+{{- end }}
+
+{{- define "mailprobe.rule.MailprobeRealClientIpLost" -}}
+{{- $r := .Values.prometheusRule -}}
+expr: max by (probe) (mailprobe_real_client_ip_ok) == 0
+labels:
+  severity: critical
+annotations:
+  summary: {{`the mailserver no longer sees the real client IP ({{ $labels.probe }})`}}
+  description: The entry Received header names an address in the SNAT/node ranges or outside the expected relays; the PROXY protocol hop is broken and spam checks act on the wrong IP.
+{{- end }}
+
+{{- define "mailprobe.rule.MailprobeStale" -}}
+{{- $r := .Values.prometheusRule -}}
+# The probe stopped reporting success without failing: inhibited while MailprobePathFailing holds.
+expr: |
+  (time() - max by (probe, path) (mailprobe_last_success_timestamp_seconds)) > {{ $r.staleAfterSeconds }}
+  unless on (probe, path)
+  (max by (probe, path) (mailprobe_success) == 0)
+labels:
+  severity: warning
+annotations:
+  summary: {{`no successful mailprobe run on {{ $labels.probe }}/{{ $labels.path }} for {{ $value | humanizeDuration }}`}}
+  description: The CronJob or exporter stopped running or reporting (check the CronJob's jobs, the Pushgateway and the scrape).
+{{- end }}
+
+{{- define "mailprobe.rule.MailprobeAbsent" -}}
+{{- $r := .Values.prometheusRule -}}
+expr: absent(mailprobe_last_run_timestamp_seconds)
+for: {{ $r.absentFor }}
+labels:
+  severity: warning
+annotations:
+  summary: no mailprobe metrics at all
+  description: No mailprobe run has reported in {{ $r.absentFor }}; check that the CronJob exists and the Pushgateway is scraped.
+{{- end }}
+
+{{- define "mailprobe.rule.MailprobeRoundtripSlow" -}}
+{{- $r := .Values.prometheusRule -}}
+expr: max by (probe, path) (mailprobe_roundtrip_seconds) > {{ $r.roundtripThresholdSeconds }}
+for: {{ $r.roundtripFor }}
+labels:
+  severity: warning
+annotations:
+  summary: {{`mail takes {{ $value | humanize }}s to arrive on {{ $labels.probe }}/{{ $labels.path }}`}}
+  description: Roundtrip above {{ $r.roundtripThresholdSeconds }} s (queue, greylisting, a slow filter or the sender's own delay).
+{{- end }}
+
+{{- define "mailprobe.rule.MailprobeTlsCertExpiringSoon" -}}
+{{- $r := .Values.prometheusRule -}}
+expr: (max by (probe, path) (mailprobe_tls_cert_expiry_timestamp_seconds) - time()) < {{ mul $r.tlsDaysLeft 86400 }}
+labels:
+  severity: warning
+annotations:
+  summary: {{`the IMAP certificate on {{ $labels.probe }}/{{ $labels.path }} expires in {{ $value | humanizeDuration }}`}}
+{{- end }}
+
+{{- define "mailprobe.rule.MailprobeAuthFailed" -}}
+{{- $r := .Values.prometheusRule -}}
+# A required authentication method (SPF, DKIM, DMARC, … as the mailserver's Authentication-Results
+# judged the probe message) did not pass. Methods marked not required are shown, never alerted.
+expr: max by (probe, path, method) (mailprobe_auth_result{required="true"}) == 0
+labels:
+  severity: warning
+annotations:
+  summary: {{`'{{ $labels.method }} fails for the probe message on {{ $labels.probe }}/{{ $labels.path }}'`}}
+  description: The mailserver's Authentication-Results header says the probe message failed a method the config requires; mail from this sender route may be junked or rejected.
+{{- end }}
+
+{{- define "mailprobe.rule.MailprobeSpamScoreHigh" -}}
+{{- $r := .Values.prometheusRule -}}
+expr: max by (probe, path) (mailprobe_spam_score) > {{ $r.spamScoreThreshold }}
+labels:
+  severity: warning
+annotations:
+  summary: {{`the probe message scored {{ $value }} on {{ $labels.probe }}`}}
+  description: The spam filter's score of the probe message is above {{ $r.spamScoreThreshold }}; real mail from the same route is at risk of being junked.
+{{- end }}
+
+{{- define "mailprobe.rule.MailprobeOpenRelay" -}}
+{{- $r := .Values.prometheusRule -}}
+expr: max by (probe, entry) (mailprobe_open_relay) == 1
+labels:
+  severity: critical
+annotations:
+  summary: {{`the mailserver relays for anyone at {{ $labels.entry }} ({{ $labels.probe }})`}}
+  description: An unauthenticated client could send mail to a foreign domain through this entry point; spammers find open relays within hours.
+{{- end }}
+
+{{- define "mailprobe.rule.MailprobeSmtpCertExpiringSoon" -}}
+{{- $r := .Values.prometheusRule -}}
+expr: (min by (probe, listener) (mailprobe_smtp_tls_cert_expiry_timestamp_seconds) - time()) < {{ mul $r.smtpTlsDaysLeft 86400 }}
+labels:
+  severity: warning
+annotations:
+  summary: {{`the SMTP certificate on {{ $labels.probe }}/{{ $labels.listener }} expires in {{ $value | humanizeDuration }}`}}
+  description: The certificate an SMTP listener presents expires within {{ $r.smtpTlsDaysLeft }} days; senders that verify it will fail after that.
+{{- end }}
+
+{{- define "mailprobe.rule.MailprobeBrevoCreditsLow" -}}
+{{- $r := .Values.prometheusRule -}}
+expr: min by (probe) (mailprobe_brevo_credits_remaining) < {{ $r.brevoCreditsThreshold }}
+labels:
+  severity: warning
+annotations:
+  summary: {{`Brevo has {{ $value }} send credits left ({{ $labels.probe }})`}}
+  description: Below {{ $r.brevoCreditsThreshold }} credits; when they run out Brevo refuses to send and every path fails.
+{{- end }}
+
+{{- define "mailprobe.rule.MailprobeLeftBehind" -}}
+{{- $r := .Values.prometheusRule -}}
+# Probe messages the sweep found but could not delete pile up in the mailbox.
+expr: max by (probe, path) (mailprobe_messages_left_behind) > 0
+labels:
+  severity: warning
+annotations:
+  summary: {{`'{{ $value }} probe messages left behind on {{ $labels.probe }}/{{ $labels.path }}'`}}
+  description: The cleanup saw its own probe messages but could not delete them (permissions, a read-only mailbox, EXPUNGE refused).
+{{- end }}
+
+{{- define "mailprobe.rule.MailprobeRunOverrun" -}}
+{{- $r := .Values.prometheusRule -}}
+# serve: a cycle was still running when the next one was due (the next one was skipped).
+expr: sum by (probe) (increase(mailprobe_overruns_total[{{ $r.overrunWindow }}])) > 0
+labels:
+  severity: warning
+annotations:
+  summary: {{`mailprobe cycles of {{ $labels.probe }} overrun their schedule`}}
+  description: A cycle lasted longer than the schedule interval; runs are being skipped. Raise the interval or lower timeoutSeconds.
+{{- end }}
+
+{{- define "mailprobe.rule.MailprobeWedged" -}}
+{{- $r := .Values.prometheusRule -}}
+# serve: a cycle is past its deadline and cleanup budget and still not finished.
+expr: max by (probe) (mailprobe_cycle_stuck) == 1
+for: {{ $r.wedgedFor }}
+labels:
+  severity: critical
+annotations:
+  summary: {{`mailprobe's cycle of {{ $labels.probe }} is wedged`}}
+  description: A cycle has not finished long after its deadline; the exporter reports stale values. Restart the pod and report the logs.
+{{- end }}
+
+{{/* The enabled alert rules as a YAML list: each from its template in _rules.tpl, with alert, runbook_url and prometheusRule.alertLabels. */}}
+{{- define "mailprobe.alertRules" -}}
+{{- $r := .Values.prometheusRule -}}
+{{- $rules := list -}}
+{{- range $name := list "MailprobePathFailing" "MailprobePathNeverSucceeded" "MailprobeRealClientIpLost" "MailprobeStale" "MailprobeAbsent" "MailprobeRoundtripSlow" "MailprobeTlsCertExpiringSoon" "MailprobeAuthFailed" "MailprobeSpamScoreHigh" "MailprobeOpenRelay" "MailprobeSmtpCertExpiringSoon" "MailprobeBrevoCreditsLow" "MailprobeLeftBehind" "MailprobeRunOverrun" "MailprobeWedged" -}}
+{{- if dig $name "enabled" true $r.rules -}}
+{{- $rule := include (printf "mailprobe.rule.%s" $name) $ | fromYaml -}}
+{{- $_ := set $rule "labels" (merge (dict) (default (dict) $rule.labels) $r.alertLabels) -}}
+{{- $_ := set $rule.annotations "runbook_url" (printf "%s#%s" $r.runbookBaseUrl (lower $name)) -}}
+{{- $rules = append $rules (merge (dict "alert" $name) $rule) -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $rules -}}
+{{- end -}}
