@@ -88,6 +88,7 @@ function vars(state: LabState): Record<string, string> {
     BREVO_DOMAIN: brevo.sender.split("@")[1]!,
     BREVO_RELAY_DOMAIN: brevo.bounceDomain,
     BREVO_RELAY: addr.brevoRelay,
+    PROXY_CLAIM: addr.proxyClaim,
     DKIM_SELECTOR: brevo.dkimSelector,
     DKIM_TXT: dkimTxt(),
     LAB: LAB_DIR,
@@ -296,7 +297,8 @@ function writeFiles(state: LabState): void {
   renderFile("dovecot-junk.sieve", join(paths.etc, "dovecot", "junk.sieve"), state);
   renderFile("rspamd/rspamd.conf", join(paths.etc, "rspamd", "rspamd.conf"), state);
   renderFile("rspamd/rspamd.conf.override", join(paths.etc, "rspamd", "rspamd.conf.override"), state);
-  renderFile("rspamd/local.d/milter_headers.conf", join(paths.etc, "rspamd", "local.d", "milter_headers.conf"), state);
+  for (const f of ["milter_headers.conf", "hfilter_group.conf", "headers_group.conf"])
+    renderFile(`rspamd/local.d/${f}`, join(paths.etc, "rspamd", "local.d", f), state);
   renderFile("unbound.conf", join(paths.etc, "unbound.conf"), state);
   for (const d of ["run/rspamd", "lib/rspamd", "log/rspamd"]) ownedDir(join(LAB_DIR, d), RSPAMD_USER);
   ownedDir(paths.rspamdCache, RSPAMD_USER);

@@ -25,7 +25,7 @@ export async function sendViaBrevo(subject: string, headers: Record<string, stri
 
 /**
  * Sends a message that Rspamd's stock rules score above the add-header threshold (6): no Message-ID,
- * no Date, HTML only, a link to an IP address. Nothing in the lab's config names it; the sender's
+ * no To, a Date two days ahead, HTML only, a link to an IP address. Nothing in the lab's config names it; the sender's
  * SPF and DMARC pass, so only content and form make it spam. Into HAProxy from the relay address.
  */
 export async function sendSpam(subject: string): Promise<void> {
@@ -39,7 +39,7 @@ export async function sendSpam(subject: string): Promise<void> {
   });
   const raw = [
     `From: "WINNER" <promo@sender.lab.test>`,
-    `To: ${accounts.probe.user}`,
+    `Date: ${new Date(Date.now() + 2 * 86400_000).toUTCString().replace("GMT", "+0000")}`,
     `Subject: ${subject} FREE MONEY!!! ACT NOW`,
     "MIME-Version: 1.0",
     "Content-Type: text/html; charset=utf-8",
