@@ -7,11 +7,10 @@
 // fuzzy, HTTP) run as _rspamd.
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { uniqueToken } from "../helpers/lab.js";
-import { DEFAULT_STATE, set } from "./lab.js";
+import { DEFAULT_STATE, set, userIds } from "./lab.js";
 import { sendSpam, sendViaBrevo, waitForStored } from "./mx.js";
 import { basePort } from "./topology.js";
 
@@ -21,13 +20,6 @@ const table = `mailprobe_egress_${basePort}`;
 /** The users of the lab's daemons: Rspamd's workers, unbound, Postfix's. */
 const users = ["_rspamd", "unbound", "postfix"];
 
-function uidOf(name: string): number {
-  const line = readFileSync("/etc/passwd", "utf8")
-    .split("\n")
-    .find((l) => l.startsWith(`${name}:`));
-  return Number(line?.split(":")[2]);
-}
-
 /** Packets counted so far (IPv4 and IPv6 rules). */
 async function counted(): Promise<number> {
   const { stdout } = await run("nft", ["list", "table", "inet", table]);
@@ -36,7 +28,7 @@ async function counted(): Promise<number> {
 
 before(async () => {
   await run("nft", ["delete", "table", "inet", table]).catch(() => undefined);
-  const uids = users.map(uidOf).join(", ");
+  const uids = users.map((u) => userIds(u).uid).join(", ");
   await run("nft", ["add", "table", "inet", table]);
   await run("nft", ["add", "chain", "inet", table, "out", "{ type filter hook output priority 0 ; policy accept ; }"]);
   await run("nft", ["add", "rule", "inet", table, "out", "meta", "skuid", `{ ${uids} }`, "ip", "daddr", "!=", "127.0.0.0/8", "counter"]);
@@ -65,18 +57,10 @@ test("no packet to a non-loopback address while Rspamd starts and the lab filter
 
 test("the witness works: a UDP datagram to 1.1.1.1 sent as _rspamd is counted", async () => {
   const start = await counted();
-  const uid = uidOf("_rspamd");
+  const { uid, gid } = userIds("_rspamd");
   const code = `const s = require("node:dgram").createSocket("udp4"); s.send(Buffer.from("x"), 53, "1.1.1.1", () => s.close());`;
   await new Promise<void>((resolve, reject) => {
-    const p = spawn(process.execPath, ["-e", code], {
-      uid,
-      gid: Number(
-        readFileSync("/etc/passwd", "utf8")
-          .split("\n")
-          .find((l) => l.startsWith("_rspamd:"))
-          ?.split(":")[3],
-      ),
-    });
+    const p = spawn(process.execPath, ["-e", code], { uid, gid });
     p.once("error", reject);
     p.once("exit", (c) => (c === 0 ? resolve() : reject(new Error(`sender exited ${c}`))));
   });

@@ -1,6 +1,7 @@
 // Installing is scripts/bootstrap.sh's job (apt-get); this module only configures, starts and stops.
 // The lab: private Postfix (with Rspamd as its milter), Dovecot (LMTP + Sieve), HAProxy, unbound (Rspamd's
-// DNS), Pushgateway, Prometheus and the two SaaS fakes on loopback. Nothing system-wide is configured; every instance runs from files under LAB_DIR.
+// DNS), Pushgateway, Prometheus and the two SaaS fakes on loopback. Nothing system-wide is configured;
+// every instance runs from files under LAB_DIR.
 import { execFile, spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chownSync, chmodSync, openSync, closeSync } from "node:fs";
@@ -147,7 +148,8 @@ function dkimTxt(): string {
   return (value.match(/.{1,250}/g) ?? []).map((part) => `"${part}"`).join(" ");
 }
 
-function userIds(name: string): { uid: number; gid: number } {
+/** A system user's uid and gid (the daemons' users come with their Debian packages). */
+export function userIds(name: string): { uid: number; gid: number } {
   const line = readFileSync("/etc/passwd", "utf8")
     .split("\n")
     .find((l) => l.startsWith(`${name}:`));
