@@ -2,7 +2,8 @@
 // filters deliveries (SPF, DKIM, DMARC, and whatever else it looks up), no packet from the users the
 // lab's daemons run as goes to a non-loopback address. The witness is an nftables counter on the
 // OUTPUT hook (a rule that only counts, never drops), matched on the socket owner's uid; the test
-// first proves that the counter does see a deliberate UDP datagram to 1.1.1.1 sent as _rspamd.
+// also proves that the counter does see a deliberate UDP datagram to 1.1.1.1 sent as _rspamd; and a lab
+// whose Rspamd used the system resolver with its stock modules made this test fail (42 packets counted).
 // Rspamd's main process stays root, but only forks and reads its config: its workers (maps, DNS,
 // fuzzy, HTTP) run as _rspamd.
 import assert from "node:assert/strict";
