@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(postfix dovecot-imapd dovecot-lmtpd haproxy prometheus-pushgateway prometheus openssl tmux unzip)
+# The MX's filter pipeline: Rspamd as Postfix's milter, its private DNS server (unbound), Sieve in
+# Dovecot's LMTP (Junk filing), and nftables for the lab's egress test (counts non-loopback packets).
+debs+=(rspamd unbound dovecot-sieve nftables)
 # The benchmarks' peer: the Nagios plugin check_email_delivery and the Perl modules it needs.
 [ -z "${MAILPROBE_BENCH:-}" ] || debs+=(monitoring-plugins-contrib libmail-imapclient-perl libio-socket-ssl-perl libnet-smtp-tls-perl curl)
 missing=()

@@ -1,6 +1,8 @@
 // npm run lab:up / lab:down, and switches for tests and operators:
 //   scripts/node --import tsx test/lab/cli.ts up|down|status
 //   scripts/node --import tsx test/lab/cli.ts set proxy=broken|ok extImaps=down|up extraImapsFrontends=N
+//                                                 dkim=ok|broken-body|wrong-key rspamd=up|down trust=none|node-range
+// (several at once; each sticks until changed, `up` starts in the defaults: proxy=ok extImaps=up dkim=ok rspamd=up trust=none)
 import { down, readState, set, up, type LabState } from "./lab.js";
 
 async function main(argv: string[]): Promise<void> {

@@ -1,13 +1,31 @@
 // A stand-in for Brevo's transactional API (v3), speaking its wire contract: the `api-key` header,
 // the JSON body the official SDK sends, 201 {"messageId":"<…>"}, Brevo's {code,message} error bodies,
 // 429 with x-sib-ratelimit-* headers. Accepted mail is relayed over SMTP from Brevo's "relay address"
-// into the lab's public MX (HAProxy), custom headers kept. Faults are switched through /__lab/*,
-// which the product never calls.
+// into the lab's public MX (HAProxy), custom headers kept, DKIM-signed for the sender's domain as Brevo
+// does for an authenticated domain (the key made by the lab, its public half in the lab's DNS). Faults
+// are switched through /__lab/*, which the product never calls; the DKIM fault through the lab's
+// `set dkim=…` (read from the lab's state file at each delivery).
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import nodemailer from "nodemailer";
+import nodemailer, { type SendMailOptions } from "nodemailer";
 import { addr, brevo, mx, paths, port } from "./topology.js";
+import { dkimFiles, readState } from "./lab.js";
+
+/** What a footer-adding hop appends after the signature was made: the body hash no longer matches. */
+const FOOTER_AFTER_SIGNING = "\r\n-- \r\nThis footer was added after DKIM signing.\r\n";
+
+/** The message as Brevo sends it: DKIM-signed with the domain's key, or faulty as the lab's dkim switch says. */
+async function signedMessage(mail: SendMailOptions): Promise<Buffer> {
+  const mode = readState().dkim;
+  const keyFile = mode === "wrong-key" ? dkimFiles.wrongKey : dkimFiles.key;
+  const dkim = existsSync(keyFile)
+    ? { domainName: brevo.sender.split("@")[1]!, keySelector: brevo.dkimSelector, privateKey: readFileSync(keyFile, "utf8") }
+    : undefined;
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "windows", ...(dkim ? { dkim } : {}) });
+  const { message } = (await composer.sendMail(mail)) as { message: Buffer };
+  return mode === "broken-body" ? Buffer.concat([message, Buffer.from(FOOTER_AFTER_SIGNING)]) : message;
+}
 
 export type BrevoFault =
   | { mode: "none" }
@@ -95,8 +113,7 @@ export function createFakeBrevo(options: { relayPort?: number; apiKey?: string; 
         continue;
       }
       try {
-        await relay.sendMail({
-          envelope: { from: `bounces@${brevo.relayHelo}`, to: email },
+        const raw = await signedMessage({
           from: body.sender?.name ? { name: body.sender.name, address: body.sender.email! } : body.sender!.email!,
           to: email,
           subject: body.subject,
@@ -109,6 +126,7 @@ export function createFakeBrevo(options: { relayPort?: number; apiKey?: string; 
             Received: `from api.brevo.lab (api.brevo.lab [10.255.0.1]) by ${brevo.relayHelo} with HTTP; ${new Date().toUTCString()}`,
           },
         });
+        await relay.sendMail({ envelope: { from: `bounces@${brevo.bounceDomain}`, to: email }, raw });
         event(messageId, email, body, "delivered");
       } catch (err) {
         const e = err as { responseCode?: number; message: string };

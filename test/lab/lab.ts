@@ -1,13 +1,16 @@
 // Installing is scripts/bootstrap.sh's job (apt-get); this module only configures, starts and stops.
-// The lab: private Postfix, Dovecot, HAProxy, Pushgateway, Prometheus and the two SaaS fakes on
-// loopback. Nothing system-wide is configured; every instance runs from files under LAB_DIR.
+// The lab: private Postfix (with Rspamd as its milter), Dovecot (LMTP + Sieve), HAProxy, unbound (Rspamd's
+// DNS), Pushgateway, Prometheus and the two SaaS fakes on loopback. Nothing system-wide is configured;
+// every instance runs from files under LAB_DIR.
 import { execFile, spawn } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chownSync, chmodSync, openSync, closeSync } from "node:fs";
+import { createSocket } from "node:dgram";
 import { connect } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { LAB_DIR, accounts, addr, mx, paths, port } from "./topology.js";
+import { LAB_DIR, accounts, addr, brevo, mx, paths, port } from "./topology.js";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,9 +28,39 @@ export interface LabState {
   extImaps: "up" | "down";
   /** How many extra public IMAPS frontends HAProxy opens (benchmarks with many paths). */
   extraImapsFrontends: number;
+  /** The fake Brevo's DKIM signature: ok (the key in DNS), broken-body (body altered after signing), wrong-key (a key not in DNS). */
+  dkim: "ok" | "broken-body" | "wrong-key";
+  /** down: Rspamd is stopped; Postfix's milter_default_action (accept) then delivers unfiltered. */
+  rspamd: "up" | "down";
+  /** node-range: the SNAT address is in Postfix's mynetworks (it relays for it) and "local" to Rspamd (checks skipped). */
+  trust: "none" | "node-range";
 }
 
-const DEFAULT_STATE: LabState = { proxy: "ok", extImaps: "up", extraImapsFrontends: 0 };
+export const DEFAULT_STATE: Readonly<LabState> = { proxy: "ok", extImaps: "up", extraImapsFrontends: 0, dkim: "ok", rspamd: "up", trust: "none" };
+
+/** The values each switch takes (numbers for extraImapsFrontends): `set` refuses anything else. */
+const SWITCHES: { [K in keyof LabState]: readonly string[] | "number" } = {
+  proxy: ["ok", "broken"],
+  extImaps: ["up", "down"],
+  extraImapsFrontends: "number",
+  dkim: ["ok", "broken-body", "wrong-key"],
+  rspamd: ["up", "down"],
+  trust: ["none", "node-range"],
+};
+
+function checkChange(change: Partial<LabState>): void {
+  for (const [k, v] of Object.entries(change)) {
+    const allowed = SWITCHES[k as keyof LabState];
+    if (allowed === undefined) throw new Error(`lab set: unknown switch ${k} (known: ${Object.keys(SWITCHES).join(", ")})`);
+    if (allowed === "number" ? !Number.isInteger(v) : !allowed.includes(String(v))) {
+      throw new Error(`lab set: ${k}=${String(v)} is not one of ${allowed === "number" ? "an integer" : allowed.join("|")}`);
+    }
+  }
+}
+
+/** Rspamd's user (Debian's package): its state, pid and log directories belong to it. */
+const RSPAMD_USER = "_rspamd";
+const UNBOUND_USER = "unbound";
 
 export function readState(): LabState {
   if (!existsSync(paths.state)) return { ...DEFAULT_STATE };
@@ -37,8 +70,28 @@ export function readState(): LabState {
 // ---------------------------------------------------------------------------------------------
 // files
 
-function vars(): Record<string, string> {
+function vars(state: LabState): Record<string, string> {
+  const nodeRange = state.trust === "node-range";
   return {
+    // The SNAT address in mynetworks and in Rspamd's local_addrs, as in a cluster that trusts its node range.
+    MYNETWORKS: nodeRange ? `${addr.listen}/32 ${addr.snat}/32` : `${addr.listen}/32`,
+    RSPAMD_LOCAL_ADDRS: ["192.168.0.0/16", "10.0.0.0/8", "172.16.0.0/12", "fd00::/8", "169.254.0.0/16", "fe80::/10", ...(nodeRange ? [`${addr.snat}/32`] : [])]
+      .map((a) => `"${a}"`)
+      .join(", "),
+    // Every lab client is on loopback, which Rspamd always counts as local: check_local is what lets the
+    // healthy lab be checked at all. node-range turns it off, so the SNAT address (and, in this loopback
+    // lab, every client) is skipped as local — use it with proxy=broken (see test/checks/fixtures/README.md).
+    RSPAMD_CHECK_LOCAL: nodeRange ? "false" : "true",
+    RSPAMD_MILTER: String(port.rspamdMilter),
+    RSPAMD_CONTROLLER: String(port.rspamdController),
+    RSPAMD_HS_CACHE: paths.rspamdCache,
+    DNS: String(port.dns),
+    BREVO_DOMAIN: brevo.sender.split("@")[1]!,
+    BREVO_RELAY_DOMAIN: brevo.bounceDomain,
+    BREVO_RELAY: addr.brevoRelay,
+    PROXY_CLAIM: addr.proxyClaim,
+    DKIM_SELECTOR: brevo.dkimSelector,
+    DKIM_TXT: dkimTxt(),
     LAB: LAB_DIR,
     LISTEN: addr.listen,
     SNAT: addr.snat,
@@ -66,9 +119,56 @@ function render(template: string, values: Record<string, string>): string {
   });
 }
 
-function renderFile(name: string, target: string): void {
+function renderFile(name: string, target: string, state: LabState): void {
   mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, render(readFileSync(join(here, "conf", name), "utf8"), vars()));
+  writeFileSync(target, render(readFileSync(join(here, "conf", name), "utf8"), vars(state)));
+}
+
+/** The DKIM key pair of Brevo's customer domain (public half in DNS) and a second one that is in no DNS. */
+export const dkimFiles = {
+  key: join(paths.dkim, `${brevo.dkimSelector}.key`),
+  publicKey: join(paths.dkim, `${brevo.dkimSelector}.pub`),
+  wrongKey: join(paths.dkim, "wrong.key"),
+} as const;
+
+function makeDkim(): void {
+  mkdirSync(paths.dkim, { recursive: true });
+  if (existsSync(dkimFiles.key) && existsSync(dkimFiles.publicKey) && existsSync(dkimFiles.wrongKey)) return;
+  const pair = () => generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const good = pair();
+  writeFileSync(dkimFiles.key, good.privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+  writeFileSync(dkimFiles.publicKey, good.publicKey.export({ type: "spki", format: "der" }).toString("base64") + "\n");
+  writeFileSync(dkimFiles.wrongKey, pair().privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+}
+
+/** The DKIM TXT record's value as unbound's local-data wants it: quoted strings of at most 255 bytes. */
+function dkimTxt(): string {
+  if (!existsSync(dkimFiles.publicKey)) return '"v=DKIM1; k=rsa; p="';
+  const value = `v=DKIM1; k=rsa; p=${readFileSync(dkimFiles.publicKey, "utf8").trim()}`;
+  return (value.match(/.{1,250}/g) ?? []).map((part) => `"${part}"`).join(" ");
+}
+
+/** A system user's uid and gid (the daemons' users come with their Debian packages). */
+export function userIds(name: string): { uid: number; gid: number } {
+  const line = readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${name}:`));
+  const [uid, gid] = [Number(line?.split(":")[2]), Number(line?.split(":")[3])];
+  if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error(`lab: no user ${name}; run scripts/bootstrap.sh`);
+  return { uid, gid };
+}
+
+/** A directory owned by a daemon's user (its state, pid or log directory). */
+function ownedDir(dir: string, user: string): void {
+  mkdirSync(dir, { recursive: true });
+  const { uid, gid } = userIds(user);
+  chownSync(dir, uid, gid);
+}
+
+/** The files that the trust switch changes: Postfix's main.cf and Rspamd's options. */
+function writeTrustFiles(state: LabState): void {
+  renderFile("postfix-main.cf", join(paths.etc, "postfix", "main.cf"), state);
+  renderFile("rspamd/local.d/options.inc", join(paths.etc, "rspamd", "local.d", "options.inc"), state);
 }
 
 export function haproxyConfig(state: LabState): string {
@@ -192,10 +292,19 @@ function dovecotGid(): number {
 
 function writeFiles(state: LabState): void {
   for (const d of [paths.etc, paths.run, paths.log, join(LAB_DIR, "lib"), join(LAB_DIR, "spool", "postfix")]) mkdirSync(d, { recursive: true });
-  renderFile("postfix-main.cf", join(paths.etc, "postfix", "main.cf"));
-  renderFile("postfix-master.cf", join(paths.etc, "postfix", "master.cf"));
-  renderFile("postscreen_access.cidr", join(paths.etc, "postfix", "postscreen_access.cidr"));
-  renderFile("dovecot.conf", join(paths.etc, "dovecot", "dovecot.conf"));
+  writeTrustFiles(state);
+  renderFile("postfix-master.cf", join(paths.etc, "postfix", "master.cf"), state);
+  renderFile("postscreen_access.cidr", join(paths.etc, "postfix", "postscreen_access.cidr"), state);
+  renderFile("dovecot.conf", join(paths.etc, "dovecot", "dovecot.conf"), state);
+  renderFile("dovecot-junk.sieve", join(paths.etc, "dovecot", "junk.sieve"), state);
+  renderFile("rspamd/rspamd.conf", join(paths.etc, "rspamd", "rspamd.conf"), state);
+  renderFile("rspamd/rspamd.conf.override", join(paths.etc, "rspamd", "rspamd.conf.override"), state);
+  for (const f of ["milter_headers.conf", "hfilter_group.conf", "headers_group.conf"])
+    renderFile(`rspamd/local.d/${f}`, join(paths.etc, "rspamd", "local.d", f), state);
+  renderFile("unbound.conf", join(paths.etc, "unbound.conf"), state);
+  for (const d of ["run/rspamd", "lib/rspamd", "log/rspamd"]) ownedDir(join(LAB_DIR, d), RSPAMD_USER);
+  ownedDir(paths.rspamdCache, RSPAMD_USER);
+  ownedDir(join(paths.run, "unbound"), UNBOUND_USER);
   const users = join(paths.etc, "dovecot", "users");
   writeFileSync(users, [accounts.probe, accounts.other].map((a) => `${a.user}:{PLAIN}${a.password}::::::\n`).join(""));
   // Dovecot's auth process runs as the `dovecot` user.
@@ -301,7 +410,35 @@ async function postfix(cmd: string): Promise<void> {
   }
 }
 
-const daemons = ["pushgateway", "prometheus", "fake-brevo", "fake-kuma"] as const;
+const daemons = ["pushgateway", "prometheus", "fake-brevo", "fake-kuma", "unbound"] as const;
+
+/** Rspamd in the foreground as its own user, on the lab's private config; ready when the milter port answers. */
+async function startRspamd(): Promise<void> {
+  const dir = (d: string) => join(LAB_DIR, d, "rspamd");
+  daemon("rspamd", "rspamd", [
+    "-f",
+    "-u",
+    RSPAMD_USER,
+    "-g",
+    RSPAMD_USER,
+    "-c",
+    join(paths.etc, "rspamd", "rspamd.conf"),
+    "--var",
+    `LOCAL_CONFDIR=${join(paths.etc, "rspamd")}`,
+    "--var",
+    `DBDIR=${dir("lib")}`,
+    "--var",
+    `RUNDIR=${dir("run")}`,
+    "--var",
+    `LOGDIR=${dir("log")}`,
+  ]);
+  await waitFor("rspamd milter", () => tcpOpen(addr.listen, port.rspamdMilter), 120_000);
+  await waitFor("rspamd controller", () => httpOk(`http://${addr.listen}:${port.rspamdController}/ping`), 120_000);
+}
+
+async function stopRspamd(): Promise<void> {
+  await stopPid(readPid(join(paths.run, "rspamd.pid")));
+}
 
 /** Starts HAProxy; with the PID of a running one, as a seamless reload (new listeners first, as in production). */
 async function startHaproxy(previous?: number): Promise<void> {
@@ -319,8 +456,14 @@ export async function up(log: (line: string) => void = console.log): Promise<num
   const started = Date.now();
   await down();
   await makeTls();
+  makeDkim();
   const state = { ...DEFAULT_STATE };
   writeFiles(state);
+  await run("unbound-checkconf", [join(paths.etc, "unbound.conf")]);
+  await run("sievec", [join(paths.etc, "dovecot", "junk.sieve")]);
+  daemon("unbound", "unbound", ["-d", "-c", join(paths.etc, "unbound.conf")]);
+  const rspamdStarted = Date.now();
+  const rspamd = startRspamd().then(() => log(`lab: rspamd ready in ${((Date.now() - rspamdStarted) / 1000).toFixed(1)} s`));
   rmSync(paths.mail, { recursive: true, force: true });
   mkdirSync(paths.mail, { recursive: true });
   chownSync(paths.mail, MAIL_UID, MAIL_GID);
@@ -358,6 +501,8 @@ export async function up(log: (line: string) => void = console.log): Promise<num
     waitFor("prometheus", () => httpOk(`http://${h}:${port.prometheus}/-/ready`)),
     waitFor("fake brevo", () => httpOk(`http://${h}:${port.fakeBrevo}/__lab/health`)),
     waitFor("fake kuma", () => httpOk(`http://${h}:${port.fakeKuma}/__lab/health`)),
+    waitFor("unbound", () => udpAnswers(h, port.dns)),
+    rspamd,
   ]);
   const ms = Date.now() - started;
   log(`lab: up in ${(ms / 1000).toFixed(1)} s (${LAB_DIR})`);
@@ -376,17 +521,56 @@ export async function down(): Promise<void> {
     );
   }
   tasks.push(stopPid(readPid(join(paths.run, "dovecot", "master.pid"))));
+  tasks.push(stopRspamd());
   for (const d of daemons) tasks.push(stopPid(readPid(join(paths.run, `${d}.pid`))));
   await Promise.all(tasks);
 }
 
-/** Switches a fault of the external path; only HAProxy restarts. */
+/** Switches faults; only what a switch concerns reloads (HAProxy, Postfix) or restarts (Rspamd). */
 export async function set(change: Partial<LabState>): Promise<LabState> {
-  const state = { ...readState(), ...change };
-  writeFileSync(join(paths.etc, "haproxy.cfg"), haproxyConfig(state));
+  checkChange(change);
+  const before = readState();
+  const state = { ...before, ...change };
   writeFileSync(paths.state, JSON.stringify(state, null, 2));
-  await startHaproxy(readPid(join(paths.run, "haproxy.pid")));
-  await waitFor("haproxy", () => tcpOpen(addr.listen, port.extSmtp));
-  if (state.extImaps === "up") await waitFor("haproxy imaps", () => tcpOpen(addr.listen, port.extImaps));
+  // The fake Brevo reads the dkim switch from the state file at each delivery: nothing to restart.
+  const haproxyCfg = join(paths.etc, "haproxy.cfg");
+  const wanted = haproxyConfig(state);
+  if (!existsSync(haproxyCfg) || readFileSync(haproxyCfg, "utf8") !== wanted || !pidAlive(readPid(join(paths.run, "haproxy.pid")) ?? -1)) {
+    writeFileSync(haproxyCfg, wanted);
+    await startHaproxy(readPid(join(paths.run, "haproxy.pid")));
+    await waitFor("haproxy", () => tcpOpen(addr.listen, port.extSmtp));
+    if (state.extImaps === "up") await waitFor("haproxy imaps", () => tcpOpen(addr.listen, port.extImaps));
+  }
+  const trustChanged = state.trust !== before.trust;
+  if (trustChanged) {
+    writeTrustFiles(state);
+    await postfix("reload");
+    // postfix reload only signals the master: give it a moment to replace the smtpd processes.
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const rspamdRunning = pidAlive(readPid(join(paths.run, "rspamd.pid")) ?? -1);
+  if (state.rspamd === "down" && rspamdRunning) await stopRspamd();
+  if (state.rspamd === "up" && (!rspamdRunning || trustChanged)) {
+    // A restart rather than SIGHUP: its workers are then all on the new options before the switch returns.
+    if (rspamdRunning) await stopRspamd();
+    await startRspamd();
+  }
   return state;
+}
+
+/** Whether a DNS server answers a query for "." on UDP. */
+function udpAnswers(host: string, p: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createSocket("udp4");
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      sock.close();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), 500);
+    sock.once("message", () => done(true));
+    sock.once("error", () => done(false));
+    // id 1, RD, one question: ". IN SOA".
+    sock.send(Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 1]), p, host);
+  });
 }

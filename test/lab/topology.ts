@@ -50,6 +50,12 @@ export const port = {
   prometheus: basePort + 90,
   fakeBrevo: basePort + 80,
   fakeKuma: basePort + 81,
+  /** The lab's DNS server (unbound), used by Rspamd alone. */
+  dns: basePort + 53,
+  /** Rspamd's proxy worker in milter mode: Postfix's smtpd_milters. */
+  rspamdMilter: basePort + 332,
+  /** Rspamd's controller (rspamc, /stat). */
+  rspamdController: basePort + 334,
   /** Where tests run `mailprobe serve`, scraped by the lab's Prometheus. */
   serveMetrics: basePort + 99,
 } as const;
@@ -70,6 +76,10 @@ export const brevo = {
   apiKey: "xkeysib-lab-0123456789abcdef-LABKEY",
   sender: "probe@sender.lab.test",
   relayHelo: "relay.brevo.lab",
+  /** Brevo's own bounce domain: the envelope sender of what it relays (SPF is checked against it). */
+  bounceDomain: "relay.brevo.lab",
+  /** The DKIM selector of the customer's domain (the key pair is made at lab start). */
+  dkimSelector: "brevo2026",
 } as const;
 
 export const kuma = {
@@ -86,4 +96,7 @@ export const paths = {
   tls: join(LAB_DIR, "tls"),
   caCert: join(LAB_DIR, "tls", "ca.crt"),
   state: join(LAB_DIR, "state.json"),
+  dkim: join(LAB_DIR, "dkim"),
+  /** Rspamd's compiled hyperscan databases: outside LAB_DIR so that `lab down` and a new lab keep them. */
+  rspamdCache: process.env.MAILPROBE_RSPAMD_CACHE ?? "/var/tmp/mailprobe-rspamd-cache",
 } as const;
