@@ -19,7 +19,9 @@ export type BrevoFault =
   /** Accepted (201), never delivered; after delayMs Brevo's log shows a hardBounces event and the recipient is blocklisted, as Brevo does. */
   | { mode: "hardBounce"; delayMs?: number }
   /** Accepted (201), never delivered; after delayMs Brevo's log shows a blocked event (no relay attempt). */
-  | { mode: "blocked"; delayMs?: number };
+  | { mode: "blocked"; delayMs?: number }
+  /** Accepted (201), never delivered; after delayMs Brevo's log shows an invalid event (the address is not valid). */
+  | { mode: "invalid"; delayMs?: number };
 
 export interface BrevoEvent {
   email: string;
@@ -193,12 +195,13 @@ export function createFakeBrevo(options: { relayPort?: number; apiKey?: string; 
       if (f.mode === "blackhole") {
         // Accepted and never delivered: Brevo keeps the mail deferred.
         for (const to of body.to) event(messageId, to.email!, body, "deferred", "Connection timed out with the recipient's MX");
-      } else if (f.mode === "hardBounce" || f.mode === "blocked") {
+      } else if (f.mode === "hardBounce" || f.mode === "blocked" || f.mode === "invalid") {
         // Accepted; the event exists only once Brevo's relay has tried (hardBounces) or refused (blocked).
         const mode = f.mode;
         setTimeout(() => {
           for (const to of body.to ?? []) {
             if (mode === "blocked") event(messageId, to.email!, body, "blocked", "blocked: recipient is on the blocklist");
+            else if (mode === "invalid") event(messageId, to.email!, body, "invalid", "invalid email address");
             else {
               event(
                 messageId,

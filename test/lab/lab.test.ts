@@ -134,7 +134,7 @@ test("fake Brevo: 429 carries Brevo's rate-limit headers", async () => {
   }
 });
 
-test("fake Brevo: hardBounce and blocked faults accept the send, then log the event only after delayMs", async () => {
+test("fake Brevo: hardBounce, blocked and invalid faults accept the send, then log the event only after delayMs", async () => {
   const events = async (messageId: string) =>
     (
       (await (await fakeBrevo(`/v3/smtp/statistics/events?messageId=${encodeURIComponent(messageId)}`, { headers: { "api-key": brevo.apiKey } })).json()) as {
@@ -143,7 +143,7 @@ test("fake Brevo: hardBounce and blocked faults accept the send, then log the ev
     ).events ?? [];
   const rcpt = "bounce-check@lab.test";
   try {
-    for (const mode of ["hardBounce", "blocked"] as const) {
+    for (const mode of ["hardBounce", "blocked", "invalid"] as const) {
       await fakeBrevo("/__lab/fault", { method: "POST", body: JSON.stringify({ mode, delayMs: 600 }) });
       const res = await fakeBrevo("/v3/smtp/email", {
         method: "POST",
@@ -159,7 +159,7 @@ test("fake Brevo: hardBounce and blocked faults accept the send, then log the ev
       );
       await new Promise((r) => setTimeout(r, 900));
       const after = await events(messageId);
-      const want = mode === "hardBounce" ? "hardBounces" : "blocked";
+      const want = { hardBounce: "hardBounces", blocked: "blocked", invalid: "invalid" }[mode];
       assert.deepEqual(
         after.map((e) => e.event),
         [want, "requests"],
