@@ -66,9 +66,9 @@ export async function roundtrip(report: Report): Promise<void> {
   ]);
 }
 
-/** Watches the probe's Maildir: token → the moment Dovecot renamed the message into new/ (ctime). */
-function watchStores(): { stored: Map<string, number>; close: () => void } {
-  const dir = join(LAB_DIR, "mail", "lab.test", "probe", "Maildir", "new");
+/** Watches the probe's Maildir (or one of its folders, e.g. ".Junk"): token → the moment Dovecot renamed the message into new/ (ctime). */
+export function watchStores(folder = ""): { stored: Map<string, number>; close: () => void } {
+  const dir = join(LAB_DIR, "mail", "lab.test", "probe", "Maildir", folder, "new");
   const stored = new Map<string, number>();
   const w = watch(dir, (_ev, name) => {
     if (!name) return;

@@ -9,8 +9,9 @@ debs=(postfix dovecot-imapd dovecot-lmtpd haproxy prometheus-pushgateway prometh
 # The MX's filter pipeline: Rspamd as Postfix's milter, its private DNS server (unbound), Sieve in
 # Dovecot's LMTP (Junk filing), and nftables for the lab's egress test (counts non-loopback packets).
 debs+=(rspamd unbound dovecot-sieve nftables)
-# The benchmarks' peer: the Nagios plugin check_email_delivery and the Perl modules it needs.
-[ -z "${MAILPROBE_BENCH:-}" ] || debs+=(monitoring-plugins-contrib libmail-imapclient-perl libio-socket-ssl-perl libnet-smtp-tls-perl curl)
+# The benchmarks' peer: the Nagios plugin check_email_delivery and the Perl modules it needs;
+# GNU time for the peak RSS figures (bench/cost.ts, bench/verdict.ts).
+[ -z "${MAILPROBE_BENCH:-}" ] || debs+=(monitoring-plugins-contrib libmail-imapclient-perl libio-socket-ssl-perl libnet-smtp-tls-perl curl time)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -33,7 +33,13 @@ export type BrevoFault =
   | { mode: "429"; resetSeconds?: number; times?: number }
   | { mode: "slow"; delayMs: number }
   | { mode: "blackhole" }
-  | { mode: "late"; delayMs: number };
+  | { mode: "late"; delayMs: number }
+  /** Accepted (201), never delivered; after delayMs Brevo's log shows a hardBounces event and the recipient is blocklisted, as Brevo does. */
+  | { mode: "hardBounce"; delayMs?: number }
+  /** Accepted (201), never delivered; after delayMs Brevo's log shows a blocked event (no relay attempt). */
+  | { mode: "blocked"; delayMs?: number }
+  /** Accepted (201), never delivered; after delayMs Brevo's log shows an invalid event (the address is not valid). */
+  | { mode: "invalid"; delayMs?: number };
 
 export interface BrevoEvent {
   email: string;
@@ -207,6 +213,25 @@ export function createFakeBrevo(options: { relayPort?: number; apiKey?: string; 
       if (f.mode === "blackhole") {
         // Accepted and never delivered: Brevo keeps the mail deferred.
         for (const to of body.to) event(messageId, to.email!, body, "deferred", "Connection timed out with the recipient's MX");
+      } else if (f.mode === "hardBounce" || f.mode === "blocked" || f.mode === "invalid") {
+        // Accepted; the event exists only once Brevo's relay has tried (hardBounces) or refused (blocked).
+        const mode = f.mode;
+        setTimeout(() => {
+          for (const to of body.to ?? []) {
+            if (mode === "blocked") event(messageId, to.email!, body, "blocked", "blocked: recipient is on the blocklist");
+            else if (mode === "invalid") event(messageId, to.email!, body, "invalid", "invalid email address");
+            else {
+              event(
+                messageId,
+                to.email!,
+                body,
+                "hardBounces",
+                "550 5.1.1 <" + to.email + ">: Recipient address rejected: User unknown in virtual mailbox table",
+              );
+              blocked.set(to.email!, { reason: "hardBounce", blockedAt: new Date().toISOString() });
+            }
+          }
+        }, f.delayMs ?? 0).unref();
       } else {
         const delay = f.mode === "late" ? f.delayMs : 0;
         setTimeout(() => void deliver(messageId, body), delay);

@@ -136,6 +136,50 @@ test("fake Brevo: 429 carries Brevo's rate-limit headers", async () => {
   }
 });
 
+test("fake Brevo: hardBounce, blocked and invalid faults accept the send, then log the event only after delayMs", async () => {
+  const events = async (messageId: string) =>
+    (
+      (await (await fakeBrevo(`/v3/smtp/statistics/events?messageId=${encodeURIComponent(messageId)}`, { headers: { "api-key": brevo.apiKey } })).json()) as {
+        events?: { event: string; email: string; reason?: string; date: string; messageId: string }[];
+      }
+    ).events ?? [];
+  const rcpt = "bounce-check@lab.test";
+  try {
+    for (const mode of ["hardBounce", "blocked", "invalid"] as const) {
+      await fakeBrevo("/__lab/fault", { method: "POST", body: JSON.stringify({ mode, delayMs: 600 }) });
+      const res = await fakeBrevo("/v3/smtp/email", {
+        method: "POST",
+        headers: { "api-key": brevo.apiKey, "content-type": "application/json" },
+        body: JSON.stringify({ sender: { email: brevo.sender }, to: [{ email: rcpt }], subject: uniqueToken(), textContent: "x" }),
+      });
+      assert.equal(res.status, 201);
+      const { messageId } = (await res.json()) as { messageId: string };
+      assert.deepEqual(
+        (await events(messageId)).map((e) => e.event),
+        ["requests"],
+        `${mode}: nothing but the request before delayMs`,
+      );
+      await new Promise((r) => setTimeout(r, 900));
+      const after = await events(messageId);
+      const want = { hardBounce: "hardBounces", blocked: "blocked", invalid: "invalid" }[mode];
+      assert.deepEqual(
+        after.map((e) => e.event),
+        [want, "requests"],
+        `${mode}: newest first, as Brevo lists them`,
+      );
+      assert.equal(after[0]!.email, rcpt);
+      assert.equal(after[0]!.messageId, messageId);
+      assert.ok(after[0]!.reason && !Number.isNaN(Date.parse(after[0]!.date)));
+    }
+    // Like Brevo, a hard bounce blocklists the recipient.
+    const list = (await (await fakeBrevo("/v3/smtp/blockedContacts", { headers: { "api-key": brevo.apiKey } })).json()) as { contacts: { email: string }[] };
+    assert.ok(list.contacts.some((c) => c.email === rcpt));
+  } finally {
+    await fakeBrevo("/__lab/fault", { method: "POST", body: JSON.stringify({ mode: "none" }) });
+    await fakeBrevo(`/v3/smtp/blockedContacts/${encodeURIComponent(rcpt)}`, { method: "DELETE", headers: { "api-key": brevo.apiKey } });
+  }
+});
+
 test("fake Uptime Kuma: known token answers ok, unknown 404, every call recorded", async () => {
   await fakeKuma("/__lab/calls", { method: "DELETE" });
   const ok = await fakeKuma(`/api/push/${kuma.tokens[0]}?status=up&msg=OK&ping=12`);
