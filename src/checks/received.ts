@@ -3,7 +3,9 @@
 // Pure: no I/O, never throws on any input.
 import ipaddr from "ipaddr.js";
 import { headerValues } from "./headers.js";
-import type { Reason } from "../probe/reasons.js";
+import type { IpVerdict } from "../core/result.js";
+
+export type { IpVerdict };
 
 export interface ReceivedHop {
   /** 0 = the topmost (newest) Received header. */
@@ -20,17 +22,6 @@ export interface ReceivedRules {
   mxHosts: string[];
   forbiddenCidrs: string[];
   expectedCidrs: string[];
-}
-
-export interface IpVerdict {
-  ok: boolean;
-  /** Set when not ok. */
-  reason?: Extract<Reason, "real_ip_forbidden" | "real_ip_unexpected" | "real_ip_missing">;
-  ip?: string;
-  /** The entry hop's header, unfolded (truncated for display). */
-  header?: string;
-  /** Which CIDR rule matched (forbidden or expected), or why none could be applied. */
-  rule?: string;
 }
 
 const MAX_HEADER_CHARS = 400;

@@ -2,7 +2,7 @@
 // mailprobe: argv → command → exit code (0 healthy, 1 probe failed, 2 usage or configuration error).
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config/load.js";
-import { AbortedError } from "../probe/deadline.js";
+import { AbortedError } from "../core/deadline.js";
 import { createLogger } from "../log.js";
 import { makeRedactor } from "../redact.js";
 import { VERSION } from "../version.js";

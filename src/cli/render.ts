@@ -1,5 +1,5 @@
 // Rendering of results: a human summary (one row per path) and JSON. Nothing here decides anything.
-import type { ReportedResult } from "../probe/result.js";
+import type { ReportedResult } from "../core/result.js";
 
 /** Lays rows out in columns two spaces apart; the last column is not padded. */
 export function table(rows: string[][]): string[] {

@@ -8,8 +8,9 @@ import { checkServerIdentity, connect as tlsConnect, type PeerCertificate } from
 import type { LoadedConfig, ResolvedKuma, ResolvedPath, ResolvedProbe } from "../config/load.js";
 import { httpFetch } from "../net/http-fetch.js";
 import { connectWithProxyHeader, whenConnected } from "../net/proxy-v2.js";
-import { raceSignal } from "../probe/deadline.js";
-import { openImap, PathError } from "../receivers/imap.js";
+import { raceSignal } from "../core/deadline.js";
+import { openImap } from "../receivers/imap.js";
+import { errnoOf, errText, ProbeError } from "../core/errors.js";
 import { createSender } from "../senders/index.js";
 
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
@@ -28,21 +29,19 @@ export interface CheckResult {
 /** A certificate expiring sooner than this is a warning. */
 export const TLS_WARN_DAYS = 14;
 
-const errText = (e: unknown) => {
-  const x = e as { code?: string; message?: string };
-  return `${x.code && !x.message?.includes(x.code) ? `${x.code}: ` : ""}${x.message ?? String(e)}`;
-};
-
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout;
   return Promise.race([
     p,
-    new Promise<never>((_, reject) => (t = setTimeout(() => reject(Object.assign(new Error(`${what} timed out after ${ms} ms`), { code: "ETIMEDOUT" })), ms))),
+    new Promise<never>(
+      (_, reject) =>
+        (t = setTimeout(() => reject(new ProbeError("imap_connect", `${what} timed out after ${ms} ms`, { stage: what, errno: "ETIMEDOUT" })), ms)),
+    ),
   ]).finally(() => clearTimeout(t));
 }
 
 function tcpHint(e: unknown, where: string): string {
-  const code = (e as { code?: string }).code;
+  const code = errnoOf(e);
   if (code === "ECONNREFUSED") return `nothing listens on ${where}: check host and port, the Service/NodePort, HAProxy's frontend and that the server runs`;
   if (code === "ETIMEDOUT" || code === "CONNECT_TIMEOUT")
     return `no answer from ${where}: packets are dropped (firewall, NetworkPolicy, NAT rule) or the address is wrong`;
@@ -222,7 +221,7 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
   // Login, select and IDLE with the very client the probe uses.
   let idle = false;
   let stage: "login" | "select" | "done" = "login";
-  let failure: PathError | undefined;
+  let failure: ProbeError | undefined;
   const t0 = performance.now();
   try {
     const session = await openImap(path, signal);
@@ -230,12 +229,12 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
     stage = "done";
     await session.close();
   } catch (e) {
-    failure = e instanceof PathError ? e : new PathError("imap_error", errText(e));
-    stage = failure.reason === "imap_mailbox" ? "select" : "login";
+    failure = e instanceof ProbeError ? e : new ProbeError("imap_error", errText(e), { stage: "login", path: path.name, cause: e });
+    stage = failure.code === "imap_mailbox" ? "select" : "login";
   }
   const ms = Math.round(performance.now() - t0);
   if (stage === "login") {
-    const auth = failure?.reason === "imap_auth";
+    const auth = failure?.code === "imap_auth";
     out.push({
       scope,
       check: "login",

@@ -5,12 +5,13 @@ import { checkReceived } from "../checks/received.js";
 import { parseAuthResults } from "../checks/auth-results.js";
 import type { ResolvedProbe } from "../config/load.js";
 import type { Logger } from "../log.js";
-import { openImap, PathError, type FoundMessage, type ImapSession } from "../receivers/imap.js";
+import { openImap, type FoundMessage, type ImapSession } from "../receivers/imap.js";
+import { errText, ProbeError } from "../core/errors.js";
 import { createSender } from "../senders/index.js";
 import type { Sender } from "../senders/types.js";
-import { AbortedError, childSignal } from "./deadline.js";
-import type { Reason } from "./reasons.js";
-import type { PathResult, ProbeResult, SendResult } from "./result.js";
+import { AbortedError, childSignal } from "../core/deadline.js";
+import type { Reason } from "../core/reasons.js";
+import type { PathResult, ProbeResult, SendResult } from "../core/result.js";
 import { newToken, tokenKey, TOKEN_HEADER } from "./token.js";
 
 /** Time cleanup (deletes, stale sweep, diagnosis, logout) may take after the deadline or an abort. */
@@ -34,8 +35,6 @@ interface PathState {
   late?: boolean;
   deleted?: boolean;
 }
-
-const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 function isAbort(err: unknown, outer?: AbortSignal): boolean {
   return err instanceof AbortedError || (outer?.aborted ?? false);
@@ -66,9 +65,9 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
           states[i]!.session = await open(p, signal);
         } catch (err) {
           if (isAbort(err, deps.signal)) throw err;
-          const e = err instanceof PathError ? err : new PathError("imap_connect", errText(err));
-          states[i]!.error = { reason: e.reason, detail: e.message };
-          log.warn({ path: p.name, reason: e.reason, detail: e.message }, "path failed to open");
+          const e = err instanceof ProbeError ? err : new ProbeError("imap_connect", errText(err), { stage: "connect", path: p.name, cause: err });
+          states[i]!.error = { reason: e.code, detail: e.message };
+          log.warn({ path: p.name, reason: e.code, detail: e.message }, "path failed to open");
         }
       }),
       senderReady.then(async (s) => {
@@ -120,9 +119,9 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
             st.found = await session.waitFor(token, signal, sendStartMs + session.path.fastPollMs);
           } catch (err) {
             if (isAbort(err, deps.signal)) throw err;
-            if (err instanceof PathError) {
-              st.error = { reason: err.reason, detail: err.message };
-              log.warn({ path: st.name, reason: err.reason, detail: err.message }, "path failed while waiting");
+            if (err instanceof ProbeError) {
+              st.error = { reason: err.code, detail: err.message };
+              log.warn({ path: st.name, reason: err.code, detail: err.message }, "path failed while waiting");
             }
             // Otherwise the deadline: judged below as not delivered.
           }

@@ -7,8 +7,8 @@ import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { ImapFlow, type FetchMessageObject } from "imapflow";
 import type { ResolvedPath } from "../config/load.js";
 import { openProxiedSocket } from "../net/proxy-v2.js";
-import { raceSignal, sleep } from "../probe/deadline.js";
-import type { Reason } from "../probe/reasons.js";
+import { raceSignal, sleep } from "../core/deadline.js";
+import { isTlsError, ProbeError } from "../core/errors.js";
 import { TOKEN_HEADER, verifyToken, type TokenKey } from "../probe/token.js";
 
 /** Poll interval once the fast window is over, on servers without IDLE. */
@@ -18,38 +18,24 @@ export const IDLE_RECHECK_MS = 5000;
 /** Socket inactivity limit once connected (imapflow's default is 5 minutes). */
 export const SOCKET_TIMEOUT_MS = 60_000;
 
-export class PathError extends Error {
-  constructor(
-    readonly reason: Reason,
-    message: string,
-  ) {
-    super(message);
-    this.name = "PathError";
-  }
-}
-
 interface ImapErrorLike {
   code?: string;
   message?: string;
   authenticationFailed?: boolean;
   responseText?: string;
-  serverResponseCode?: string;
 }
 
-const TLS_CODES = /^(ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_|HOSTNAME_MISMATCH)/;
-
 /** Maps an imapflow/socket error to a reason of the catalogue. */
-export function classifyImapError(err: unknown, phase: "connect" | "mailbox" | "wait"): PathError {
-  if (err instanceof PathError) return err;
+export function classifyImapError(err: unknown, phase: "connect" | "mailbox" | "wait", path?: string): ProbeError {
+  if (err instanceof ProbeError) return err;
   const e = (err ?? {}) as ImapErrorLike;
   const text = [e.message, e.responseText].filter(Boolean).join(": ") || String(err);
-  if (e.authenticationFailed) return new PathError("imap_auth", `login refused: ${e.responseText ?? e.message ?? "authentication failed"}`);
-  if ((e.code && TLS_CODES.test(e.code)) || /certificate|self[- ]signed|altnames|wrong version number/i.test(text)) {
-    return new PathError("tls", `TLS: ${e.code ? `${e.code}: ` : ""}${text}`);
-  }
-  if (phase === "connect") return new PathError("imap_connect", `${e.code ? `${e.code}: ` : ""}${text}`);
-  if (phase === "mailbox") return new PathError("imap_mailbox", text);
-  return new PathError("imap_error", `${e.code ? `${e.code}: ` : ""}${text}`);
+  const opts = { stage: phase, path, cause: err, errno: e.code };
+  if (e.authenticationFailed) return new ProbeError("imap_auth", `login refused: ${e.responseText ?? e.message ?? "authentication failed"}`, opts);
+  if (isTlsError(err)) return new ProbeError("tls", `TLS: ${e.code ? `${e.code}: ` : ""}${text}`, opts);
+  if (phase === "connect") return new ProbeError("imap_connect", `${e.code ? `${e.code}: ` : ""}${text}`, opts);
+  if (phase === "mailbox") return new ProbeError("imap_mailbox", text, opts);
+  return new ProbeError("imap_error", `${e.code ? `${e.code}: ` : ""}${text}`, opts);
 }
 
 export interface FoundMessage {
@@ -125,7 +111,7 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     signal.removeEventListener("abort", onAbort);
     client.close();
     if (signal.aborted) throw signal.reason;
-    throw classifyImapError(err, phase);
+    throw classifyImapError(err, phase, path.name);
   }
   // The run's signal only guards the open: once open, the session must outlive the deadline or an
   // abort so that cleanup can still find and delete the probe's own message.
@@ -203,7 +189,7 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
         }
       } catch (err) {
         if (waitSignal.aborted) throw waitSignal.reason;
-        throw classifyImapError(err, "wait");
+        throw classifyImapError(err, "wait", path.name);
       } finally {
         client.off("exists", onExists);
         waitSignal.removeEventListener("abort", abortWait);
@@ -217,7 +203,7 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
         return await raceSignal(findNew(token), s);
       } catch (err) {
         if (s.aborted) throw s.reason;
-        throw classifyImapError(err, "wait");
+        throw classifyImapError(err, "wait", path.name);
       }
     },
 

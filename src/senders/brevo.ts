@@ -3,8 +3,8 @@
 // 5xx and network failures back off, 4xx is final.
 import type { ResolvedSender } from "../config/load.js";
 import { httpFetch } from "../net/http-fetch.js";
-import { sleep } from "../probe/deadline.js";
-import type { Diagnosis } from "../probe/reasons.js";
+import { sleep } from "../core/deadline.js";
+import type { Diagnosis } from "../core/reasons.js";
 import type { OutgoingMessage, SendOutcome, Sender } from "./types.js";
 
 type BrevoConfig = Extract<ResolvedSender, { type: "brevo" }>;

@@ -1,6 +1,6 @@
 // One contract for every sender (nodemailer's transports model): send, optionally diagnose and
 // verify, close. Senders are chosen from the map in ./index.ts by the config's `type`.
-import type { Diagnosis, Reason } from "../probe/reasons.js";
+import type { Diagnosis, Reason } from "../core/reasons.js";
 
 export interface OutgoingMessage {
   from: string;

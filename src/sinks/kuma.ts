@@ -2,7 +2,7 @@
 // `down` (silence would only show after Kuma's heartbeat interval).
 import type { ResolvedKuma, ResolvedProbe } from "../config/load.js";
 import { httpFetch } from "../net/http-fetch.js";
-import type { PathResult, ProbeResult, SinkResult } from "../probe/result.js";
+import type { PathResult, ProbeResult, SinkResult } from "../core/result.js";
 
 const MAX_MSG = 200;
 

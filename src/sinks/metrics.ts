@@ -2,8 +2,8 @@
 // depend on them. One function writes a result into gauges, for a Pushgateway push (fresh registry
 // per push) and for `serve`'s /metrics (a long-lived registry) alike.
 import { Gauge, Registry } from "prom-client";
-import { DIAGNOSES, REASON_CODES, type Diagnosis } from "../probe/reasons.js";
-import type { ProbeResult } from "../probe/result.js";
+import { DIAGNOSES, REASON_CODES, type Diagnosis } from "../core/reasons.js";
+import type { ProbeResult } from "../core/result.js";
 import { VERSION } from "../version.js";
 
 export const METRICS = {

@@ -2,7 +2,7 @@
 // for each healthy path a PUT of its last-success time under {job, probe, path}, a group a failing
 // run never touches, so the time of the last success survives failures.
 import { Pushgateway, Registry } from "prom-client";
-import type { ProbeResult, SinkResult } from "../probe/result.js";
+import type { ProbeResult, SinkResult } from "../core/result.js";
 import { createLastSuccessGauge, createRunGauges, recordRun } from "./metrics.js";
 
 export interface PushgatewayConfig {

@@ -1,7 +1,7 @@
 // Runs every configured sink for a result. A sink that is down is reported, never fatal.
 import type { LoadedConfig, ResolvedProbe } from "../config/load.js";
 import type { Logger } from "../log.js";
-import type { ProbeResult, ReportedResult } from "../probe/result.js";
+import type { ProbeResult, ReportedResult } from "../core/result.js";
 
 /**
  * Loads the sink modules a config needs (prom-client only with a Pushgateway). Call it early: the

@@ -1,6 +1,6 @@
 // The state `watch` keeps across cycles: per path its current state, streak, last change, the
 // transitions between states, and the figures of the final summary. Pure: results in, views out.
-import type { ProbeResult, PathResult } from "../probe/result.js";
+import type { ProbeResult, PathResult } from "../core/result.js";
 
 export type PathState = "OK" | "FAIL";
 

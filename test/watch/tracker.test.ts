@@ -1,7 +1,7 @@
 // Pure logic of `watch`: transitions, streaks, outage windows, percentiles, the interval and budget.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { PathResult, ProbeResult } from "../../src/probe/result.js";
+import type { PathResult, ProbeResult } from "../../src/core/result.js";
 import { checkBudget, formatDuration, parseDuration } from "../../src/watch/budget.js";
 import { percentile, verdictOf, WatchTracker } from "../../src/watch/tracker.js";
 

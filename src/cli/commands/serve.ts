@@ -6,7 +6,7 @@ import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
 import { runProbe } from "../../probe/run.js";
-import type { ReportedResult } from "../../probe/result.js";
+import type { ReportedResult } from "../../core/result.js";
 import { createScheduler } from "../../schedule/scheduler.js";
 import { createLastSuccessGauge, createRunGauges, METRICS, recordRun } from "../../sinks/metrics.js";
 import { report } from "../../sinks/report.js";

@@ -5,8 +5,8 @@
 // Pushgateway and its Kuma monitors stay as they are.
 import { runProbe } from "../../probe/run.js";
 import type { ResolvedProbe, ResolvedSender } from "../../config/load.js";
-import type { ProbeResult } from "../../probe/result.js";
-import { sleep } from "../../probe/deadline.js";
+import type { ProbeResult } from "../../core/result.js";
+import { sleep } from "../../core/deadline.js";
 import { createSender } from "../../senders/index.js";
 import { checkBudget, formatDuration, parseDuration } from "../../watch/budget.js";
 import { WatchTracker, type PathSummary, type PathView, type Transition } from "../../watch/tracker.js";
