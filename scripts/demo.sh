@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 npm run --silent build
 node --import tsx test/lab/cli.ts up
-node dist/cli/main.js run --config examples/lab.yaml
+node dist/cli/bin.js run --config examples/lab.yaml

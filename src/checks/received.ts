@@ -86,7 +86,7 @@ export function entryHop(hops: ReceivedHop[], mxHosts: string[]): ReceivedHop | 
   return entry;
 }
 
-function inAny(ip: string, cidrs: string[]): string | undefined {
+export function inAny(ip: string, cidrs: string[]): string | undefined {
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     addr = ipaddr.parse(ip);

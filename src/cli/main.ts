@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // mailprobe: argv → command → exit code (0 healthy, 1 probe failed, 2 usage or configuration error).
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config/load.js";
@@ -41,9 +40,19 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   doctor: async () => (await import("./commands/doctor.js")).doctorCommand,
 };
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const out = (t: string) => void process.stdout.write(t);
-  const err = (t: string) => void process.stderr.write(t);
+/** Where the CLI reads and writes: the process by default; a test or an embedding program may pass its own. */
+export interface CliIo {
+  env?: NodeJS.ProcessEnv;
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+  /** Whether stdout is a terminal (live views, colour). */
+  isTTY?: boolean;
+}
+
+export async function main(argv: string[], io: CliIo = {}): Promise<number> {
+  const env = io.env ?? process.env;
+  const out = io.stdout ?? ((t: string) => void process.stdout.write(t));
+  const err = io.stderr ?? ((t: string) => void process.stderr.write(t));
   let parsed;
   try {
     parsed = parseArgs({
@@ -97,7 +106,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     throw e;
   }
   const redact = makeRedactor(config.secrets);
-  const interactive = Boolean(process.stdout.isTTY) && !values.json;
+  const tty = io.isTTY ?? Boolean(process.stdout.isTTY);
+  const interactive = tty && !values.json;
   const log = createLogger({ level: env.MAILPROBE_LOG_LEVEL ?? config.logLevel ?? (interactive ? "warn" : "info"), redact });
 
   log.debug({ msSinceStart: Math.round(performance.now()) }, "config loaded");
@@ -122,6 +132,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       log,
       json: Boolean(values.json),
       color: interactive && !env.NO_COLOR,
+      tty,
       probes,
       args: values,
       stdout: (t) => out(redact(t)),
@@ -135,19 +146,3 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.off("SIGINT", onSignal);
   }
 }
-
-// A failed probe is an exit code, never a crash: anything that escapes is an internal error (1).
-process.on("unhandledRejection", (reason) => {
-  process.stderr.write(`mailprobe: internal error (unhandled rejection): ${reason instanceof Error ? reason.message : String(reason)}\n`);
-  process.exitCode = 1;
-});
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`mailprobe: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 1;
-  },
-);

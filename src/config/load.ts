@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import ipaddr from "ipaddr.js";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import type { z } from "zod";
-import { ConfigSchema, type Config, type KumaConfig, type ProbeConfig, type ProxyProtocolConfig, type ReceivedConfig, type SenderConfig } from "./schema.js";
+import { senderModule, senderModules, senderTypeList, type ResolveContext, type SenderConfig } from "../core/sender.js";
+import { configSchema, IMAP_DEFAULTS, type Config, type KumaConfig, type PathConfig, type ProbeConfig, type ProxyProtocolConfig } from "./schema.js";
 
 export interface ConfigIssue {
   /** Where, e.g. `probes[0].paths[1].port`. */
@@ -35,16 +36,13 @@ const EXAMPLES: Record<string, string> = {
   host: '"imap.example.com"',
   port: "993",
   security: '"tls"',
-  type: '"brevo" or "smtp"',
   to: '"probe@example.com"',
   from: '"probe@example.com"',
   user: '"probe@example.com"',
   password: '"${IMAP_PASSWORD}" or passwordFile: /run/secrets/imap-password',
-  apiKey: '"${BREVO_API_KEY}" or apiKeyFile: /run/secrets/brevo-api-key',
   pushUrl: '"https://kuma.example.com/api/push/AbCdEf" or pushUrlFile: /run/secrets/kuma-url',
   bearerToken: '"${TRIGGER_TOKEN}" or bearerTokenFile: /run/secrets/trigger-token',
   url: '"http://pushgateway.monitoring:9091"',
-  baseUrl: '"https://api.brevo.com/v3"',
   mxHosts: '["mx.example.com"]',
   forbiddenCidrs: '["10.42.0.0/16", "192.168.1.1/32"]',
   expectedCidrs: '["1.179.112.0/20"]',
@@ -57,47 +55,51 @@ const EXAMPLES: Record<string, string> = {
   schedule: '"*/20 * * * *"',
 };
 
-const SECRET_KEYS = ["apiKey", "password", "pushUrl", "bearerToken"] as const;
-
-export interface ResolvedKuma {
-  pushUrl: string;
-  timeoutMs: number;
+/** The "sender.type" issue text and example, from the registry: `"brevo" or "smtp"`. */
+function senderTypes(): { list: string; example: string } {
+  const first = senderModules()[0];
+  return { list: senderTypeList(), example: first ? `"${first.type}"` : "" };
 }
 
-export interface ResolvedPath {
-  name: string;
-  host: string;
-  port: number;
-  security: "tls" | "starttls";
-  servername?: string;
-  ca?: string;
-  user: string;
-  password: string;
-  mailbox: string;
-  junkMailbox?: string;
-  connectTimeoutMs: number;
+/** Examples of right values, the sender modules' secret fields included. */
+function example(key: string): string | undefined {
+  if (key === "type") return senderTypes().list;
+  for (const m of senderModules()) if (m.secretFields?.[key] && !EXAMPLES[key]) return m.secretFields[key];
+  return EXAMPLES[key];
+}
+
+// The resolved types differ from the parsed ones only where loading changes a value: secrets read,
+// CA files read, defaults merged into each path, seconds turned into milliseconds.
+
+/** A Kuma block with its push URL resolved. */
+export type ResolvedKuma = { pushUrl: string; timeoutMs: number };
+
+type ImapPart = Required<Pick<PathConfig, "host" | "port" | "security" | "user" | "mailbox">> &
+  Pick<PathConfig, "servername" | "junkMailbox" | "pollIntervalMs" | "name"> & { proxyProtocol?: ProxyProtocolConfig };
+
+/** One IMAP path: the probe's `imap` defaults and IMAP_DEFAULTS merged in, secrets and CA read. */
+export type ResolvedPath = ImapPart & {
   pollIntervalMs: number;
+  ca?: string;
+  password: string;
+  connectTimeoutMs: number;
   fastPollMs: number;
-  proxyProtocol?: ProxyProtocolConfig;
   kuma?: ResolvedKuma;
-}
+};
 
-export type ResolvedSender = (Extract<SenderConfig, { type: "brevo" }> & { apiKey: string }) | (Extract<SenderConfig, { type: "smtp" }> & { ca?: string });
+/** A sender block as its module resolved it (core/sender.ts). */
+export type ResolvedSender = SenderConfig;
 
-export interface ResolvedProbe {
-  name: string;
+export type ResolvedProbe = Pick<ProbeConfig, "name" | "to" | "received" | "schedule"> & {
   timeoutMs: number;
   sender: ResolvedSender;
   /** `watch --via`: a second route (e.g. SMTP) that spares the main sender's quota. */
   watchSender?: ResolvedSender;
-  to: string;
   paths: ResolvedPath[];
-  received?: ReceivedConfig;
   staleAfterMs: number;
   sweepDays: number;
   kuma?: ResolvedKuma;
-  schedule?: string;
-}
+};
 
 export interface LoadedConfig {
   file?: string;
@@ -131,7 +133,7 @@ function lastName(field: string): string {
 }
 
 function exampleFor(field: string): string | undefined {
-  return EXAMPLES[lastName(field).replace(/File$/, "")];
+  return example(lastName(field).replace(/File$/, ""));
 }
 
 /** Replaces ${VAR} and ${VAR:-default} in every string; $${ stays a literal ${. */
@@ -161,7 +163,7 @@ function zodIssues(error: z.ZodError): ConfigIssue[] {
       return { field, message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${keys}: remove or correct the spelling (README: Configuration)` };
     }
     if (issue.code === "invalid_union" && field.endsWith("sender")) {
-      return { field: `${field}.type`, message: 'must be "brevo" or "smtp"', example: '"brevo"' };
+      return { field: `${field}.type`, message: `must be ${senderTypes().list}`, example: senderTypes().example };
     }
     let message = issue.message;
     if (issue.code === "invalid_type" && /received undefined/.test(message)) message = "is required";
@@ -179,7 +181,7 @@ function readSecretFile(file: string, field: string, issues: ConfigIssue[]): str
 }
 
 /** Resolves `key` or `keyFile` of an object: exactly one must be given when `required`. */
-function secret(obj: Record<string, unknown>, key: (typeof SECRET_KEYS)[number], field: string, issues: ConfigIssue[], required: boolean): string | undefined {
+function secret(obj: Record<string, unknown>, key: string, field: string, issues: ConfigIssue[], required: boolean): string | undefined {
   const inline = obj[key] as string | undefined;
   const file = obj[`${key}File`] as string | undefined;
   if (inline !== undefined && file !== undefined) {
@@ -187,7 +189,7 @@ function secret(obj: Record<string, unknown>, key: (typeof SECRET_KEYS)[number],
     return undefined;
   }
   if (file !== undefined) return readSecretFile(file, `${field}.${key}File`, issues);
-  if (inline === undefined && required) issues.push({ field: `${field}.${key}`, message: `is required (or ${key}File)`, example: EXAMPLES[key] });
+  if (inline === undefined && required) issues.push({ field: `${field}.${key}`, message: `is required (or ${key}File)`, example: example(key) });
   return inline;
 }
 
@@ -218,10 +220,13 @@ function resolveKuma(k: KumaConfig | undefined, field: string, issues: ConfigIss
 }
 
 function resolveSender(s: SenderConfig, f: string, issues: ConfigIssue[]): ResolvedSender {
-  if (s.type === "brevo") return { ...s, apiKey: secret(s, "apiKey", f, issues, true) ?? "" };
-  const password = secret(s, "password", f, issues, s.user !== undefined);
-  if (password !== undefined && s.user === undefined) issues.push({ field: `${f}.user`, message: "is required when a password is given" });
-  return { ...s, password, ca: readCa(s.caFile, `${f}.caFile`, issues) };
+  const ctx: ResolveContext = {
+    field: f,
+    secret: (key, required) => secret(s, key, f, issues, required),
+    readFile: (file, key) => readCa(file, `${f}.${key}`, issues),
+    issue: (key, message, ex) => issues.push({ field: `${f}.${key}`, message, example: ex }),
+  };
+  return senderModule(s.type).resolve(s, ctx);
 }
 
 function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): ResolvedProbe {
@@ -236,7 +241,7 @@ function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): Resolve
     names.add(raw.name);
     // A path's own secret (either form) replaces the inherited one (either form).
     const inherited = raw.password !== undefined || raw.passwordFile !== undefined ? { ...p.imap, password: undefined, passwordFile: undefined } : p.imap;
-    const m = { ...inherited, ...raw };
+    const m = { ...IMAP_DEFAULTS, ...inherited, ...raw };
     for (const key of ["host", "port", "user"] as const) {
       if (m[key] === undefined) issues.push({ field: `${f}.${key}`, message: `is required (here or in ${field}.imap)`, example: EXAMPLES[key] });
     }
@@ -248,17 +253,17 @@ function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): Resolve
     return {
       name: raw.name,
       host,
-      port: m.port ?? 993,
-      security: m.security ?? "tls",
+      port: m.port,
+      security: m.security,
       servername: m.servername ?? (ipaddr.isValid(host) ? undefined : host),
       ca: readCa(m.caFile, `${f}.caFile`, issues),
       user: m.user ?? "",
       password,
-      mailbox: m.mailbox ?? "INBOX",
+      mailbox: m.mailbox,
       junkMailbox: m.junkMailbox,
-      connectTimeoutMs: (m.connectTimeoutSeconds ?? 10) * 1000,
-      pollIntervalMs: m.pollIntervalMs ?? 20,
-      fastPollMs: (m.fastPollSeconds ?? 30) * 1000,
+      connectTimeoutMs: m.connectTimeoutSeconds * 1000,
+      pollIntervalMs: m.pollIntervalMs,
+      fastPollMs: m.fastPollSeconds * 1000,
       proxyProtocol: m.proxyProtocol,
       kuma: resolveKuma(raw.kuma, `${f}.kuma`, issues),
     };
@@ -301,10 +306,7 @@ function collectSecrets(probes: ResolvedProbe[], extra: (string | undefined)[]):
     if (s && s.length >= 4) out.add(s);
   };
   for (const p of probes) {
-    for (const s of [p.sender, p.watchSender]) {
-      if (s?.type === "brevo") add(s.apiKey);
-      else add(s?.password);
-    }
+    for (const s of [p.sender, p.watchSender]) if (s) senderModule(s.type).secrets(s).forEach(add);
     add(p.kuma?.pushUrl);
     // The token part of a Kuma URL alone is a secret too.
     add(p.kuma?.pushUrl.split("/").pop());
@@ -325,7 +327,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
     throw new ConfigError([{ field: "", message: "the file must hold a YAML mapping with a `probes` list", example: EXAMPLES.probes }], file);
   }
   const interpolated = interpolate(raw as Json, env, [], issues);
-  const parsed = ConfigSchema.safeParse(interpolated);
+  const parsed = configSchema().safeParse(interpolated);
   if (!parsed.success) throw new ConfigError([...issues, ...zodIssues(parsed.error)], file);
   const cfg = parsed.data;
 

@@ -11,7 +11,7 @@ import { connectWithProxyHeader, whenConnected } from "../net/proxy-v2.js";
 import { raceSignal } from "../core/deadline.js";
 import { openImap } from "../receivers/imap.js";
 import { errnoOf, errText, ProbeError } from "../core/errors.js";
-import { createSender } from "../senders/index.js";
+import { senderModule } from "../senders/index.js";
 
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
 
@@ -276,23 +276,18 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
 }
 
 export async function checkSender(probe: ResolvedProbe, signal: AbortSignal): Promise<CheckResult> {
-  return timed(`${probe.name}/sender`, probe.sender.type === "brevo" ? "brevo api key" : "smtp connect+auth", async () => {
-    const sender = await createSender(probe.sender);
+  const module = senderModule(probe.sender.type);
+  return timed(`${probe.name}/sender`, module.doctor.check, async () => {
+    const sender = await module.create(probe.sender);
     try {
       const v = sender.verify ? await raceSignal(sender.verify(signal), signal) : { ok: true, detail: "nothing to verify" };
       if (v.ok) {
         const credits = "credits" in v && v.credits !== undefined ? `, ${v.credits} send credits left` : "";
         return { status: "ok", detail: `${v.detail}${credits}` };
       }
-      const hint =
-        probe.sender.type === "brevo"
-          ? /401|unauthorized|key/i.test(v.detail)
-            ? "Brevo refused the API key: check sender.apiKey(File) and that the key is active (Brevo → SMTP & API → API keys)"
-            : "Brevo's API did not answer as expected: check sender.baseUrl and egress to it (NetworkPolicy, proxy)"
-          : /auth|535|534/i.test(v.detail)
-            ? "the SMTP server refused the login: check sender.user and password(File)"
-            : "cannot talk to the SMTP server: check host, port, security and caFile";
-      return { status: "fail", detail: v.detail, hint };
+      // The sender classified its failure: the hint is keyed by that code, not read from the text.
+      const reason = "reason" in v ? v.reason : undefined;
+      return { status: "fail", detail: v.detail, hint: (reason && module.doctor.hints[reason]) ?? module.doctor.hints.default };
     } finally {
       sender.close();
     }

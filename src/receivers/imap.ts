@@ -9,7 +9,8 @@ import type { ResolvedPath } from "../config/load.js";
 import { openProxiedSocket } from "../net/proxy-v2.js";
 import { raceSignal, sleep } from "../core/deadline.js";
 import { isTlsError, ProbeError } from "../core/errors.js";
-import { TOKEN_HEADER, verifyToken, type TokenKey } from "../probe/token.js";
+import { TOKEN_HEADER, verifyToken } from "../core/token.js";
+import type { FoundMessage, Session } from "./session.js";
 
 /** Poll interval once the fast window is over, on servers without IDLE. */
 export const SLOW_POLL_MS = 2000;
@@ -38,13 +39,6 @@ export function classifyImapError(err: unknown, phase: "connect" | "mailbox" | "
   return new ProbeError("imap_error", `${e.code ? `${e.code}: ` : ""}${text}`, opts);
 }
 
-export interface FoundMessage {
-  uid: number;
-  seenAtMs: number;
-  headers: Buffer;
-  mailbox: string;
-}
-
 function tokenOf(msg: FetchMessageObject): string | undefined {
   const raw = msg.headers?.toString("utf8") ?? "";
   const m = new RegExp(`^${TOKEN_HEADER}:\\s*(\\S+)`, "im").exec(raw);
@@ -53,22 +47,8 @@ function tokenOf(msg: FetchMessageObject): string | undefined {
   return s?.[0];
 }
 
-export interface ImapSession {
-  readonly path: ResolvedPath;
-  readonly openMs: number;
-  readonly idleSupported: boolean;
-  readonly tlsCertNotAfter?: Date;
-  /** Waits until a message carrying `token` is in the mailbox (UIDs ≥ the UIDNEXT seen at open). */
-  waitFor(token: string, signal: AbortSignal, fastUntilMs: number): Promise<FoundMessage>;
-  /** Looks once for `token` among messages that arrived since open, without waiting. */
-  findNow(token: string, signal: AbortSignal): Promise<FoundMessage | undefined>;
-  /** Looks for `token` in another mailbox (e.g. Junk) among recent messages. */
-  findIn(mailbox: string, token: string, signal: AbortSignal): Promise<FoundMessage | undefined>;
-  delete(found: FoundMessage, signal: AbortSignal): Promise<boolean>;
-  /** Deletes probe messages older than `staleAfterMs` whose token verifies and whose sender is ours. */
-  sweep(opts: { key: TokenKey; from: string; staleAfterMs: number; sweepDays: number }, signal: AbortSignal): Promise<number>;
-  close(): Promise<void>;
-}
+/** An IMAP session is the receiver contract's Session. */
+export type ImapSession = Session;
 
 /** The TLS settings of a path: its server name and extra CA; verification is never turned off. */
 function tlsOptionsOf(path: ResolvedPath) {

@@ -3,6 +3,7 @@
 import type { ResolvedKuma, ResolvedProbe } from "../config/load.js";
 import { httpFetch } from "../net/http-fetch.js";
 import type { PathResult, ProbeResult, SinkResult } from "../core/result.js";
+import type { Sink } from "./registry.js";
 
 const MAX_MSG = 200;
 
@@ -21,14 +22,14 @@ export function probeMessage(r: ProbeResult): string {
   );
 }
 
-async function push(k: ResolvedKuma, up: boolean, msg: string, pingMs: number | undefined, target: string): Promise<SinkResult> {
+async function push(k: ResolvedKuma, up: boolean, msg: string, pingMs: number | undefined, target: string, signal: AbortSignal): Promise<SinkResult> {
   const started = Date.now();
   const url = new URL(k.pushUrl);
   url.searchParams.set("status", up ? "up" : "down");
   url.searchParams.set("msg", msg);
   if (pingMs !== undefined) url.searchParams.set("ping", String(Math.round(pingMs)));
   try {
-    const res = await httpFetch(url, { signal: AbortSignal.timeout(k.timeoutMs) });
+    const res = await httpFetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(k.timeoutMs)]) });
     const body = (await res.json().catch(() => ({}))) as { ok?: boolean; msg?: string };
     if (!res.ok || body.ok !== true) {
       return { sink: "kuma", target, ok: false, error: `HTTP ${res.status}${body.msg ? `: ${body.msg}` : ""}`, ms: Date.now() - started };
@@ -41,16 +42,19 @@ async function push(k: ResolvedKuma, up: boolean, msg: string, pingMs: number | 
   }
 }
 
-export async function pushKuma(probe: ResolvedProbe, r: ProbeResult): Promise<SinkResult[]> {
+export async function pushKuma(probe: ResolvedProbe, r: ProbeResult, signal: AbortSignal): Promise<SinkResult[]> {
   const jobs: Promise<SinkResult>[] = [];
   if (probe.kuma) {
     const trips = r.paths.map((p) => p.roundtripSeconds).filter((t): t is number => t !== undefined);
-    jobs.push(push(probe.kuma, r.ok, probeMessage(r), trips.length ? Math.max(...trips) * 1000 : undefined, r.probe));
+    jobs.push(push(probe.kuma, r.ok, probeMessage(r), trips.length ? Math.max(...trips) * 1000 : undefined, r.probe, signal));
   }
   for (const cfg of probe.paths) {
     const p = r.paths.find((x) => x.name === cfg.name);
     if (!cfg.kuma || !p) continue;
-    jobs.push(push(cfg.kuma, p.ok, pathMessage(p), p.roundtripSeconds !== undefined ? p.roundtripSeconds * 1000 : undefined, `${r.probe}/${p.name}`));
+    jobs.push(push(cfg.kuma, p.ok, pathMessage(p), p.roundtripSeconds !== undefined ? p.roundtripSeconds * 1000 : undefined, `${r.probe}/${p.name}`, signal));
   }
   return Promise.all(jobs);
 }
+
+/** The Kuma sink: a push per probe and per path that has a `kuma` block. */
+export const kumaSink: Sink = { publish: (probe, r, signal) => pushKuma(probe, r, signal) };

@@ -97,14 +97,14 @@ test("durations: 30s, 2m, 1m30s, plain seconds; below 1 s or garbage is refused"
 });
 
 test("budget: an interval that would spend the credits within the hour is refused, with a safe interval", () => {
-  assert.equal(checkBudget({ everyMs: 30_000, brevoProbes: 1, credits: 300 }).ok, true); // 120/h
-  const r = checkBudget({ everyMs: 10_000, brevoProbes: 1, credits: 300 });
+  assert.equal(checkBudget({ everyMs: 30_000, creditProbes: 1, credits: 300, via: "Brevo" }).ok, true); // 120/h
+  const r = checkBudget({ everyMs: 10_000, creditProbes: 1, credits: 300, via: "Brevo" });
   assert.equal(r.ok, false);
   assert.equal(r.sendsPerHour, 360);
   const safe = Number(/at least (\d+)s/.exec(r.message!)![1]) * 1000;
-  assert.equal(checkBudget({ everyMs: safe, brevoProbes: 1, credits: 300 }).ok, true);
-  assert.equal(checkBudget({ everyMs: safe - 1000, brevoProbes: 1, credits: 300 }).ok, false);
-  assert.equal(checkBudget({ everyMs: 30_000, brevoProbes: 2, credits: 200 }).ok, false); // 240/h
-  assert.equal(checkBudget({ everyMs: 1000, brevoProbes: 1, credits: undefined }).ok, true);
-  assert.equal(checkBudget({ everyMs: 1000, brevoProbes: 0, credits: 5 }).ok, true);
+  assert.equal(checkBudget({ everyMs: safe, creditProbes: 1, credits: 300, via: "Brevo" }).ok, true);
+  assert.equal(checkBudget({ everyMs: safe - 1000, creditProbes: 1, credits: 300, via: "Brevo" }).ok, false);
+  assert.equal(checkBudget({ everyMs: 30_000, creditProbes: 2, credits: 200, via: "Brevo" }).ok, false); // 240/h
+  assert.equal(checkBudget({ everyMs: 1000, creditProbes: 1, credits: undefined, via: "Brevo" }).ok, true);
+  assert.equal(checkBudget({ everyMs: 1000, creditProbes: 0, credits: 5, via: "Brevo" }).ok, true);
 });

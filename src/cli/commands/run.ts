@@ -2,7 +2,7 @@
 // every path of every probe is healthy, 1 otherwise.
 import { runProbe } from "../../probe/run.js";
 import type { ReportedResult } from "../../core/result.js";
-import { loadSinks, report } from "../../sinks/report.js";
+import { loadSinks, report } from "../../sinks/index.js";
 import { renderHuman } from "../render.js";
 import type { CommandContext } from "../context.js";
 

@@ -9,7 +9,7 @@ import { runProbe } from "../../probe/run.js";
 import type { ReportedResult } from "../../core/result.js";
 import { createScheduler } from "../../schedule/scheduler.js";
 import { createLastSuccessGauge, createRunGauges, METRICS, recordRun } from "../../sinks/metrics.js";
-import { report } from "../../sinks/report.js";
+import { report } from "../../sinks/index.js";
 import type { CommandContext } from "../context.js";
 
 /** Roundtrip histogram buckets (seconds): loopback to a slow relay. */

@@ -7,14 +7,14 @@ import { runProbe } from "../../probe/run.js";
 import type { ResolvedProbe, ResolvedSender } from "../../config/load.js";
 import type { ProbeResult } from "../../core/result.js";
 import { sleep } from "../../core/deadline.js";
-import { createSender } from "../../senders/index.js";
+import { createSender, senderModule, senderModules, senderTypeList, type SenderModule } from "../../senders/index.js";
 import { checkBudget, formatDuration, parseDuration } from "../../watch/budget.js";
 import { WatchTracker, type PathSummary, type PathView, type Transition } from "../../watch/tracker.js";
 import type { CommandContext } from "../context.js";
 import { table } from "../render.js";
 
 const DEFAULT_EVERY = "30s";
-/** Brevo's account endpoint is asked again for the remaining credits at most this often. */
+/** The account endpoint of a sender with credits is asked again for the remaining credits at most this often. */
 const CREDITS_REFRESH_MS = 5 * 60_000;
 
 interface Budget {
@@ -29,7 +29,7 @@ const secs = (s: number | undefined) => (s === undefined ? "-" : `${s.toFixed(2)
 /** Chooses each probe's route for this watch: its sender, or its watchSender when --via names that type. */
 function route(probes: ResolvedProbe[], via: string | undefined): ResolvedProbe[] | string {
   if (!via) return probes;
-  if (via !== "brevo" && via !== "smtp") return `--via must be brevo or smtp, not "${via}"`;
+  if (!senderModules().some((m) => m.type === via)) return `--via must be ${senderTypeList(false)}, not "${via}"`;
   const out: ResolvedProbe[] = [];
   for (const p of probes) {
     const s: ResolvedSender | undefined = p.sender.type === via ? p.sender : p.watchSender?.type === via ? p.watchSender : undefined;
@@ -39,10 +39,16 @@ function route(probes: ResolvedProbe[], via: string | undefined): ResolvedProbe[
   return out;
 }
 
-async function brevoCredits(probes: ResolvedProbe[], signal: AbortSignal): Promise<{ credits?: number; detail?: string }> {
-  const brevo = probes.find((p) => p.sender.type === "brevo");
-  if (!brevo) return {};
-  const sender = await createSender(brevo.sender);
+/** The first sender with credits to show among the probes' routes: its probes are budgeted. */
+function creditSender(probes: ResolvedProbe[]): { module: SenderModule; probes: number } | undefined {
+  const module = probes.map((p) => senderModule(p.sender.type)).find((m) => m.hasCredits);
+  return module && { module, probes: probes.filter((p) => p.sender.type === module.type).length };
+}
+
+async function accountCredits(probes: ResolvedProbe[], type: string, signal: AbortSignal): Promise<{ credits?: number; detail?: string }> {
+  const probe = probes.find((p) => p.sender.type === type);
+  if (!probe) return {};
+  const sender = await createSender(probe.sender);
   try {
     const v = sender.verify ? await sender.verify(signal) : undefined;
     return { credits: v?.credits, detail: v && !v.ok ? v.detail : undefined };
@@ -60,13 +66,13 @@ function liveBlock(o: {
   nextInMs?: number;
   everyMs: number;
   budget: Budget;
-  brevo: boolean;
+  credits?: SenderModule;
   color: boolean;
   width: number;
 }): string[] {
   const c = (code: string, s: string) => (o.color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const status = o.running ? "running…" : o.nextInMs !== undefined ? `next in ${Math.ceil(o.nextInMs / 1000)}s` : "";
-  const brevo = o.brevo ? `   brevo: ${o.budget.sends} sent, ${o.budget.credits ?? "?"} credits left` : "";
+  const brevo = o.credits ? `   ${o.credits.type}: ${o.budget.sends} sent, ${o.budget.credits ?? "?"} credits left` : "";
   const head = `mailprobe watch   every ${formatDuration(o.everyMs)}   cycle ${o.cycle} ${status}${brevo}   (Ctrl-C for the summary)`;
   const rows = [["PATH", "STATE", "ROUNDTRIP", "CLIENT IP", "STREAK", "SINCE", "VERDICT"]];
   for (const v of o.views)
@@ -75,7 +81,7 @@ function liveBlock(o: {
   return lines.map((l, i) => (i === 0 ? c("1", l) : i === 1 ? c("2", l) : / FAIL /.test(l) ? c("31;1", l) : / OK /.test(l) ? c("32", l) : l));
 }
 
-function summaryText(s: PathSummary[], o: { cycles: number; elapsedMs: number; budget: Budget; brevo: boolean }): string {
+function summaryText(s: PathSummary[], o: { cycles: number; elapsedMs: number; budget: Budget; credits?: SenderModule }): string {
   const rows = [["PATH", "RUNS", "AVAILABILITY", "P50", "P95", "MAX", "OUTAGES"]];
   for (const p of s)
     rows.push([
@@ -92,7 +98,8 @@ function summaryText(s: PathSummary[], o: { cycles: number; elapsedMs: number; b
     for (const w of p.outages)
       out.push(`  ${p.label} outage ${w.from.slice(11, 19)} → ${w.to ? w.to.slice(11, 19) : "still failing"} (${w.seconds} s): ${w.reason}`);
   }
-  if (o.brevo) out.push(`  brevo: ${o.budget.sends} mail${o.budget.sends === 1 ? "" : "s"} sent by this watch, ${o.budget.credits ?? "?"} credits left`);
+  if (o.credits)
+    out.push(`  ${o.credits.type}: ${o.budget.sends} mail${o.budget.sends === 1 ? "" : "s"} sent by this watch, ${o.budget.credits ?? "?"} credits left`);
   return out.join("\n") + "\n";
 }
 
@@ -113,18 +120,20 @@ export async function watchCommand(ctx: CommandContext): Promise<number> {
     return 2;
   }
   const probes = routed;
-  const live = !ctx.json && Boolean(process.stdout.isTTY);
+  const live = !ctx.json && ctx.tty;
   const emit = (obj: object) => ctx.stdout(JSON.stringify(obj) + "\n");
   // On a TTY the live rows say what the logs would; only errors still go to stderr.
   const log = live ? ctx.log.child({}, { level: "error" }) : ctx.log;
 
-  const brevoProbes = probes.filter((p) => p.sender.type === "brevo").length;
+  const credited = creditSender(probes);
+  const creditType = credited?.module.type ?? "";
+  const creditProbes = credited?.probes ?? 0;
   const budget: Budget = { sends: 0, checkedAtMs: Date.now() };
-  if (brevoProbes) {
-    const c = await brevoCredits(probes, ctx.signal);
+  if (credited) {
+    const c = await accountCredits(probes, creditType, ctx.signal);
     budget.credits = c.credits;
-    if (c.detail) ctx.stderr(`mailprobe watch: Brevo's account endpoint failed (${c.detail}); remaining credits unknown\n`);
-    const verdict = checkBudget({ everyMs, brevoProbes, credits: c.credits });
+    if (c.detail) ctx.stderr(`mailprobe watch: ${credited.module.displayName}'s account endpoint failed (${c.detail}); remaining credits unknown\n`);
+    const verdict = checkBudget({ everyMs, creditProbes, credits: c.credits, via: credited.module.displayName });
     if (!verdict.ok && !ctx.args.force) {
       if (ctx.json) emit({ event: "refused", everySeconds: everyMs / 1000, sendsPerHour: verdict.sendsPerHour, credits: c.credits, message: verdict.message });
       ctx.stderr(`mailprobe watch: refused: ${verdict.message}\n`);
@@ -150,7 +159,7 @@ export async function watchCommand(ctx: CommandContext): Promise<number> {
       nextInMs: nextAtMs === undefined ? undefined : Math.max(0, nextAtMs - Date.now()),
       everyMs,
       budget,
-      brevo: brevoProbes > 0,
+      credits: credited?.module,
       color: ctx.color,
       width,
     });
@@ -178,13 +187,13 @@ export async function watchCommand(ctx: CommandContext): Promise<number> {
       const results = await Promise.all(probes.map((p) => runProbe(p, { log, signal: ctx.signal })));
       running = false;
       const at = Date.now();
-      const brevoSends = results.filter((r) => r.send.type === "brevo" && r.send.ok).length;
-      budget.sends += brevoSends;
-      if (budget.credits !== undefined) budget.credits = Math.max(0, budget.credits - brevoSends);
+      const creditSends = results.filter((r) => r.send.type === creditType && r.send.ok).length;
+      budget.sends += creditSends;
+      if (budget.credits !== undefined) budget.credits = Math.max(0, budget.credits - creditSends);
       const transitions: Transition[] = results.flatMap((r) => tracker.observe(r, at));
       if (!results.some((r) => r.aborted)) lastResults = results;
-      if (brevoProbes && at - budget.checkedAtMs > CREDITS_REFRESH_MS && !ctx.signal.aborted) {
-        const c = await brevoCredits(probes, ctx.signal);
+      if (creditProbes && at - budget.checkedAtMs > CREDITS_REFRESH_MS && !ctx.signal.aborted) {
+        const c = await accountCredits(probes, creditType, ctx.signal);
         if (c.credits !== undefined) budget.credits = c.credits;
         budget.checkedAtMs = Date.now();
       }
@@ -214,7 +223,7 @@ export async function watchCommand(ctx: CommandContext): Promise<number> {
             ...(r.diagnosis ? { diagnosis: r.diagnosis.code } : {}),
             ...(r.pathSplit ? { pathSplit: r.pathSplit } : {}),
             cleanup: r.cleanup,
-            ...(brevoProbes ? { brevo: { sends: budget.sends, credits: budget.credits } } : {}),
+            ...(creditProbes ? { [creditType]: { sends: budget.sends, credits: budget.credits } } : {}),
           });
         }
       }
@@ -237,7 +246,7 @@ export async function watchCommand(ctx: CommandContext): Promise<number> {
   const endMs = Date.now();
   const summary = tracker.summary(endMs);
   const completed = Math.max(...tracker.views().map((v) => v.runs), 0);
-  if (live) ctx.stdout("\n" + summaryText(summary, { cycles: completed, elapsedMs: endMs - startMs, budget, brevo: brevoProbes > 0 }));
+  if (live) ctx.stdout("\n" + summaryText(summary, { cycles: completed, elapsedMs: endMs - startMs, budget, credits: credited?.module }));
   else
     emit({
       event: "summary",
@@ -245,7 +254,7 @@ export async function watchCommand(ctx: CommandContext): Promise<number> {
       cycles: completed,
       seconds: Math.round((endMs - startMs) / 100) / 10,
       paths: summary,
-      ...(brevoProbes ? { brevo: { sends: budget.sends, credits: budget.credits } } : {}),
+      ...(creditProbes ? { [creditType]: { sends: budget.sends, credits: budget.credits } } : {}),
     });
   // The verdict of the last complete cycle: 0 when every path was healthy in it.
   return lastResults.length && lastResults.every((r) => r.ok) ? 0 : 1;

@@ -3,14 +3,12 @@
 // mailserver's alternate listener can be tested without HAProxy.
 import type { Socket } from "node:net";
 import nodemailer from "nodemailer";
-import type { ResolvedSender } from "../config/load.js";
-import { connectWithProxyHeader } from "../net/proxy-v2.js";
-import { raceSignal } from "../core/deadline.js";
-import { errnoOf, isTlsError } from "../core/errors.js";
-import type { Reason } from "../core/reasons.js";
-import type { OutgoingMessage, SendOutcome, Sender } from "./types.js";
-
-type SmtpConfig = Extract<ResolvedSender, { type: "smtp" }>;
+import { connectWithProxyHeader } from "../../net/proxy-v2.js";
+import { raceSignal } from "../../core/deadline.js";
+import { errnoOf, isTlsError } from "../../core/errors.js";
+import type { Reason } from "../../core/reasons.js";
+import type { OutgoingMessage, SendOutcome, Sender } from "../../core/sender.js";
+import type { SmtpConfig } from "./index.js";
 
 interface SmtpErrorLike {
   code?: string;
@@ -92,7 +90,8 @@ export function createSmtpSender(cfg: SmtpConfig): Sender {
         await raceSignal(transport.verify(), signal);
         return { ok: true, detail: cfg.user ? "connected and authenticated" : "connected" };
       } catch (err) {
-        return { ok: false, detail: classifySmtpError(err as SmtpErrorLike).detail };
+        const c = classifySmtpError(err as SmtpErrorLike);
+        return { ok: false, detail: c.detail, reason: c.reason };
       }
     },
 
