@@ -2,25 +2,11 @@
 // `down` (silence would only show after Kuma's heartbeat interval).
 import type { ResolvedKuma, ResolvedProbe } from "../config/load.js";
 import { httpFetch } from "../net/http-fetch.js";
-import type { PathResult, ProbeResult, SinkResult } from "../core/result.js";
+import type { ProbeResult, SinkResult } from "../core/result.js";
+import { probeMessage, verdictMessage } from "../render/verdict.js";
 import type { Sink } from "./registry.js";
 
-const MAX_MSG = 200;
-
-export function pathMessage(p: PathResult): string {
-  if (p.ok) return `OK ${p.roundtripSeconds?.toFixed(2)} s${p.ip?.ip ? `, client ${p.ip.ip}` : ""}`;
-  return `FAIL ${p.reason}${p.detail ? `: ${p.detail}` : ""}`.slice(0, MAX_MSG);
-}
-
-export function probeMessage(r: ProbeResult): string {
-  return (
-    (r.ok ? "OK " : "FAIL ") +
-    r.paths
-      .map((p) => `${p.name} ${p.ok ? `${p.roundtripSeconds?.toFixed(2)} s` : p.reason}`)
-      .join(", ")
-      .slice(0, MAX_MSG)
-  );
-}
+export { probeMessage, verdictMessage as pathMessage } from "../render/verdict.js";
 
 async function push(k: ResolvedKuma, up: boolean, msg: string, pingMs: number | undefined, target: string, signal: AbortSignal): Promise<SinkResult> {
   const started = Date.now();
@@ -51,7 +37,9 @@ export async function pushKuma(probe: ResolvedProbe, r: ProbeResult, signal: Abo
   for (const cfg of probe.paths) {
     const p = r.paths.find((x) => x.name === cfg.name);
     if (!cfg.kuma || !p) continue;
-    jobs.push(push(cfg.kuma, p.ok, pathMessage(p), p.roundtripSeconds !== undefined ? p.roundtripSeconds * 1000 : undefined, `${r.probe}/${p.name}`, signal));
+    jobs.push(
+      push(cfg.kuma, p.ok, verdictMessage(p), p.roundtripSeconds !== undefined ? p.roundtripSeconds * 1000 : undefined, `${r.probe}/${p.name}`, signal),
+    );
   }
   return Promise.all(jobs);
 }

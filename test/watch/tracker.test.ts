@@ -9,7 +9,7 @@ const okPath = (name: string, rt: number): PathResult => ({
   name,
   ok: true,
   roundtripSeconds: rt,
-  ip: { ok: true, ip: "127.0.0.42", rule: "expectedCidrs 127.0.0.42/32" },
+  ip: { ok: true, ip: "127.0.0.42", rule: "expectedCidrs 127.0.0.42/32", match: { list: "expectedCidrs", cidr: "127.0.0.42/32" } },
   deleted: true,
 });
 const natPath = (name: string): PathResult => ({
@@ -18,7 +18,7 @@ const natPath = (name: string): PathResult => ({
   reason: "real_ip_forbidden",
   detail: "127.0.0.9: forbiddenCidrs 127.0.0.9/32",
   roundtripSeconds: 0.3,
-  ip: { ok: false, reason: "real_ip_forbidden", ip: "127.0.0.9", rule: "forbiddenCidrs 127.0.0.9/32" },
+  ip: { ok: false, reason: "real_ip_forbidden", ip: "127.0.0.9", rule: "forbiddenCidrs 127.0.0.9/32", match: { list: "forbiddenCidrs", cidr: "127.0.0.9/32" } },
   deleted: true,
 });
 const result = (paths: PathResult[], aborted = false) => ({ probe: "inbound", ok: paths.every((p) => p.ok), aborted, paths }) as unknown as ProbeResult;

@@ -11,7 +11,7 @@ import { createSender, senderModule, senderModules, senderTypeList, type SenderM
 import { checkBudget, formatDuration, parseDuration } from "../../watch/budget.js";
 import { WatchTracker, type PathSummary, type PathView, type Transition } from "../../watch/tracker.js";
 import type { CommandContext } from "../context.js";
-import { table } from "../render.js";
+import { paint, table } from "../../render/text.js";
 
 const DEFAULT_EVERY = "30s";
 /** The account endpoint of a sender with credits is asked again for the remaining credits at most this often. */
@@ -70,7 +70,7 @@ function liveBlock(o: {
   color: boolean;
   width: number;
 }): string[] {
-  const c = (code: string, s: string) => (o.color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const c = paint(o.color).sgr;
   const status = o.running ? "running…" : o.nextInMs !== undefined ? `next in ${Math.ceil(o.nextInMs / 1000)}s` : "";
   const brevo = o.credits ? `   ${o.credits.type}: ${o.budget.sends} sent, ${o.budget.credits ?? "?"} credits left` : "";
   const head = `mailprobe watch   every ${formatDuration(o.everyMs)}   cycle ${o.cycle} ${status}${brevo}   (Ctrl-C for the summary)`;
