@@ -5,7 +5,17 @@ import ipaddr from "ipaddr.js";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import type { z } from "zod";
 import { senderModule, senderModules, senderTypeList, type ResolveContext, type SenderConfig } from "../core/sender.js";
-import { configSchema, IMAP_DEFAULTS, type Config, type KumaConfig, type PathConfig, type ProbeConfig, type ProxyProtocolConfig } from "./schema.js";
+import {
+  configSchema,
+  IMAP_DEFAULTS,
+  type Config,
+  type KumaConfig,
+  type PathConfig,
+  type ProbeConfig,
+  type ProxyProtocolConfig,
+  ServeSchema,
+  type ServeConfig,
+} from "./schema.js";
 
 export interface ConfigIssue {
   /** Where, e.g. `probes[0].paths[1].port`. */
@@ -105,13 +115,7 @@ export interface LoadedConfig {
   file?: string;
   pushgateway?: { url: string; job: string; timeoutMs: number };
   logLevel?: Config["log"]["level"];
-  serve?: {
-    listen: string;
-    port: number;
-    schedule: string;
-    trigger: { enabled: boolean; bearerToken?: string };
-    shutdownGraceMs: number;
-  };
+  serve?: ReturnType<typeof serveSettings>;
   probes: ResolvedProbe[];
   /** Every secret value the config holds, for redaction of anything printed. */
   secrets: string[];
@@ -320,6 +324,17 @@ function collectSecrets(probes: ResolvedProbe[], extra: (string | undefined)[]):
   return [...out].sort((a, b) => b.length - a.length);
 }
 
+/** The serve block resolved; with no block, the schema's defaults (they live in ServeSchema only). */
+export function serveSettings(serve: ServeConfig = ServeSchema.parse({}), bearerToken?: string) {
+  return {
+    listen: serve.listen,
+    port: serve.port,
+    schedule: serve.schedule,
+    trigger: { enabled: serve.trigger.enabled, bearerToken },
+    shutdownGraceMs: serve.shutdownGraceSeconds * 1000,
+  };
+}
+
 /** Validates a parsed config object (already YAML-decoded). Throws ConfigError. */
 export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, file?: string): LoadedConfig {
   const issues: ConfigIssue[] = [];
@@ -344,13 +359,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
     file,
     pushgateway: cfg.pushgateway && { url: cfg.pushgateway.url, job: cfg.pushgateway.job, timeoutMs: cfg.pushgateway.timeoutSeconds * 1000 },
     logLevel: cfg.log.level,
-    serve: cfg.serve && {
-      listen: cfg.serve.listen,
-      port: cfg.serve.port,
-      schedule: cfg.serve.schedule,
-      trigger: { enabled: cfg.serve.trigger.enabled, bearerToken },
-      shutdownGraceMs: cfg.serve.shutdownGraceSeconds * 1000,
-    },
+    serve: cfg.serve && serveSettings(cfg.serve, bearerToken),
     probes,
     secrets: collectSecrets(probes, [bearerToken]),
   };

@@ -137,3 +137,4 @@ export type PathConfig = z.infer<typeof PathSchema>;
 export type ImapDefaults = z.infer<typeof ImapDefaultsSchema>;
 export type ReceivedConfig = z.infer<typeof ReceivedSchema>;
 export type KumaConfig = z.infer<typeof KumaSchema>;
+export type ServeConfig = z.infer<typeof ServeSchema>;
