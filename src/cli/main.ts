@@ -2,12 +2,13 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config/load.js";
 import { AbortedError } from "../core/deadline.js";
+import { senderTypeList } from "../core/sender.js";
 import { createLogger } from "../log.js";
 import { makeRedactor } from "../redact.js";
 import { VERSION } from "../version.js";
 import type { CommandContext } from "./context.js";
 
-const USAGE = `mailprobe ${VERSION}: end-to-end mail-path probe and Prometheus exporter
+const usage = () => `mailprobe ${VERSION}: end-to-end mail-path probe and Prometheus exporter
 
 usage: mailprobe <command> [--config FILE] [--json] [options]
 
@@ -23,7 +24,7 @@ options:
   --probe NAME    only this probe (repeatable)
   --every DUR     watch: interval between runs (e.g. 30s, 2m)
   --count N       watch: stop after N cycles (default: until Ctrl-C)
-  --via TYPE      watch: send through the probe's brevo or smtp route (probes[].watchSender)
+  --via TYPE      watch: send through the probe's ${senderTypeList(false)} route (probes[].watchSender)
   --force         watch: allow an interval that would exhaust Brevo's credits within the hour
   -h, --help      this text
   -v, --version   the version
@@ -71,7 +72,7 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
       },
     });
   } catch (e) {
-    err(`mailprobe: ${(e as Error).message}\n\n${USAGE}`);
+    err(`mailprobe: ${(e as Error).message}\n\n${usage()}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -81,12 +82,12 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
   }
   const name = positionals[0];
   if (values.help || !name) {
-    (values.help ? out : err)(USAGE);
+    (values.help ? out : err)(usage());
     return values.help ? 0 : 2;
   }
   const load = COMMANDS[name];
   if (!load || positionals.length > 1) {
-    err(`mailprobe: unknown command ${positionals.join(" ")}\n\n${USAGE}`);
+    err(`mailprobe: unknown command ${positionals.join(" ")}\n\n${usage()}`);
     return 2;
   }
   const file = values.config ?? env.MAILPROBE_CONFIG;

@@ -99,7 +99,7 @@ export function senderModule(type: string): SenderModule {
   return m;
 }
 
-/** The registered types as prose: `"brevo" or "smtp"` (quoted) or `brevo or smtp`. */
+/** The registered types as prose: `"a", "b" or "c"` (quoted) or `a, b or c`. */
 export function senderTypeList(quoted = true): string {
   const types = senderModules().map((m) => (quoted ? `"${m.type}"` : m.type));
   return types.length > 1 ? `${types.slice(0, -1).join(", ")} or ${types.at(-1)}` : (types[0] ?? "(no sender registered)");

@@ -2,11 +2,10 @@
 // the messages that arrived after that, fetch its headers, delete it by UID, sweep stale leftovers.
 // The cost never grows with the mailbox: only UIDs from UIDNEXT on are ever fetched, and the sweep
 // asks the server for recent probe-looking messages only (SINCE + header).
-import type { Socket } from "node:net";
-import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import type { TLSSocket } from "node:tls";
 import { ImapFlow, type FetchMessageObject } from "imapflow";
 import type { ResolvedPath } from "../config/load.js";
-import { openProxiedSocket } from "../net/proxy-v2.js";
+import { proxyTransport, tlsOptionsOf } from "./imap-transport.js";
 import { raceSignal, sleep } from "../core/deadline.js";
 import { isTlsError, ProbeError } from "../core/errors.js";
 import { TOKEN_HEADER, verifyToken } from "../core/token.js";
@@ -49,11 +48,6 @@ function tokenOf(msg: FetchMessageObject): string | undefined {
 
 /** An IMAP session is the receiver contract's Session. */
 export type ImapSession = Session;
-
-/** The TLS settings of a path: its server name and extra CA; verification is never turned off. */
-function tlsOptionsOf(path: ResolvedPath) {
-  return { servername: path.servername, minVersion: "TLSv1.2" as const, ...(path.ca ? { ca: path.ca } : {}) };
-}
 
 /** Opens a path: connect (optionally through our own PROXY v2 header), login, select. */
 export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise<ImapSession> {
@@ -252,32 +246,4 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     },
   };
   return session;
-}
-
-/**
- * imapflow's `transport` hook (connect returns the stream at once and calls back when it is up):
- * the TCP connection starts with our own PROXY v2 header, then TLS as configured.
- */
-function proxyTransport(path: ResolvedPath) {
-  const pp = path.proxyProtocol!;
-  const tlsOptions = tlsOptionsOf(path);
-  return {
-    connect(opts: { secure?: boolean }, onConnect: () => void) {
-      const raw = openProxiedSocket({ host: path.host, port: path.port, sourceAddress: pp.sourceAddress, sourcePort: pp.sourcePort });
-      if (!opts.secure) {
-        raw.once("connect", onConnect);
-        return raw;
-      }
-      const secure = tlsConnect({ socket: raw, ...tlsOptions });
-      secure.once("secureConnect", onConnect);
-      // Errors of the TCP leg surface on the TLS socket, where imapflow listens.
-      raw.once("error", (err) => secure.destroy(err));
-      return secure;
-    },
-    upgrade(socket: Socket, _opts: unknown, onSecure: () => void) {
-      const secure = tlsConnect({ socket, ...tlsOptions });
-      secure.once("secureConnect", onSecure);
-      return secure;
-    },
-  };
 }

@@ -6,7 +6,7 @@ import { sleep } from "../core/deadline.js";
 import type { ProbeResult } from "../core/result.js";
 import type { Logger } from "../log.js";
 import { runProbe } from "../probe/run.js";
-import { checkBudget, formatDuration } from "./budget.js";
+import { checkBudget } from "./budget.js";
 import { accountCredits, creditSender } from "./route.js";
 import { WatchTracker, type Transition } from "./tracker.js";
 import { hhmmss, liveBlock, summaryText, type Budget } from "./view.js";

@@ -26,8 +26,8 @@ export function liveBlock(o: {
 }): string[] {
   const c = paint(o.color).sgr;
   const status = o.running ? "running…" : o.nextInMs !== undefined ? `next in ${Math.ceil(o.nextInMs / 1000)}s` : "";
-  const brevo = o.credits ? `   ${o.credits.type}: ${o.budget.sends} sent, ${o.budget.credits ?? "?"} credits left` : "";
-  const head = `mailprobe watch   every ${formatDuration(o.everyMs)}   cycle ${o.cycle} ${status}${brevo}   (Ctrl-C for the summary)`;
+  const credits = o.credits ? `   ${o.credits.type}: ${o.budget.sends} sent, ${o.budget.credits ?? "?"} credits left` : "";
+  const head = `mailprobe watch   every ${formatDuration(o.everyMs)}   cycle ${o.cycle} ${status}${credits}   (Ctrl-C for the summary)`;
   const rows = [["PATH", "STATE", "ROUNDTRIP", "CLIENT IP", "STREAK", "SINCE", "VERDICT"]];
   for (const v of o.views)
     rows.push([v.label, v.runs ? v.state : "…", secs(v.lastRoundtripSeconds), v.clientIp ?? "-", String(v.streak), hhmmss(v.lastChangeMs), v.verdict]);
