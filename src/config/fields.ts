@@ -51,3 +51,13 @@ export const ProxyProtocolSchema = z
   .strict();
 
 export type ProxyProtocolConfig = z.infer<typeof ProxyProtocolSchema>;
+
+/** The Uptime Kuma push-URL rule (loader and doctor): http(s), `…/api/push/<token>`, no query. */
+export function isKumaPushUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return (u.protocol === "http:" || u.protocol === "https:") && /\/api\/push\/[^/]+$/.test(u.pathname) && !u.search;
+  } catch {
+    return false;
+  }
+}

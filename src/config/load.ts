@@ -18,6 +18,8 @@ import {
   type ServeConfig,
 } from "./schema.js";
 
+import { isKumaPushUrl } from "./fields.js";
+
 export { ConfigError, type ConfigIssue } from "./issues.js";
 
 /** A Kuma block with its push URL resolved. */
@@ -64,15 +66,9 @@ function resolveKuma(k: KumaConfig | undefined, field: string, issues: ConfigIss
   if (!k) return undefined;
   const pushUrl = secret(k, "pushUrl", field, issues, true);
   if (pushUrl === undefined) return undefined;
-  let ok = false;
-  try {
-    const u = new URL(pushUrl);
-    ok = (u.protocol === "http:" || u.protocol === "https:") && /\/api\/push\/[^/]+$/.test(u.pathname) && !u.search;
-  } catch {
-    /* reported below */
-  }
   // The URL is a secret: the message must not repeat it.
-  if (!ok) issues.push({ field: `${field}.pushUrl`, message: "is not an Uptime Kuma push URL without query (…/api/push/<token>)", example: EXAMPLES.pushUrl });
+  if (!isKumaPushUrl(pushUrl))
+    issues.push({ field: `${field}.pushUrl`, message: "is not an Uptime Kuma push URL without query (…/api/push/<token>)", example: EXAMPLES.pushUrl });
   return { pushUrl, timeoutMs: k.timeoutSeconds * 1000 };
 }
 

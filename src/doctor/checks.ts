@@ -4,6 +4,7 @@
 // Each failing line carries its likely cause and what to check next.
 import { connect as netConnect } from "node:net";
 import type { LoadedConfig, ResolvedKuma, ResolvedProbe } from "../config/load.js";
+import { isKumaPushUrl } from "../config/fields.js";
 import { raceSignal } from "../core/deadline.js";
 import { errText } from "../core/errors.js";
 import { httpFetch } from "../net/http-fetch.js";
@@ -65,7 +66,7 @@ export async function checkKuma(scope: string, kuma: ResolvedKuma): Promise<Chec
     } catch {
       return { status: "fail", detail: "not a URL", hint: "kuma.pushUrl must look like https://kuma.example/api/push/<token>" };
     }
-    if (!/\/api\/push\/[^/]+$/.test(u.pathname) || u.search)
+    if (!isKumaPushUrl(kuma.pushUrl))
       return { status: "fail", detail: `${u.origin}: not a push URL`, hint: "copy the push URL from the monitor's settings, without ?status=…" };
     const portNum = Number(u.port || (u.protocol === "https:" ? 443 : 80));
     try {
