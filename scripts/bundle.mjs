@@ -1,4 +1,4 @@
-// The shipped entry point: dist/cli/main.js and its production dependencies bundled by esbuild into
+// The shipped entry point: dist/cli/bin.js and its production dependencies bundled by esbuild into
 // dist/bundle/ (ESM, code-split, so a run still loads only its own sender). Starts about twice as
 // fast as the unbundled tree (docs/benchmarks.md).
 import { readFileSync, rmSync } from "node:fs";
@@ -7,7 +7,7 @@ import { build } from "esbuild";
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 rmSync("dist/bundle", { recursive: true, force: true });
 await build({
-  entryPoints: { mailprobe: "dist/cli/main.js" },
+  entryPoints: { mailprobe: "dist/cli/bin.js" },
   outdir: "dist/bundle",
   bundle: true,
   splitting: true,

@@ -8,8 +8,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 // The one place that names the config schema: re-point it here if src/config/schema.ts changes shape.
-import { ConfigSchema } from "../src/config/schema.js";
-const configSchema = (): z.ZodType => ConfigSchema;
+// src/index.ts registers the built-in senders first: the schema's sender union is built from them.
+import { configSchema as probeConfigSchema } from "../src/index.js";
+const configSchema = (): z.ZodType => probeConfigSchema();
 
 export const valuesSchemaPath = fileURLToPath(new URL("../charts/mailprobe/values.schema.json", import.meta.url));
 

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { REASONS } from "../src/probe/reasons.js";
+import { REASONS } from "../src/core/reasons.js";
 import { METRICS } from "../src/sinks/metrics.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");

@@ -1,12 +1,9 @@
 // Authentication-Results (RFC 8601) of a stored message: the SPF, DKIM and DMARC results that the
 // topmost header (the one our MX added last) reports. Pure; never throws.
+import type { AuthResults } from "../core/result.js";
 import { headerValues } from "./headers.js";
 
-export interface AuthResults {
-  spf?: string;
-  dkim?: string;
-  dmarc?: string;
-}
+export type { AuthResults };
 
 export function parseAuthResults(block: Buffer | string): AuthResults | undefined {
   const value = headerValues(block, "authentication-results")[0];

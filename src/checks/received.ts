@@ -4,7 +4,9 @@
 // Pure: no I/O, never throws on any input.
 import ipaddr from "ipaddr.js";
 import { headerValues } from "./headers.js";
-import type { Reason } from "../probe/reasons.js";
+import type { IpVerdict } from "../core/result.js";
+
+export type { IpVerdict };
 
 export interface ReceivedHop {
   /** 0 = the topmost (newest) Received header. */
@@ -23,17 +25,6 @@ export interface ReceivedRules {
   expectedCidrs: string[];
   /** Our MX's own internal hops besides loopback (content filters that reinject from another address). */
   internalCidrs?: string[];
-}
-
-export interface IpVerdict {
-  ok: boolean;
-  /** Set when not ok. */
-  reason?: Extract<Reason, "real_ip_forbidden" | "real_ip_unexpected" | "real_ip_missing">;
-  ip?: string;
-  /** The entry hop's header, unfolded (truncated for display). */
-  header?: string;
-  /** Which CIDR rule matched (forbidden or expected), or why none could be applied. */
-  rule?: string;
 }
 
 const MAX_HEADER_CHARS = 400;
@@ -112,7 +103,7 @@ export function entryHop(hops: ReceivedHop[], mxHosts: string[], rules: Partial<
   return oldest;
 }
 
-function inAny(ip: string, cidrs: string[]): string | undefined {
+export function inAny(ip: string, cidrs: string[]): string | undefined {
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     addr = ipaddr.parse(ip);

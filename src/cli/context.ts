@@ -7,6 +7,8 @@ export interface CommandContext {
   log: Logger;
   json: boolean;
   color: boolean;
+  /** Whether stdout is a terminal. */
+  tty: boolean;
   /** The probes this command works on: those named with --probe, else all (never empty). */
   probes: ResolvedProbe[];
   args: Record<string, string | boolean | string[] | undefined>;

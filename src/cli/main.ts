@@ -1,14 +1,14 @@
-#!/usr/bin/env node
 // mailprobe: argv → command → exit code (0 healthy, 1 probe failed, 2 usage or configuration error).
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config/load.js";
-import { AbortedError } from "../probe/deadline.js";
+import { AbortedError } from "../core/deadline.js";
+import { senderTypeList } from "../core/sender.js";
 import { createLogger } from "../log.js";
 import { makeRedactor } from "../redact.js";
 import { VERSION } from "../version.js";
 import type { CommandContext } from "./context.js";
 
-const USAGE = `mailprobe ${VERSION}: end-to-end mail-path probe and Prometheus exporter
+const usage = () => `mailprobe ${VERSION}: end-to-end mail-path probe and Prometheus exporter
 
 usage: mailprobe <command> [--config FILE] [--json] [options]
 
@@ -24,7 +24,7 @@ options:
   --probe NAME    only this probe (repeatable)
   --every DUR     watch: interval between runs (e.g. 30s, 2m)
   --count N       watch: stop after N cycles (default: until Ctrl-C)
-  --via TYPE      watch: send through the probe's brevo or smtp route (probes[].watchSender)
+  --via TYPE      watch: send through the probe's ${senderTypeList(false)} route (probes[].watchSender)
   --force         watch: allow an interval that would exhaust Brevo's credits within the hour
   -h, --help      this text
   -v, --version   the version
@@ -41,9 +41,19 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   doctor: async () => (await import("./commands/doctor.js")).doctorCommand,
 };
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const out = (t: string) => void process.stdout.write(t);
-  const err = (t: string) => void process.stderr.write(t);
+/** Where the CLI reads and writes: the process by default; a test or an embedding program may pass its own. */
+export interface CliIo {
+  env?: NodeJS.ProcessEnv;
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+  /** Whether stdout is a terminal (live views, colour). */
+  isTTY?: boolean;
+}
+
+export async function main(argv: string[], io: CliIo = {}): Promise<number> {
+  const env = io.env ?? process.env;
+  const out = io.stdout ?? ((t: string) => void process.stdout.write(t));
+  const err = io.stderr ?? ((t: string) => void process.stderr.write(t));
   let parsed;
   try {
     parsed = parseArgs({
@@ -62,7 +72,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       },
     });
   } catch (e) {
-    err(`mailprobe: ${(e as Error).message}\n\n${USAGE}`);
+    err(`mailprobe: ${(e as Error).message}\n\n${usage()}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -72,12 +82,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   const name = positionals[0];
   if (values.help || !name) {
-    (values.help ? out : err)(USAGE);
+    (values.help ? out : err)(usage());
     return values.help ? 0 : 2;
   }
   const load = COMMANDS[name];
   if (!load || positionals.length > 1) {
-    err(`mailprobe: unknown command ${positionals.join(" ")}\n\n${USAGE}`);
+    err(`mailprobe: unknown command ${positionals.join(" ")}\n\n${usage()}`);
     return 2;
   }
   const file = values.config ?? env.MAILPROBE_CONFIG;
@@ -97,7 +107,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     throw e;
   }
   const redact = makeRedactor(config.secrets);
-  const interactive = Boolean(process.stdout.isTTY) && !values.json;
+  const tty = io.isTTY ?? Boolean(process.stdout.isTTY);
+  const interactive = tty && !values.json;
   const log = createLogger({ level: env.MAILPROBE_LOG_LEVEL ?? config.logLevel ?? (interactive ? "warn" : "info"), redact });
 
   log.debug({ msSinceStart: Math.round(performance.now()) }, "config loaded");
@@ -122,6 +133,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       log,
       json: Boolean(values.json),
       color: interactive && !env.NO_COLOR,
+      tty,
       probes,
       args: values,
       stdout: (t) => out(redact(t)),
@@ -135,19 +147,3 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.off("SIGINT", onSignal);
   }
 }
-
-// A failed probe is an exit code, never a crash: anything that escapes is an internal error (1).
-process.on("unhandledRejection", (reason) => {
-  process.stderr.write(`mailprobe: internal error (unhandled rejection): ${reason instanceof Error ? reason.message : String(reason)}\n`);
-  process.exitCode = 1;
-});
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`mailprobe: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 1;
-  },
-);

@@ -1,26 +1,16 @@
 // Rendering of results: a human summary (one row per path) and JSON. Nothing here decides anything.
-import type { ReportedResult } from "../probe/result.js";
+import type { ReportedResult } from "../core/result.js";
+import { paint, table } from "../render/text.js";
+import { verdictRow } from "../render/verdict.js";
 
-/** Lays rows out in columns two spaces apart; the last column is not padded. */
-export function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) =>
-    r
-      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 2)))
-      .join("")
-      .trimEnd(),
-  );
-}
+export { table } from "../render/text.js";
 
 export interface RenderOptions {
   color: boolean;
 }
 
 export function renderHuman(results: ReportedResult[], o: RenderOptions): string {
-  const c = (code: string, s: string) => (o.color ? `\x1b[${code}m${s}\x1b[0m` : s);
-  const ok = (s: string) => c("32", s);
-  const bad = (s: string) => c("31;1", s);
-  const dim = (s: string) => c("2", s);
+  const { ok, bad, dim } = paint(o.color);
   const out: string[] = [];
   for (const r of results) {
     const head = r.ok ? ok("OK  ") : bad("FAIL");
@@ -32,7 +22,7 @@ export function renderHuman(results: ReportedResult[], o: RenderOptions): string
     out.push(`${head} probe ${r.probe}  ${dim(`${sent}, ${r.durationSeconds.toFixed(2)} s in all${r.aborted ? ", ABORTED" : ""}`)}`);
     const rows = [["PATH", "STATE", "ROUNDTRIP", "CLIENT IP", "VERDICT / REASON"]];
     for (const p of r.paths) {
-      const verdict = p.ok ? (p.ip ? (p.ip.rule ?? "ok") : "ok (no Received rules)") : `${p.reason}: ${p.detail ?? ""}`;
+      const verdict = verdictRow(p);
       rows.push([p.name, p.ok ? "OK" : "FAIL", p.roundtripSeconds !== undefined ? `${p.roundtripSeconds.toFixed(2)} s` : "-", p.ip?.ip ?? "-", verdict]);
     }
     table(rows).forEach((text, i) => {

@@ -3,225 +3,83 @@
 import { readFileSync } from "node:fs";
 import ipaddr from "ipaddr.js";
 import { parse as parseYaml, YAMLParseError } from "yaml";
-import type { z } from "zod";
-import { ConfigSchema, type Config, type KumaConfig, type ProbeConfig, type ProxyProtocolConfig, type ReceivedConfig, type SenderConfig } from "./schema.js";
+import { senderModule, type ResolveContext, type SenderConfig } from "../core/sender.js";
+import { ConfigError, EXAMPLES, interpolate, readCa, secret, zodIssues, type ConfigIssue, type Json } from "./issues.js";
 
-export interface ConfigIssue {
-  /** Where, e.g. `probes[0].paths[1].port`. */
-  field: string;
-  message: string;
-  /** A right value, e.g. `993`. */
-  example?: string;
-}
+import {
+  configSchema,
+  IMAP_DEFAULTS,
+  type Config,
+  type KumaConfig,
+  type PathConfig,
+  type ProbeConfig,
+  type ProxyProtocolConfig,
+  ServeSchema,
+  type ServeConfig,
+} from "./schema.js";
 
-export class ConfigError extends Error {
-  constructor(
-    readonly issues: ConfigIssue[],
-    readonly file?: string,
-  ) {
-    super(
-      `invalid configuration${file ? ` in ${file}` : ""}:\n` +
-        issues.map((i) => `  ${i.field || "(top level)"}: ${i.message}${i.example ? ` (e.g. ${lastName(i.field)}: ${i.example})` : ""}`).join("\n"),
-    );
-    this.name = "ConfigError";
-  }
-}
+import { isKumaPushUrl } from "./fields.js";
 
-/** Examples of right values, by field name; shown next to an error about that field. */
-const EXAMPLES: Record<string, string> = {
-  name: '"inbound"',
-  probes: "[{ name: inbound, sender: …, to: …, paths: […] }]",
-  paths: "[{ name: external, host: imap.example.com, port: 993 }]",
-  host: '"imap.example.com"',
-  port: "993",
-  security: '"tls"',
-  type: '"brevo" or "smtp"',
-  to: '"probe@example.com"',
-  from: '"probe@example.com"',
-  user: '"probe@example.com"',
-  password: '"${IMAP_PASSWORD}" or passwordFile: /run/secrets/imap-password',
-  apiKey: '"${BREVO_API_KEY}" or apiKeyFile: /run/secrets/brevo-api-key',
-  pushUrl: '"https://kuma.example.com/api/push/AbCdEf" or pushUrlFile: /run/secrets/kuma-url',
-  bearerToken: '"${TRIGGER_TOKEN}" or bearerTokenFile: /run/secrets/trigger-token',
-  url: '"http://pushgateway.monitoring:9091"',
-  baseUrl: '"https://api.brevo.com/v3"',
-  mxHosts: '["mx.example.com"]',
-  forbiddenCidrs: '["10.42.0.0/16", "192.168.1.1/32"]',
-  expectedCidrs: '["1.179.112.0/20"]',
-  timeoutSeconds: "120",
-  staleAfterSeconds: "3600",
-  sourceAddress: '"203.0.113.7"',
-  caFile: '"/etc/mailprobe/ca.crt"',
-  servername: '"mx.example.com"',
-  level: '"info"',
-  schedule: '"*/20 * * * *"',
+export { ConfigError, type ConfigIssue } from "./issues.js";
+
+/** A Kuma block with its push URL resolved. */
+export type ResolvedKuma = { pushUrl: string; timeoutMs: number };
+
+type ImapPart = Required<Pick<PathConfig, "host" | "port" | "security" | "user" | "mailbox">> &
+  Pick<PathConfig, "servername" | "junkMailbox" | "pollIntervalMs" | "name"> & { proxyProtocol?: ProxyProtocolConfig };
+
+/** One IMAP path: the probe's `imap` defaults and IMAP_DEFAULTS merged in, secrets and CA read. */
+export type ResolvedPath = ImapPart & {
+  pollIntervalMs: number;
+  ca?: string;
+  password: string;
+  connectTimeoutMs: number;
+  fastPollMs: number;
+  kuma?: ResolvedKuma;
 };
 
-const SECRET_KEYS = ["apiKey", "password", "pushUrl", "bearerToken"] as const;
+/** A sender block as its module resolved it (core/sender.ts). */
+export type ResolvedSender = SenderConfig;
 
-export interface ResolvedKuma {
-  pushUrl: string;
-  timeoutMs: number;
-}
-
-export interface ResolvedPath {
-  name: string;
-  host: string;
-  port: number;
-  security: "tls" | "starttls";
-  servername?: string;
-  ca?: string;
-  user: string;
-  password: string;
-  mailbox: string;
-  junkMailbox?: string;
-  connectTimeoutMs: number;
-  pollIntervalMs: number;
-  fastPollMs: number;
-  proxyProtocol?: ProxyProtocolConfig;
-  kuma?: ResolvedKuma;
-}
-
-export type ResolvedSender = (Extract<SenderConfig, { type: "brevo" }> & { apiKey: string }) | (Extract<SenderConfig, { type: "smtp" }> & { ca?: string });
-
-export interface ResolvedProbe {
-  name: string;
+export type ResolvedProbe = Pick<ProbeConfig, "name" | "to" | "received" | "schedule"> & {
   timeoutMs: number;
   sender: ResolvedSender;
   /** `watch --via`: a second route (e.g. SMTP) that spares the main sender's quota. */
   watchSender?: ResolvedSender;
-  to: string;
   paths: ResolvedPath[];
-  received?: ReceivedConfig;
   staleAfterMs: number;
   sweepDays: number;
   kuma?: ResolvedKuma;
-  schedule?: string;
-}
+};
 
 export interface LoadedConfig {
   file?: string;
   pushgateway?: { url: string; job: string; timeoutMs: number };
   logLevel?: Config["log"]["level"];
-  serve?: {
-    listen: string;
-    port: number;
-    schedule: string;
-    trigger: { enabled: boolean; bearerToken?: string };
-    shutdownGraceMs: number;
-  };
+  serve?: ReturnType<typeof serveSettings>;
   probes: ResolvedProbe[];
   /** Every secret value the config holds, for redaction of anything printed. */
   secrets: string[];
-}
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-const fieldName = (path: PropertyKey[]): string =>
-  path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), "");
-
-/** `probes[0].paths[1].port` → `port`. */
-function lastName(field: string): string {
-  return (
-    field
-      .split(".")
-      .pop()
-      ?.replace(/\[\d+\]$/, "") ?? ""
-  );
-}
-
-function exampleFor(field: string): string | undefined {
-  return EXAMPLES[lastName(field).replace(/File$/, "")];
-}
-
-/** Replaces ${VAR} and ${VAR:-default} in every string; $${ stays a literal ${. */
-function interpolate(value: Json, env: NodeJS.ProcessEnv, path: PropertyKey[], issues: ConfigIssue[]): Json {
-  if (typeof value === "string") {
-    return value.replace(/\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (whole, escaped: string, name: string, def?: string) => {
-      if (escaped) return whole.slice(1);
-      const v = env[name];
-      if (v !== undefined && v !== "") return v;
-      if (def !== undefined) return def;
-      issues.push({ field: fieldName(path), message: `environment variable ${name} is not set`, example: `\${${name}:-a default}` });
-      return "";
-    });
-  }
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, i], issues));
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, [...path, k], issues)]));
-  }
-  return value;
-}
-
-function zodIssues(error: z.ZodError): ConfigIssue[] {
-  return error.issues.map((issue) => {
-    const field = fieldName(issue.path);
-    if (issue.code === "unrecognized_keys") {
-      const keys = issue.keys.map((k) => `"${k}"`).join(", ");
-      return { field, message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${keys}: remove or correct the spelling (README: Configuration)` };
-    }
-    if (issue.code === "invalid_union" && field.endsWith("sender")) {
-      return { field: `${field}.type`, message: 'must be "brevo" or "smtp"', example: '"brevo"' };
-    }
-    let message = issue.message;
-    if (issue.code === "invalid_type" && /received undefined/.test(message)) message = "is required";
-    return { field, message, example: exampleFor(field) };
-  });
-}
-
-function readSecretFile(file: string, field: string, issues: ConfigIssue[]): string | undefined {
-  try {
-    return readFileSync(file, "utf8").replace(/\r?\n$/, "");
-  } catch (err) {
-    issues.push({ field, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
-    return undefined;
-  }
-}
-
-/** Resolves `key` or `keyFile` of an object: exactly one must be given when `required`. */
-function secret(obj: Record<string, unknown>, key: (typeof SECRET_KEYS)[number], field: string, issues: ConfigIssue[], required: boolean): string | undefined {
-  const inline = obj[key] as string | undefined;
-  const file = obj[`${key}File`] as string | undefined;
-  if (inline !== undefined && file !== undefined) {
-    issues.push({ field: `${field}.${key}`, message: `give either ${key} or ${key}File, not both` });
-    return undefined;
-  }
-  if (file !== undefined) return readSecretFile(file, `${field}.${key}File`, issues);
-  if (inline === undefined && required) issues.push({ field: `${field}.${key}`, message: `is required (or ${key}File)`, example: EXAMPLES[key] });
-  return inline;
-}
-
-function readCa(file: string | undefined, field: string, issues: ConfigIssue[]): string | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file, "utf8");
-  } catch (err) {
-    issues.push({ field, message: `cannot read CA file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
-    return undefined;
-  }
 }
 
 function resolveKuma(k: KumaConfig | undefined, field: string, issues: ConfigIssue[]): ResolvedKuma | undefined {
   if (!k) return undefined;
   const pushUrl = secret(k, "pushUrl", field, issues, true);
   if (pushUrl === undefined) return undefined;
-  let ok = false;
-  try {
-    const u = new URL(pushUrl);
-    ok = (u.protocol === "http:" || u.protocol === "https:") && /\/api\/push\/[^/]+$/.test(u.pathname) && !u.search;
-  } catch {
-    /* reported below */
-  }
   // The URL is a secret: the message must not repeat it.
-  if (!ok) issues.push({ field: `${field}.pushUrl`, message: "is not an Uptime Kuma push URL without query (…/api/push/<token>)", example: EXAMPLES.pushUrl });
+  if (!isKumaPushUrl(pushUrl))
+    issues.push({ field: `${field}.pushUrl`, message: "is not an Uptime Kuma push URL without query (…/api/push/<token>)", example: EXAMPLES.pushUrl });
   return { pushUrl, timeoutMs: k.timeoutSeconds * 1000 };
 }
 
 function resolveSender(s: SenderConfig, f: string, issues: ConfigIssue[]): ResolvedSender {
-  if (s.type === "brevo") return { ...s, apiKey: secret(s, "apiKey", f, issues, true) ?? "" };
-  const password = secret(s, "password", f, issues, s.user !== undefined);
-  if (password !== undefined && s.user === undefined) issues.push({ field: `${f}.user`, message: "is required when a password is given" });
-  return { ...s, password, ca: readCa(s.caFile, `${f}.caFile`, issues) };
+  const ctx: ResolveContext = {
+    field: f,
+    secret: (key, required) => secret(s, key, f, issues, required),
+    readFile: (file, key) => readCa(file, `${f}.${key}`, issues),
+    issue: (key, message, ex) => issues.push({ field: `${f}.${key}`, message, example: ex }),
+  };
+  return senderModule(s.type).resolve(s, ctx);
 }
 
 function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): ResolvedProbe {
@@ -236,7 +94,7 @@ function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): Resolve
     names.add(raw.name);
     // A path's own secret (either form) replaces the inherited one (either form).
     const inherited = raw.password !== undefined || raw.passwordFile !== undefined ? { ...p.imap, password: undefined, passwordFile: undefined } : p.imap;
-    const m = { ...inherited, ...raw };
+    const m = { ...IMAP_DEFAULTS, ...inherited, ...raw };
     for (const key of ["host", "port", "user"] as const) {
       if (m[key] === undefined) issues.push({ field: `${f}.${key}`, message: `is required (here or in ${field}.imap)`, example: EXAMPLES[key] });
     }
@@ -248,17 +106,17 @@ function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): Resolve
     return {
       name: raw.name,
       host,
-      port: m.port ?? 993,
-      security: m.security ?? "tls",
+      port: m.port,
+      security: m.security,
       servername: m.servername ?? (ipaddr.isValid(host) ? undefined : host),
       ca: readCa(m.caFile, `${f}.caFile`, issues),
       user: m.user ?? "",
       password,
-      mailbox: m.mailbox ?? "INBOX",
+      mailbox: m.mailbox,
       junkMailbox: m.junkMailbox,
-      connectTimeoutMs: (m.connectTimeoutSeconds ?? 10) * 1000,
-      pollIntervalMs: m.pollIntervalMs ?? 20,
-      fastPollMs: (m.fastPollSeconds ?? 30) * 1000,
+      connectTimeoutMs: m.connectTimeoutSeconds * 1000,
+      pollIntervalMs: m.pollIntervalMs,
+      fastPollMs: m.fastPollSeconds * 1000,
       proxyProtocol: m.proxyProtocol,
       kuma: resolveKuma(raw.kuma, `${f}.kuma`, issues),
     };
@@ -301,10 +159,7 @@ function collectSecrets(probes: ResolvedProbe[], extra: (string | undefined)[]):
     if (s && s.length >= 4) out.add(s);
   };
   for (const p of probes) {
-    for (const s of [p.sender, p.watchSender]) {
-      if (s?.type === "brevo") add(s.apiKey);
-      else add(s?.password);
-    }
+    for (const s of [p.sender, p.watchSender]) if (s) senderModule(s.type).secrets(s).forEach(add);
     add(p.kuma?.pushUrl);
     // The token part of a Kuma URL alone is a secret too.
     add(p.kuma?.pushUrl.split("/").pop());
@@ -318,6 +173,17 @@ function collectSecrets(probes: ResolvedProbe[], extra: (string | undefined)[]):
   return [...out].sort((a, b) => b.length - a.length);
 }
 
+/** The serve block resolved; with no block, the schema's defaults (they live in ServeSchema only). */
+export function serveSettings(serve: ServeConfig = ServeSchema.parse({}), bearerToken?: string) {
+  return {
+    listen: serve.listen,
+    port: serve.port,
+    schedule: serve.schedule,
+    trigger: { enabled: serve.trigger.enabled, bearerToken },
+    shutdownGraceMs: serve.shutdownGraceSeconds * 1000,
+  };
+}
+
 /** Validates a parsed config object (already YAML-decoded). Throws ConfigError. */
 export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, file?: string): LoadedConfig {
   const issues: ConfigIssue[] = [];
@@ -325,7 +191,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
     throw new ConfigError([{ field: "", message: "the file must hold a YAML mapping with a `probes` list", example: EXAMPLES.probes }], file);
   }
   const interpolated = interpolate(raw as Json, env, [], issues);
-  const parsed = ConfigSchema.safeParse(interpolated);
+  const parsed = configSchema().safeParse(interpolated);
   if (!parsed.success) throw new ConfigError([...issues, ...zodIssues(parsed.error)], file);
   const cfg = parsed.data;
 
@@ -342,13 +208,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
     file,
     pushgateway: cfg.pushgateway && { url: cfg.pushgateway.url, job: cfg.pushgateway.job, timeoutMs: cfg.pushgateway.timeoutSeconds * 1000 },
     logLevel: cfg.log.level,
-    serve: cfg.serve && {
-      listen: cfg.serve.listen,
-      port: cfg.serve.port,
-      schedule: cfg.serve.schedule,
-      trigger: { enabled: cfg.serve.trigger.enabled, bearerToken },
-      shutdownGraceMs: cfg.serve.shutdownGraceSeconds * 1000,
-    },
+    serve: cfg.serve && serveSettings(cfg.serve, bearerToken),
     probes,
     secrets: collectSecrets(probes, [bearerToken]),
   };

@@ -2,6 +2,8 @@
 // alternate listeners as HAProxy would, claiming a chosen client address.
 import { connect as netConnect, isIPv4, isIPv6, type Socket } from "node:net";
 import ipaddr from "ipaddr.js";
+import { ProbeError } from "../core/errors.js";
+import type { Reason } from "../core/reasons.js";
 
 const SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
 
@@ -54,16 +56,16 @@ export function openProxiedSocket(t: ProxiedTarget): Socket {
 }
 
 /** Like openProxiedSocket, resolving once connected (nodemailer's getSocket wants a live socket). */
-export function connectWithProxyHeader(t: ProxiedTarget & { timeoutMs: number }): Promise<Socket> {
+export function connectWithProxyHeader(t: ProxiedTarget & { timeoutMs: number; reason?: Reason }): Promise<Socket> {
   return whenConnected(openProxiedSocket(t), t);
 }
 
-/** Resolves with `socket` once it is connected; destroys it when `timeoutMs` passes first. */
-export function whenConnected(socket: Socket, t: { host: string; port: number; timeoutMs: number }): Promise<Socket> {
+/** Resolves with `socket` once it is connected; destroys it when `timeoutMs` passes first (a ProbeError with `reason`). */
+export function whenConnected(socket: Socket, t: { host: string; port: number; timeoutMs: number; reason?: Reason }): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(Object.assign(new Error(`connect to ${t.host}:${t.port} timed out`), { code: "CONNECT_TIMEOUT" }));
+      reject(new ProbeError(t.reason ?? "imap_connect", `connect to ${t.host}:${t.port} timed out`, { stage: "connect", errno: "CONNECT_TIMEOUT" }));
     }, t.timeoutMs);
     socket.once("error", (err) => {
       clearTimeout(timer);

@@ -2,14 +2,14 @@
 // the messages that arrived after that, fetch its headers, delete it by UID, sweep stale leftovers.
 // The cost never grows with the mailbox: only UIDs from UIDNEXT on are ever fetched, and the sweep
 // asks the server for recent probe-looking messages only (SINCE + header).
-import type { Socket } from "node:net";
-import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import type { TLSSocket } from "node:tls";
 import { ImapFlow, type FetchMessageObject } from "imapflow";
 import type { ResolvedPath } from "../config/load.js";
-import { openProxiedSocket } from "../net/proxy-v2.js";
-import { raceSignal, sleep } from "../probe/deadline.js";
-import type { Reason } from "../probe/reasons.js";
-import { TOKEN_HEADER, verifyToken, type TokenKey } from "../probe/token.js";
+import { proxyTransport, tlsOptionsOf } from "./imap-transport.js";
+import { raceSignal, sleep } from "../core/deadline.js";
+import { isTlsError, ProbeError } from "../core/errors.js";
+import { TOKEN_HEADER, verifyToken } from "../core/token.js";
+import type { FoundMessage, Session } from "./session.js";
 
 /** Poll interval once the fast window is over, on servers without IDLE. */
 export const SLOW_POLL_MS = 2000;
@@ -18,45 +18,24 @@ export const IDLE_RECHECK_MS = 5000;
 /** Socket inactivity limit once connected (imapflow's default is 5 minutes). */
 export const SOCKET_TIMEOUT_MS = 60_000;
 
-export class PathError extends Error {
-  constructor(
-    readonly reason: Reason,
-    message: string,
-  ) {
-    super(message);
-    this.name = "PathError";
-  }
-}
-
 interface ImapErrorLike {
   code?: string;
   message?: string;
   authenticationFailed?: boolean;
   responseText?: string;
-  serverResponseCode?: string;
 }
-
-const TLS_CODES = /^(ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_|HOSTNAME_MISMATCH)/;
 
 /** Maps an imapflow/socket error to a reason of the catalogue. */
-export function classifyImapError(err: unknown, phase: "connect" | "mailbox" | "wait"): PathError {
-  if (err instanceof PathError) return err;
+export function classifyImapError(err: unknown, phase: "connect" | "mailbox" | "wait", path?: string): ProbeError {
+  if (err instanceof ProbeError) return err;
   const e = (err ?? {}) as ImapErrorLike;
   const text = [e.message, e.responseText].filter(Boolean).join(": ") || String(err);
-  if (e.authenticationFailed) return new PathError("imap_auth", `login refused: ${e.responseText ?? e.message ?? "authentication failed"}`);
-  if ((e.code && TLS_CODES.test(e.code)) || /certificate|self[- ]signed|altnames|wrong version number/i.test(text)) {
-    return new PathError("tls", `TLS: ${e.code ? `${e.code}: ` : ""}${text}`);
-  }
-  if (phase === "connect") return new PathError("imap_connect", `${e.code ? `${e.code}: ` : ""}${text}`);
-  if (phase === "mailbox") return new PathError("imap_mailbox", text);
-  return new PathError("imap_error", `${e.code ? `${e.code}: ` : ""}${text}`);
-}
-
-export interface FoundMessage {
-  uid: number;
-  seenAtMs: number;
-  headers: Buffer;
-  mailbox: string;
+  const opts = { stage: phase, path, cause: err, errno: e.code };
+  if (e.authenticationFailed) return new ProbeError("imap_auth", `login refused: ${e.responseText ?? e.message ?? "authentication failed"}`, opts);
+  if (isTlsError(err)) return new ProbeError("tls", `TLS: ${e.code ? `${e.code}: ` : ""}${text}`, opts);
+  if (phase === "connect") return new ProbeError("imap_connect", `${e.code ? `${e.code}: ` : ""}${text}`, opts);
+  if (phase === "mailbox") return new ProbeError("imap_mailbox", text, opts);
+  return new ProbeError("imap_error", `${e.code ? `${e.code}: ` : ""}${text}`, opts);
 }
 
 function tokenOf(msg: FetchMessageObject): string | undefined {
@@ -67,27 +46,8 @@ function tokenOf(msg: FetchMessageObject): string | undefined {
   return s?.[0];
 }
 
-export interface ImapSession {
-  readonly path: ResolvedPath;
-  readonly openMs: number;
-  readonly idleSupported: boolean;
-  readonly tlsCertNotAfter?: Date;
-  /** Waits until a message carrying `token` is in the mailbox (UIDs ≥ the UIDNEXT seen at open). */
-  waitFor(token: string, signal: AbortSignal, fastUntilMs: number): Promise<FoundMessage>;
-  /** Looks once for `token` among messages that arrived since open, without waiting. */
-  findNow(token: string, signal: AbortSignal): Promise<FoundMessage | undefined>;
-  /** Looks for `token` in another mailbox (e.g. Junk) among recent messages. */
-  findIn(mailbox: string, token: string, signal: AbortSignal): Promise<FoundMessage | undefined>;
-  delete(found: FoundMessage, signal: AbortSignal): Promise<boolean>;
-  /** Deletes probe messages older than `staleAfterMs` whose token verifies and whose sender is ours. */
-  sweep(opts: { key: TokenKey; from: string; staleAfterMs: number; sweepDays: number }, signal: AbortSignal): Promise<number>;
-  close(): Promise<void>;
-}
-
-/** The TLS settings of a path: its server name and extra CA; verification is never turned off. */
-function tlsOptionsOf(path: ResolvedPath) {
-  return { servername: path.servername, minVersion: "TLSv1.2" as const, ...(path.ca ? { ca: path.ca } : {}) };
-}
+/** An IMAP session is the receiver contract's Session. */
+export type ImapSession = Session;
 
 /** Opens a path: connect (optionally through our own PROXY v2 header), login, select. */
 export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise<ImapSession> {
@@ -125,7 +85,7 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     signal.removeEventListener("abort", onAbort);
     client.close();
     if (signal.aborted) throw signal.reason;
-    throw classifyImapError(err, phase);
+    throw classifyImapError(err, phase, path.name);
   }
   // The run's signal only guards the open: once open, the session must outlive the deadline or an
   // abort so that cleanup can still find and delete the probe's own message.
@@ -203,7 +163,7 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
         }
       } catch (err) {
         if (waitSignal.aborted) throw waitSignal.reason;
-        throw classifyImapError(err, "wait");
+        throw classifyImapError(err, "wait", path.name);
       } finally {
         client.off("exists", onExists);
         waitSignal.removeEventListener("abort", abortWait);
@@ -217,7 +177,7 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
         return await raceSignal(findNew(token), s);
       } catch (err) {
         if (s.aborted) throw s.reason;
-        throw classifyImapError(err, "wait");
+        throw classifyImapError(err, "wait", path.name);
       }
     },
 
@@ -286,32 +246,4 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     },
   };
   return session;
-}
-
-/**
- * imapflow's `transport` hook (connect returns the stream at once and calls back when it is up):
- * the TCP connection starts with our own PROXY v2 header, then TLS as configured.
- */
-function proxyTransport(path: ResolvedPath) {
-  const pp = path.proxyProtocol!;
-  const tlsOptions = tlsOptionsOf(path);
-  return {
-    connect(opts: { secure?: boolean }, onConnect: () => void) {
-      const raw = openProxiedSocket({ host: path.host, port: path.port, sourceAddress: pp.sourceAddress, sourcePort: pp.sourcePort });
-      if (!opts.secure) {
-        raw.once("connect", onConnect);
-        return raw;
-      }
-      const secure = tlsConnect({ socket: raw, ...tlsOptions });
-      secure.once("secureConnect", onConnect);
-      // Errors of the TCP leg surface on the TLS socket, where imapflow listens.
-      raw.once("error", (err) => secure.destroy(err));
-      return secure;
-    },
-    upgrade(socket: Socket, _opts: unknown, onSecure: () => void) {
-      const secure = tlsConnect({ socket, ...tlsOptions });
-      secure.once("secureConnect", onSecure);
-      return secure;
-    },
-  };
 }

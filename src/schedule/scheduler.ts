@@ -2,7 +2,7 @@
 // once (an overrun is skipped and counted, not queued), and a stop that lets running cycles finish
 // or aborts them at a grace period.
 import cron, { type ScheduledTask } from "node-cron";
-import { AbortedError } from "../probe/deadline.js";
+import { AbortedError } from "../core/deadline.js";
 
 export interface SchedulerOptions<R> {
   /** Probe name → cron expression (5 fields, or 6 with seconds). */

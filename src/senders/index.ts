@@ -1,14 +1,14 @@
-// The sender map: a new sender is one file and one line here.
-import type { ResolvedSender } from "../config/load.js";
-import type { Sender } from "./types.js";
+// The built-in senders, registered in the one sender registry (core/sender.ts). A new sender is one
+// folder and one line here — or a `registerSender` call of its own at run time.
+import { registerSender } from "../core/sender.js";
+import { brevoSender } from "./brevo/index.js";
+import { smtpSender } from "./smtp/index.js";
 
-type Factory<T extends ResolvedSender["type"]> = (cfg: Extract<ResolvedSender, { type: T }>) => Promise<Sender>;
-
-export const SENDERS: { [T in ResolvedSender["type"]]: Factory<T> } = {
-  brevo: async (cfg) => (await import("./brevo.js")).createBrevoSender(cfg),
-  smtp: async (cfg) => (await import("./smtp.js")).createSmtpSender(cfg),
-};
-
-export function createSender(cfg: ResolvedSender): Promise<Sender> {
-  return (SENDERS[cfg.type] as Factory<typeof cfg.type>)(cfg as never);
+export function registerBuiltinSenders(): void {
+  registerSender(brevoSender);
+  registerSender(smtpSender);
 }
+
+registerBuiltinSenders();
+
+export { createSender, registerSender, senderModule, senderModules, senderTypeList, type SenderModule } from "../core/sender.js";

@@ -2,33 +2,20 @@
 // `down` (silence would only show after Kuma's heartbeat interval).
 import type { ResolvedKuma, ResolvedProbe } from "../config/load.js";
 import { httpFetch } from "../net/http-fetch.js";
-import type { PathResult, ProbeResult, SinkResult } from "../probe/result.js";
+import type { ProbeResult, SinkResult } from "../core/result.js";
+import { probeMessage, verdictMessage } from "../render/verdict.js";
+import type { Sink } from "./registry.js";
 
-const MAX_MSG = 200;
+export { probeMessage, verdictMessage as pathMessage } from "../render/verdict.js";
 
-export function pathMessage(p: PathResult): string {
-  if (p.ok) return `OK ${p.roundtripSeconds?.toFixed(2)} s${p.ip?.ip ? `, client ${p.ip.ip}` : ""}`;
-  return `FAIL ${p.reason}${p.detail ? `: ${p.detail}` : ""}`.slice(0, MAX_MSG);
-}
-
-export function probeMessage(r: ProbeResult): string {
-  return (
-    (r.ok ? "OK " : "FAIL ") +
-    r.paths
-      .map((p) => `${p.name} ${p.ok ? `${p.roundtripSeconds?.toFixed(2)} s` : p.reason}`)
-      .join(", ")
-      .slice(0, MAX_MSG)
-  );
-}
-
-async function push(k: ResolvedKuma, up: boolean, msg: string, pingMs: number | undefined, target: string): Promise<SinkResult> {
+async function push(k: ResolvedKuma, up: boolean, msg: string, pingMs: number | undefined, target: string, signal: AbortSignal): Promise<SinkResult> {
   const started = Date.now();
   const url = new URL(k.pushUrl);
   url.searchParams.set("status", up ? "up" : "down");
   url.searchParams.set("msg", msg);
   if (pingMs !== undefined) url.searchParams.set("ping", String(Math.round(pingMs)));
   try {
-    const res = await httpFetch(url, { signal: AbortSignal.timeout(k.timeoutMs) });
+    const res = await httpFetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(k.timeoutMs)]) });
     const body = (await res.json().catch(() => ({}))) as { ok?: boolean; msg?: string };
     if (!res.ok || body.ok !== true) {
       return { sink: "kuma", target, ok: false, error: `HTTP ${res.status}${body.msg ? `: ${body.msg}` : ""}`, ms: Date.now() - started };
@@ -41,16 +28,21 @@ async function push(k: ResolvedKuma, up: boolean, msg: string, pingMs: number | 
   }
 }
 
-export async function pushKuma(probe: ResolvedProbe, r: ProbeResult): Promise<SinkResult[]> {
+export async function pushKuma(probe: ResolvedProbe, r: ProbeResult, signal: AbortSignal): Promise<SinkResult[]> {
   const jobs: Promise<SinkResult>[] = [];
   if (probe.kuma) {
     const trips = r.paths.map((p) => p.roundtripSeconds).filter((t): t is number => t !== undefined);
-    jobs.push(push(probe.kuma, r.ok, probeMessage(r), trips.length ? Math.max(...trips) * 1000 : undefined, r.probe));
+    jobs.push(push(probe.kuma, r.ok, probeMessage(r), trips.length ? Math.max(...trips) * 1000 : undefined, r.probe, signal));
   }
   for (const cfg of probe.paths) {
     const p = r.paths.find((x) => x.name === cfg.name);
     if (!cfg.kuma || !p) continue;
-    jobs.push(push(cfg.kuma, p.ok, pathMessage(p), p.roundtripSeconds !== undefined ? p.roundtripSeconds * 1000 : undefined, `${r.probe}/${p.name}`));
+    jobs.push(
+      push(cfg.kuma, p.ok, verdictMessage(p), p.roundtripSeconds !== undefined ? p.roundtripSeconds * 1000 : undefined, `${r.probe}/${p.name}`, signal),
+    );
   }
   return Promise.all(jobs);
 }
+
+/** The Kuma sink: a push per probe and per path that has a `kuma` block. */
+export const kumaSink: Sink = { publish: (probe, r, signal) => pushKuma(probe, r, signal) };

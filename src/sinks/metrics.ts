@@ -1,9 +1,9 @@
 // Metric names and their meaning, in one place: the dashboard, the alert rules and the Helm chart
 // depend on them. One function writes a result into gauges, for a Pushgateway push (fresh registry
 // per push) and for `serve`'s /metrics (a long-lived registry) alike.
-import { Gauge, Registry } from "prom-client";
-import { DIAGNOSES, REASON_CODES, type Diagnosis } from "../probe/reasons.js";
-import type { ProbeResult } from "../probe/result.js";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { DIAGNOSES, REASON_CODES, type Diagnosis } from "../core/reasons.js";
+import type { ProbeResult } from "../core/result.js";
 import { VERSION } from "../version.js";
 
 export const METRICS = {
@@ -115,4 +115,47 @@ export function recordRun(g: RunGauges, r: ProbeResult, nowSeconds: number): voi
     if (p.tlsCertNotAfter) set(g.tlsExpiry, labels, Math.floor(Date.parse(p.tlsCertNotAfter) / 1000));
     for (const reason of REASON_CODES) set(g.failureReason, { ...labels, reason }, p.reason === reason ? 1 : 0);
   }
+}
+
+/** Roundtrip histogram buckets (seconds): loopback to a slow relay. */
+export const ROUNDTRIP_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
+
+/** `serve`'s long-lived metrics: the run gauges, last success, the roundtrip histogram, run and overrun counters, process metrics. */
+export interface ServeMetrics {
+  registry: Registry;
+  /** Writes a finished run (gauges, counters, histogram). */
+  record(r: ProbeResult, nowSeconds: number): void;
+  overrun(probe: string): void;
+}
+
+/** Creates serve's registry with a zero for every series known in advance (each probe's paths). */
+export function createServeMetrics(probes: { name: string; paths: { name: string }[] }[]): ServeMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const gauges = createRunGauges(registry);
+  const lastSuccess = createLastSuccessGauge(registry);
+  const histogram = new Histogram({
+    ...METRICS.roundtripHistogram,
+    labelNames: [...METRICS.roundtripHistogram.labelNames],
+    buckets: ROUNDTRIP_BUCKETS,
+    registers: [registry],
+  });
+  const runs = new Counter({ ...METRICS.runs, labelNames: [...METRICS.runs.labelNames], registers: [registry] });
+  const overruns = new Counter({ ...METRICS.overruns, labelNames: [...METRICS.overruns.labelNames], registers: [registry] });
+  for (const p of probes) {
+    overruns.inc({ probe: p.name }, 0);
+    for (const path of p.paths) for (const result of ["success", "failure"]) runs.inc({ probe: p.name, path: path.name, result }, 0);
+  }
+  return {
+    registry,
+    record(r, now) {
+      recordRun(gauges, r, now);
+      for (const p of r.paths) {
+        runs.inc({ probe: r.probe, path: p.name, result: p.ok ? "success" : "failure" });
+        if (p.roundtripSeconds !== undefined) histogram.observe({ probe: r.probe, path: p.name }, p.roundtripSeconds);
+        if (p.ok) lastSuccess.set({ probe: r.probe, path: p.name }, now);
+      }
+    },
+    overrun: (probe) => overruns.inc({ probe }),
+  };
 }

@@ -2,7 +2,8 @@
 // for each healthy path a PUT of its last-success time under {job, probe, path}, a group a failing
 // run never touches, so the time of the last success survives failures.
 import { Pushgateway, Registry } from "prom-client";
-import type { ProbeResult, SinkResult } from "../probe/result.js";
+import type { ProbeResult, SinkResult } from "../core/result.js";
+import type { Sink } from "./registry.js";
 import { createLastSuccessGauge, createRunGauges, recordRun } from "./metrics.js";
 
 export interface PushgatewayConfig {
@@ -39,4 +40,12 @@ export async function pushResult(cfg: PushgatewayConfig, r: ProbeResult, nowSeco
     )),
   );
   return results;
+}
+
+/**
+ * The Pushgateway sink. prom-client's push takes no signal (its timeout is a socket idle timeout):
+ * the hard deadline of a push is a later change, made here.
+ */
+export function pushgatewaySink(cfg: PushgatewayConfig): Sink {
+  return { publish: (_probe, r) => pushResult(cfg, r) };
 }

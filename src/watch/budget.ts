@@ -1,4 +1,4 @@
-// `watch` interval and Brevo budget: how often it may send before the account's credits run out.
+// `watch` interval and send budget: how often it may send before the account's credits run out.
 
 /** "30s", "2m", "1h", "1m30s" or plain seconds → milliseconds; undefined when not a duration ≥ 1 s. */
 export function parseDuration(text: string): number | undefined {
@@ -31,19 +31,19 @@ export interface BudgetVerdict {
 
 /**
  * Refuses an interval that would spend the account's remaining credits within the hour. Every
- * cycle sends one mail per Brevo probe; unknown credits (the account endpoint failed) are no reason
+ * cycle sends one mail per probe whose sender has credits; unknown credits (the account endpoint failed) are no reason
  * to refuse, the runs themselves will say what is wrong.
  */
-export function checkBudget(o: { everyMs: number; brevoProbes: number; credits?: number }): BudgetVerdict {
-  const sendsPerHour = o.brevoProbes * Math.ceil(3_600_000 / o.everyMs);
-  if (o.brevoProbes === 0 || o.credits === undefined || sendsPerHour < o.credits) return { ok: true, sendsPerHour };
+export function checkBudget(o: { everyMs: number; creditProbes: number; credits?: number; via: string }): BudgetVerdict {
+  const sendsPerHour = o.creditProbes * Math.ceil(3_600_000 / o.everyMs);
+  if (o.creditProbes === 0 || o.credits === undefined || sendsPerHour < o.credits) return { ok: true, sendsPerHour };
   return {
     ok: false,
     sendsPerHour,
     message:
-      `--every ${formatDuration(o.everyMs)} sends ${sendsPerHour} mails an hour through Brevo, and the account has ${o.credits} credits left ` +
+      `--every ${formatDuration(o.everyMs)} sends ${sendsPerHour} mails an hour through ${o.via}, and the account has ${o.credits} credits left ` +
       `(the free plan allows about 300 a day; a CronJob every 20 minutes already spends 72 per probe). ` +
-      `Use a longer --every (at least ${formatDuration((Math.floor(3600 / Math.max(1, Math.floor((o.credits - 1) / o.brevoProbes))) + 1) * 1000)}), ` +
+      `Use a longer --every (at least ${formatDuration((Math.floor(3600 / Math.max(1, Math.floor((o.credits - 1) / o.creditProbes))) + 1) * 1000)}), ` +
       `--via smtp with a watchSender in the probe's config, or --force.`,
   };
 }

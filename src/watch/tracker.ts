@@ -1,6 +1,7 @@
 // The state `watch` keeps across cycles: per path its current state, streak, last change, the
 // transitions between states, and the figures of the final summary. Pure: results in, views out.
-import type { ProbeResult, PathResult } from "../probe/result.js";
+import type { ProbeResult } from "../core/result.js";
+import { verdictPhrase } from "../render/verdict.js";
 
 export type PathState = "OK" | "FAIL";
 
@@ -48,17 +49,8 @@ export interface PathSummary {
   outages: { from: string; to?: string; seconds: number; reason: string }[];
 }
 
-/** The phrase that says why a path is in its state: evidence, not just a code. */
-export function verdictOf(p: PathResult): string {
-  if (p.ok) return p.ip?.ip ? `ok ${p.ip.ip}${p.ip.rule ? ` (${p.ip.rule})` : ""}` : "ok";
-  const ip = p.ip;
-  if (ip && !ip.ok && (p.reason === ip.reason || !p.reason)) {
-    if (ip.reason === "real_ip_forbidden") return `real_ip_forbidden ${ip.ip} in ${(ip.rule ?? "").replace(/^forbiddenCidrs /, "")}`;
-    return `${ip.reason} ${ip.ip ?? ""} ${ip.rule ?? ""}`.replace(/\s+/g, " ").trim();
-  }
-  const detail = (p.detail ?? "").replace(/\s+/g, " ").trim();
-  return `${p.reason ?? "failed"}${detail ? ` ${detail.length > 90 ? detail.slice(0, 89) + "…" : detail}` : ""}`;
-}
+/** The phrase that says why a path is in its state (render/verdict.ts). */
+export { verdictPhrase as verdictOf };
 
 /** Nearest-rank percentile of an unsorted list. */
 export function percentile(values: number[], q: number): number | undefined {
@@ -101,7 +93,7 @@ export class WatchTracker {
       const v = this.paths.get(`${result.probe}\0${p.name}`);
       if (!v) continue;
       const state: PathState = p.ok ? "OK" : "FAIL";
-      const verdict = verdictOf(p);
+      const verdict = verdictPhrase(p);
       const first = v.runs === 0;
       v.runs += 1;
       if (p.ok) {

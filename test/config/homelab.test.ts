@@ -24,7 +24,7 @@ test("examples/homelab.yaml loads: Brevo route, external/internal/direct-alt pat
   assert.equal(p.sender.type === "brevo" && p.sender.apiKey, "stub-brevo-api-key");
   assert.equal(p.watchSender?.type, "smtp");
   assert.equal(p.watchSender?.type === "smtp" && p.watchSender.port, 5587);
-  assert.ok(p.watchSender?.type === "smtp" && p.watchSender.proxyProtocol?.sourceAddress);
+  assert.ok(p.watchSender?.type === "smtp" && (p.watchSender as { proxyProtocol?: { sourceAddress: string } }).proxyProtocol?.sourceAddress);
   const paths = Object.fromEntries(p.paths.map((x) => [x.name, x]));
   assert.deepEqual(Object.keys(paths), ["external", "internal", "direct-alt"]);
   assert.deepEqual([paths.external!.host, paths.external!.port], ["mail.example.com", 993]);
@@ -35,6 +35,10 @@ test("examples/homelab.yaml loads: Brevo route, external/internal/direct-alt pat
   assert.ok(paths.external!.kuma?.pushUrl.includes("kuma-externalTok3n"));
   assert.ok(p.kuma?.pushUrl);
   for (const c of ["10.42.0.0/16", "10.43.0.0/16", "192.168.1.0/24", "192.168.1.1/32"]) assert.ok(p.received?.forbiddenCidrs.includes(c), c);
-  assert.ok(p.received?.expectedCidrs.includes(`${p.watchSender?.type === "smtp" && p.watchSender.proxyProtocol?.sourceAddress}/32`));
+  assert.ok(
+    p.received?.expectedCidrs.includes(
+      `${p.watchSender?.type === "smtp" && (p.watchSender as { proxyProtocol?: { sourceAddress: string } }).proxyProtocol?.sourceAddress}/32`,
+    ),
+  );
   assert.equal(cfg.pushgateway?.url, "http://prometheus-pushgateway.monitoring:9091");
 });

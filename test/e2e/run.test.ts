@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
-import { newToken, tokenKey } from "../../src/probe/token.js";
+import { newToken, tokenKey } from "../../src/core/token.js";
 import { readFileSync } from "node:fs";
 import { accounts, addr, brevo, paths, port } from "../lab/topology.js";
 import { labConfig, labSmtpSender, runCli } from "../helpers/cli.js";

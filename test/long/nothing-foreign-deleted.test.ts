@@ -3,10 +3,10 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
-import { loadConfig } from "../../src/config/load.js";
+import { loadConfig } from "../../src/index.js";
 import { createLogger } from "../../src/log.js";
 import { runProbe } from "../../src/probe/run.js";
-import { newToken, tokenKey } from "../../src/probe/token.js";
+import { newToken, tokenKey } from "../../src/core/token.js";
 import { accounts, brevo, port } from "../lab/topology.js";
 import { labConfig } from "../helpers/cli.js";
 import { fakeBrevo, imapClient, withLab } from "../helpers/lab.js";

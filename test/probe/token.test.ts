@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { newToken, tokenKey, verifyToken } from "../../src/probe/token.js";
+import { newToken, tokenKey, verifyToken } from "../../src/core/token.js";
 
 test("a token verifies with its key and carries its creation time", () => {
   const k = tokenKey("inbound", ["secret-a", "secret-b"]);

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { repoRoot } from "../helpers/cli.js";
-import { haproxyConfig } from "../lab/lab.js";
+import { DEFAULT_STATE, haproxyConfig } from "../lab/lab.js";
 import { addr, port } from "../lab/topology.js";
 
 const doc = readFileSync(join(repoRoot, "docs", "setup.md"), "utf8");
@@ -45,7 +45,7 @@ test("docs/setup.md's HAProxy snippet is what the lab renders with PROXY on", ()
       .replaceAll("{{EXT_SMTP}}", String(port.extSmtp))
       .replaceAll("{{SMTP_ALT}}", String(port.smtpAlt))
       .replaceAll("{{IMAPS_ALT}}", String(port.imapsAlt));
-  const real = new Set(lines(haproxyConfig({ proxy: "ok", extImaps: "up", extraImapsFrontends: 0 })));
+  const real = new Set(lines(haproxyConfig({ ...DEFAULT_STATE, proxy: "ok" })));
   const quoted = blockAfter("haproxyConfig()");
   assert.ok(quoted.some((l) => l.includes("send-proxy-v2")));
   for (const l of quoted) assert.ok(real.has(fill(l)), `the lab's haproxy.cfg has the line: ${fill(l)}`);

@@ -1,7 +1,7 @@
 // Pure logic of `watch`: transitions, streaks, outage windows, percentiles, the interval and budget.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { PathResult, ProbeResult } from "../../src/probe/result.js";
+import type { PathResult, ProbeResult } from "../../src/core/result.js";
 import { checkBudget, formatDuration, parseDuration } from "../../src/watch/budget.js";
 import { percentile, verdictOf, WatchTracker } from "../../src/watch/tracker.js";
 
@@ -9,7 +9,7 @@ const okPath = (name: string, rt: number): PathResult => ({
   name,
   ok: true,
   roundtripSeconds: rt,
-  ip: { ok: true, ip: "127.0.0.42", rule: "expectedCidrs 127.0.0.42/32" },
+  ip: { ok: true, ip: "127.0.0.42", rule: "expectedCidrs 127.0.0.42/32", match: { list: "expectedCidrs", cidr: "127.0.0.42/32" } },
   deleted: true,
 });
 const natPath = (name: string): PathResult => ({
@@ -18,7 +18,7 @@ const natPath = (name: string): PathResult => ({
   reason: "real_ip_forbidden",
   detail: "127.0.0.9: forbiddenCidrs 127.0.0.9/32",
   roundtripSeconds: 0.3,
-  ip: { ok: false, reason: "real_ip_forbidden", ip: "127.0.0.9", rule: "forbiddenCidrs 127.0.0.9/32" },
+  ip: { ok: false, reason: "real_ip_forbidden", ip: "127.0.0.9", rule: "forbiddenCidrs 127.0.0.9/32", match: { list: "forbiddenCidrs", cidr: "127.0.0.9/32" } },
   deleted: true,
 });
 const result = (paths: PathResult[], aborted = false) => ({ probe: "inbound", ok: paths.every((p) => p.ok), aborted, paths }) as unknown as ProbeResult;
@@ -97,14 +97,14 @@ test("durations: 30s, 2m, 1m30s, plain seconds; below 1 s or garbage is refused"
 });
 
 test("budget: an interval that would spend the credits within the hour is refused, with a safe interval", () => {
-  assert.equal(checkBudget({ everyMs: 30_000, brevoProbes: 1, credits: 300 }).ok, true); // 120/h
-  const r = checkBudget({ everyMs: 10_000, brevoProbes: 1, credits: 300 });
+  assert.equal(checkBudget({ everyMs: 30_000, creditProbes: 1, credits: 300, via: "Brevo" }).ok, true); // 120/h
+  const r = checkBudget({ everyMs: 10_000, creditProbes: 1, credits: 300, via: "Brevo" });
   assert.equal(r.ok, false);
   assert.equal(r.sendsPerHour, 360);
   const safe = Number(/at least (\d+)s/.exec(r.message!)![1]) * 1000;
-  assert.equal(checkBudget({ everyMs: safe, brevoProbes: 1, credits: 300 }).ok, true);
-  assert.equal(checkBudget({ everyMs: safe - 1000, brevoProbes: 1, credits: 300 }).ok, false);
-  assert.equal(checkBudget({ everyMs: 30_000, brevoProbes: 2, credits: 200 }).ok, false); // 240/h
-  assert.equal(checkBudget({ everyMs: 1000, brevoProbes: 1, credits: undefined }).ok, true);
-  assert.equal(checkBudget({ everyMs: 1000, brevoProbes: 0, credits: 5 }).ok, true);
+  assert.equal(checkBudget({ everyMs: safe, creditProbes: 1, credits: 300, via: "Brevo" }).ok, true);
+  assert.equal(checkBudget({ everyMs: safe - 1000, creditProbes: 1, credits: 300, via: "Brevo" }).ok, false);
+  assert.equal(checkBudget({ everyMs: 30_000, creditProbes: 2, credits: 200, via: "Brevo" }).ok, false); // 240/h
+  assert.equal(checkBudget({ everyMs: 1000, creditProbes: 1, credits: undefined, via: "Brevo" }).ok, true);
+  assert.equal(checkBudget({ everyMs: 1000, creditProbes: 0, credits: 5, via: "Brevo" }).ok, true);
 });

@@ -2,10 +2,10 @@
 // (JSON with --json); exit 1 when any check fails, each failure with its likely cause.
 import { runDoctor, type CheckResult } from "../../doctor/checks.js";
 import type { CommandContext } from "../context.js";
-import { table } from "../render.js";
+import { paint, table } from "../../render/text.js";
 
 export function renderDoctor(checks: CheckResult[], color: boolean): string {
-  const c = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const c = paint(color).sgr;
   const mark = { ok: c("32", "ok"), warn: c("33", "WARN"), fail: c("31;1", "FAIL"), skip: c("2", "skip") };
   const [head, ...lines] = table([["SCOPE", "CHECK", "STATUS", "DETAIL"], ...checks.map((r) => [r.scope, r.check, r.status, r.detail])]);
   // The status word is coloured in place, after the layout measured it uncoloured.

@@ -1,8 +1,8 @@
 // `mailprobe run`: every configured probe once (in parallel), reported to the sinks; exit 0 when
 // every path of every probe is healthy, 1 otherwise.
 import { runProbe } from "../../probe/run.js";
-import type { ReportedResult } from "../../probe/result.js";
-import { loadSinks, report } from "../../sinks/report.js";
+import type { ReportedResult } from "../../core/result.js";
+import { loadSinks, report } from "../../sinks/index.js";
 import { renderHuman } from "../render.js";
 import type { CommandContext } from "../context.js";
 

@@ -1,100 +1,13 @@
-// `mailprobe watch`: the cutover view. Repeats the cycle until Ctrl-C (or --count), shows one live
-// row per path on a TTY and prints a timestamped line at every state change; without a TTY (or with
-// --json) it prints JSON lines. Ctrl-C aborts the running cycle (which still deletes its own
-// message, and only that) and prints the summary. It reports to no sink: the CronJob's groups on the
-// Pushgateway and its Kuma monitors stay as they are.
-import { runProbe } from "../../probe/run.js";
-import type { ResolvedProbe, ResolvedSender } from "../../config/load.js";
-import type { ProbeResult } from "../../probe/result.js";
-import { sleep } from "../../probe/deadline.js";
-import { createSender } from "../../senders/index.js";
-import { checkBudget, formatDuration, parseDuration } from "../../watch/budget.js";
-import { WatchTracker, type PathSummary, type PathView, type Transition } from "../../watch/tracker.js";
+// `mailprobe watch`: the cutover view (watch/session.ts). Repeats the cycle until Ctrl-C (or
+// --count), shows one live row per path on a TTY and prints a timestamped line at every state
+// change; without a TTY (or with --json) it prints JSON lines. Ctrl-C aborts the running cycle
+// (which still deletes its own message, and only that) and prints the summary.
+import { parseDuration } from "../../watch/budget.js";
+import { route } from "../../watch/route.js";
+import { runWatch } from "../../watch/session.js";
 import type { CommandContext } from "../context.js";
-import { table } from "../render.js";
 
 const DEFAULT_EVERY = "30s";
-/** Brevo's account endpoint is asked again for the remaining credits at most this often. */
-const CREDITS_REFRESH_MS = 5 * 60_000;
-
-interface Budget {
-  sends: number;
-  credits?: number;
-  checkedAtMs: number;
-}
-
-const hhmmss = (ms: number) => new Date(ms).toISOString().slice(11, 19);
-const secs = (s: number | undefined) => (s === undefined ? "-" : `${s.toFixed(2)} s`);
-
-/** Chooses each probe's route for this watch: its sender, or its watchSender when --via names that type. */
-function route(probes: ResolvedProbe[], via: string | undefined): ResolvedProbe[] | string {
-  if (!via) return probes;
-  if (via !== "brevo" && via !== "smtp") return `--via must be brevo or smtp, not "${via}"`;
-  const out: ResolvedProbe[] = [];
-  for (const p of probes) {
-    const s: ResolvedSender | undefined = p.sender.type === via ? p.sender : p.watchSender?.type === via ? p.watchSender : undefined;
-    if (!s) return `probe ${p.name} has no ${via} route: add probes[].watchSender with type: ${via} to the config`;
-    out.push({ ...p, sender: s });
-  }
-  return out;
-}
-
-async function brevoCredits(probes: ResolvedProbe[], signal: AbortSignal): Promise<{ credits?: number; detail?: string }> {
-  const brevo = probes.find((p) => p.sender.type === "brevo");
-  if (!brevo) return {};
-  const sender = await createSender(brevo.sender);
-  try {
-    const v = sender.verify ? await sender.verify(signal) : undefined;
-    return { credits: v?.credits, detail: v && !v.ok ? v.detail : undefined };
-  } catch (err) {
-    return { detail: err instanceof Error ? err.message : String(err) };
-  } finally {
-    sender.close();
-  }
-}
-
-function liveBlock(o: {
-  views: PathView[];
-  cycle: number;
-  running: boolean;
-  nextInMs?: number;
-  everyMs: number;
-  budget: Budget;
-  brevo: boolean;
-  color: boolean;
-  width: number;
-}): string[] {
-  const c = (code: string, s: string) => (o.color ? `\x1b[${code}m${s}\x1b[0m` : s);
-  const status = o.running ? "running…" : o.nextInMs !== undefined ? `next in ${Math.ceil(o.nextInMs / 1000)}s` : "";
-  const brevo = o.brevo ? `   brevo: ${o.budget.sends} sent, ${o.budget.credits ?? "?"} credits left` : "";
-  const head = `mailprobe watch   every ${formatDuration(o.everyMs)}   cycle ${o.cycle} ${status}${brevo}   (Ctrl-C for the summary)`;
-  const rows = [["PATH", "STATE", "ROUNDTRIP", "CLIENT IP", "STREAK", "SINCE", "VERDICT"]];
-  for (const v of o.views)
-    rows.push([v.label, v.runs ? v.state : "…", secs(v.lastRoundtripSeconds), v.clientIp ?? "-", String(v.streak), hhmmss(v.lastChangeMs), v.verdict]);
-  const lines = [head, ...table(rows)].map((l) => (l.length >= o.width ? l.slice(0, o.width - 2) + "…" : l));
-  return lines.map((l, i) => (i === 0 ? c("1", l) : i === 1 ? c("2", l) : / FAIL /.test(l) ? c("31;1", l) : / OK /.test(l) ? c("32", l) : l));
-}
-
-function summaryText(s: PathSummary[], o: { cycles: number; elapsedMs: number; budget: Budget; brevo: boolean }): string {
-  const rows = [["PATH", "RUNS", "AVAILABILITY", "P50", "P95", "MAX", "OUTAGES"]];
-  for (const p of s)
-    rows.push([
-      p.label,
-      String(p.runs),
-      `${p.availabilityPercent.toFixed(1)} %`,
-      secs(p.roundtripSeconds.p50),
-      secs(p.roundtripSeconds.p95),
-      secs(p.roundtripSeconds.max),
-      String(p.outages.length),
-    ]);
-  const out = [`watch summary: ${o.cycles} cycle${o.cycles === 1 ? "" : "s"} in ${formatDuration(o.elapsedMs)}`, ...table(rows).map((l) => `  ${l}`)];
-  for (const p of s) {
-    for (const w of p.outages)
-      out.push(`  ${p.label} outage ${w.from.slice(11, 19)} → ${w.to ? w.to.slice(11, 19) : "still failing"} (${w.seconds} s): ${w.reason}`);
-  }
-  if (o.brevo) out.push(`  brevo: ${o.budget.sends} mail${o.budget.sends === 1 ? "" : "s"} sent by this watch, ${o.budget.credits ?? "?"} credits left`);
-  return out.join("\n") + "\n";
-}
 
 export async function watchCommand(ctx: CommandContext): Promise<number> {
   const everyMs = parseDuration(String(ctx.args.every ?? DEFAULT_EVERY));
@@ -112,141 +25,18 @@ export async function watchCommand(ctx: CommandContext): Promise<number> {
     ctx.stderr(`mailprobe watch: ${routed}\n`);
     return 2;
   }
-  const probes = routed;
-  const live = !ctx.json && Boolean(process.stdout.isTTY);
-  const emit = (obj: object) => ctx.stdout(JSON.stringify(obj) + "\n");
-  // On a TTY the live rows say what the logs would; only errors still go to stderr.
-  const log = live ? ctx.log.child({}, { level: "error" }) : ctx.log;
-
-  const brevoProbes = probes.filter((p) => p.sender.type === "brevo").length;
-  const budget: Budget = { sends: 0, checkedAtMs: Date.now() };
-  if (brevoProbes) {
-    const c = await brevoCredits(probes, ctx.signal);
-    budget.credits = c.credits;
-    if (c.detail) ctx.stderr(`mailprobe watch: Brevo's account endpoint failed (${c.detail}); remaining credits unknown\n`);
-    const verdict = checkBudget({ everyMs, brevoProbes, credits: c.credits });
-    if (!verdict.ok && !ctx.args.force) {
-      if (ctx.json) emit({ event: "refused", everySeconds: everyMs / 1000, sendsPerHour: verdict.sendsPerHour, credits: c.credits, message: verdict.message });
-      ctx.stderr(`mailprobe watch: refused: ${verdict.message}\n`);
-      return 2;
-    }
-  }
-
-  const startMs = Date.now();
-  const tracker = new WatchTracker(probes, startMs);
-  let cycle = 0;
-  let running = false;
-  let nextAtMs: number | undefined;
-  let drawn = 0;
-  let lastResults: ProbeResult[] = [];
-
-  const draw = (above: string[] = []) => {
-    if (!live) return;
-    const width = process.stdout.columns || 120;
-    const block = liveBlock({
-      views: tracker.views(),
-      cycle,
-      running,
-      nextInMs: nextAtMs === undefined ? undefined : Math.max(0, nextAtMs - Date.now()),
-      everyMs,
-      budget,
-      brevo: brevoProbes > 0,
-      color: ctx.color,
-      width,
-    });
-    ctx.stdout((drawn ? `\x1b[${drawn}A\r\x1b[0J` : "") + above.map((l) => l + "\n").join("") + block.join("\n") + "\n");
-    drawn = block.length;
-  };
-  const ticker = live ? setInterval(() => draw(), 1000) : undefined;
-  if (!live)
-    emit({
-      event: "start",
-      at: new Date(startMs).toISOString(),
-      everySeconds: everyMs / 1000,
-      probes: probes.map((p) => ({ probe: p.name, sender: p.sender.type, paths: p.paths.map((x) => x.name) })),
-      credits: budget.credits,
-    });
-  draw();
-
-  try {
-    while (!ctx.signal.aborted && (count === undefined || cycle < count)) {
-      cycle += 1;
-      running = true;
-      nextAtMs = undefined;
-      draw();
-      const cycleStart = Date.now();
-      const results = await Promise.all(probes.map((p) => runProbe(p, { log, signal: ctx.signal })));
-      running = false;
-      const at = Date.now();
-      const brevoSends = results.filter((r) => r.send.type === "brevo" && r.send.ok).length;
-      budget.sends += brevoSends;
-      if (budget.credits !== undefined) budget.credits = Math.max(0, budget.credits - brevoSends);
-      const transitions: Transition[] = results.flatMap((r) => tracker.observe(r, at));
-      if (!results.some((r) => r.aborted)) lastResults = results;
-      if (brevoProbes && at - budget.checkedAtMs > CREDITS_REFRESH_MS && !ctx.signal.aborted) {
-        const c = await brevoCredits(probes, ctx.signal);
-        if (c.credits !== undefined) budget.credits = c.credits;
-        budget.checkedAtMs = Date.now();
-      }
-      if (live) draw(transitions.map((t) => `${hhmmss(t.atMs)} ${t.text}`));
-      else {
-        for (const t of transitions)
-          emit({ event: "transition", at: new Date(t.atMs).toISOString(), path: t.label, from: t.from, to: t.to, verdict: t.verdict, text: t.text });
-        for (const r of results) {
-          emit({
-            event: "cycle",
-            cycle,
-            at: new Date(at).toISOString(),
-            probe: r.probe,
-            token: r.token,
-            ok: r.ok,
-            aborted: r.aborted,
-            seconds: r.durationSeconds,
-            send: { type: r.send.type, ok: r.send.ok, reason: r.send.reason },
-            paths: r.paths.map((p) => ({
-              name: p.name,
-              ok: p.ok,
-              reason: p.reason,
-              roundtripSeconds: p.roundtripSeconds,
-              clientIp: p.ip?.ip,
-              verdict: tracker.views().find((v) => v.probe === r.probe && v.path === p.name)?.verdict,
-            })),
-            ...(r.diagnosis ? { diagnosis: r.diagnosis.code } : {}),
-            ...(r.pathSplit ? { pathSplit: r.pathSplit } : {}),
-            cleanup: r.cleanup,
-            ...(brevoProbes ? { brevo: { sends: budget.sends, credits: budget.credits } } : {}),
-          });
-        }
-      }
-      if (count !== undefined && cycle >= count) break;
-      nextAtMs = cycleStart + everyMs;
-      draw();
-      try {
-        await sleep(Math.max(0, nextAtMs - Date.now()), ctx.signal);
-      } catch {
-        break;
-      }
-    }
-  } finally {
-    if (ticker) clearInterval(ticker);
-  }
-
-  running = false;
-  nextAtMs = undefined;
-  draw();
-  const endMs = Date.now();
-  const summary = tracker.summary(endMs);
-  const completed = Math.max(...tracker.views().map((v) => v.runs), 0);
-  if (live) ctx.stdout("\n" + summaryText(summary, { cycles: completed, elapsedMs: endMs - startMs, budget, brevo: brevoProbes > 0 }));
-  else
-    emit({
-      event: "summary",
-      at: new Date(endMs).toISOString(),
-      cycles: completed,
-      seconds: Math.round((endMs - startMs) / 100) / 10,
-      paths: summary,
-      ...(brevoProbes ? { brevo: { sends: budget.sends, credits: budget.credits } } : {}),
-    });
-  // The verdict of the last complete cycle: 0 when every path was healthy in it.
-  return lastResults.length && lastResults.every((r) => r.ok) ? 0 : 1;
+  return runWatch({
+    probes: routed,
+    everyMs,
+    count,
+    live: !ctx.json && ctx.tty,
+    json: ctx.json,
+    color: ctx.color,
+    force: Boolean(ctx.args.force),
+    log: ctx.log,
+    signal: ctx.signal,
+    stdout: ctx.stdout,
+    stderr: ctx.stderr,
+    width: () => process.stdout.columns || 120,
+  });
 }

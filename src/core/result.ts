@@ -1,9 +1,36 @@
 // The immutable result of one probe cycle. Only sinks and renderers turn it into anything else.
-import type { IpVerdict } from "../checks/received.js";
 import type { Diagnosis, Reason } from "./reasons.js";
 
+/** Which configured CIDR list and range decided an IP verdict (structured twin of `rule`). */
+export interface IpMatch {
+  list: "forbiddenCidrs" | "expectedCidrs";
+  cidr: string;
+}
+
+/** The real-client-IP verdict of one stored message (checks/received.ts). */
+export interface IpVerdict {
+  ok: boolean;
+  /** Set when not ok. */
+  reason?: Extract<Reason, "real_ip_forbidden" | "real_ip_unexpected" | "real_ip_missing">;
+  ip?: string;
+  /** The entry hop's header, unfolded (truncated for display). */
+  header?: string;
+  /** Which CIDR rule matched (forbidden or expected), or why none could be applied. */
+  rule?: string;
+  /** The CIDR that matched, as data (set by the judge); absent when no range matched. */
+  match?: IpMatch;
+}
+
+/** Authentication-Results of a stored message, one result word per method. */
+export interface AuthResults {
+  spf?: string;
+  dkim?: string;
+  dmarc?: string;
+}
+
 export interface SendResult {
-  type: "brevo" | "smtp";
+  /** The sender type (a key of the sender registry). */
+  type: string;
   ok: boolean;
   /** Not sent at all because no path could be opened (saves the sender's quota). */
   skipped?: boolean;
@@ -29,7 +56,7 @@ export interface PathResult {
   /** The message as stored: its real client IP verdict (absent when not seen or no rules). */
   ip?: IpVerdict;
   /** Authentication-Results of the message as stored, when it has them. */
-  authResults?: { spf?: string; dkim?: string; dmarc?: string };
+  authResults?: AuthResults;
   /** Where the message was found (the watched mailbox, or the junk mailbox). */
   foundIn?: string;
   tlsCertNotAfter?: string;
@@ -58,7 +85,8 @@ export interface ProbeResult {
 }
 
 export interface SinkResult {
-  sink: "pushgateway" | "kuma";
+  /** The sink name (a key of the sink registry). */
+  sink: string;
   target: string;
   ok: boolean;
   error?: string;

@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import { ProbeError } from "./errors.js";
 
 // Timing helpers: every wait in mailprobe is bounded by an AbortSignal.
 
@@ -58,6 +59,10 @@ export function childSignal(parent: AbortSignal | undefined, ms: number, reason 
   };
 }
 
+/**
+ * A deadline's abort reason. Not a ProbeError: what a deadline means depends on what it cut (a
+ * path unseen is not_delivered, a sender send_timeout), and the phase that catches it decides.
+ */
 export class DeadlineError extends Error {
   constructor(what: string) {
     super(`${what} reached`);
@@ -65,10 +70,10 @@ export class DeadlineError extends Error {
   }
 }
 
-/** The reason a run was interrupted from outside (SIGTERM, SIGINT, shutdown). */
-export class AbortedError extends Error {
+/** The reason a run was interrupted from outside (SIGTERM, SIGINT, shutdown): a ProbeError coded `aborted`. */
+export class AbortedError extends ProbeError {
   constructor(why: string) {
-    super(why);
+    super("aborted", why, { stage: "run" });
     this.name = "AbortedError";
   }
 }

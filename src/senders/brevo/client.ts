@@ -1,13 +1,11 @@
 // Brevo's transactional API through the official SDK. The SDK's blind retries are switched off
 // (maxRetries 0): this module owns the policy: 429 waits for Brevo's reset when it fits the deadline,
 // 5xx and network failures back off, 4xx is final.
-import type { ResolvedSender } from "../config/load.js";
-import { httpFetch } from "../net/http-fetch.js";
-import { sleep } from "../probe/deadline.js";
-import type { Diagnosis } from "../probe/reasons.js";
-import type { OutgoingMessage, SendOutcome, Sender } from "./types.js";
-
-type BrevoConfig = Extract<ResolvedSender, { type: "brevo" }>;
+import { httpFetch } from "../../net/http-fetch.js";
+import { sleep } from "../../core/deadline.js";
+import type { Diagnosis } from "../../core/reasons.js";
+import type { OutgoingMessage, SendOutcome, Sender } from "../../core/sender.js";
+import type { BrevoConfig } from "./index.js";
 
 /** Backoff between attempts after a 5xx or a network failure. */
 export const BREVO_BACKOFF_MS = [500, 1500, 3000] as const;
@@ -148,7 +146,9 @@ export async function createBrevoSender(cfg: BrevoConfig): Promise<Sender> {
         const plan = (acct.plan ?? []).find((p) => p.creditsType === "sendLimit") ?? acct.plan?.[0];
         return { ok: true, detail: `API key valid (account ${acct.email ?? "?"})`, credits: plan?.credits };
       } catch (err) {
-        return { ok: false, detail: describe(err as BrevoErrorLike) };
+        const e = err as BrevoErrorLike;
+        const refused = e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500;
+        return { ok: false, detail: describe(e), reason: refused ? "send_rejected" : "send_failed" };
       }
     },
 

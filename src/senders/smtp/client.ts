@@ -3,13 +3,12 @@
 // mailserver's alternate listener can be tested without HAProxy.
 import type { Socket } from "node:net";
 import nodemailer from "nodemailer";
-import type { ResolvedSender } from "../config/load.js";
-import { connectWithProxyHeader } from "../net/proxy-v2.js";
-import { raceSignal } from "../probe/deadline.js";
-import type { Reason } from "../probe/reasons.js";
-import type { OutgoingMessage, SendOutcome, Sender } from "./types.js";
-
-type SmtpConfig = Extract<ResolvedSender, { type: "smtp" }>;
+import { connectWithProxyHeader } from "../../net/proxy-v2.js";
+import { raceSignal } from "../../core/deadline.js";
+import { errnoOf, isTlsError } from "../../core/errors.js";
+import type { Reason } from "../../core/reasons.js";
+import type { OutgoingMessage, SendOutcome, Sender } from "../../core/sender.js";
+import type { SmtpConfig } from "./index.js";
 
 interface SmtpErrorLike {
   code?: string;
@@ -18,15 +17,14 @@ interface SmtpErrorLike {
   message?: string;
 }
 
-const TLS_ERROR = /certificate|self[- ]signed|altname|unable to verify|CERT_|SSL|TLS/i;
-
 /** Maps a nodemailer error to a reason of the catalogue. */
 export function classifySmtpError(err: SmtpErrorLike): { reason: Reason; detail: string } {
   const detail = `SMTP: ${err.response ?? err.message ?? String(err)}`.replace(/\s+/g, " ").trim();
   if (err.code === "EAUTH") return { reason: "send_rejected", detail };
   if (err.responseCode !== undefined && err.responseCode >= 500) return { reason: "send_rejected", detail };
-  if (err.code === "ETIMEDOUT" || err.code === "CONNECT_TIMEOUT" || /timeout/i.test(err.message ?? "")) return { reason: "send_timeout", detail };
-  if (TLS_ERROR.test(`${err.code ?? ""} ${err.message ?? ""}`)) return { reason: "send_failed", detail: `${detail} (TLS: configure caFile/servername)` };
+  const errno = errnoOf(err);
+  if (errno === "ETIMEDOUT" || errno === "CONNECT_TIMEOUT" || /timeout|timed out/i.test(err.message ?? "")) return { reason: "send_timeout", detail };
+  if (isTlsError(err)) return { reason: "send_failed", detail: `${detail} (TLS: configure caFile/servername)` };
   return { reason: "send_failed", detail };
 }
 
@@ -54,6 +52,7 @@ export function createSmtpSender(cfg: SmtpConfig): Sender {
               sourceAddress: cfg.proxyProtocol!.sourceAddress,
               sourcePort: cfg.proxyProtocol!.sourcePort,
               timeoutMs,
+              reason: "send_timeout",
             }).then(
               (connection) => cb(null, { connection }),
               (err: Error) => cb(err),
@@ -91,7 +90,8 @@ export function createSmtpSender(cfg: SmtpConfig): Sender {
         await raceSignal(transport.verify(), signal);
         return { ok: true, detail: cfg.user ? "connected and authenticated" : "connected" };
       } catch (err) {
-        return { ok: false, detail: classifySmtpError(err as SmtpErrorLike).detail };
+        const c = classifySmtpError(err as SmtpErrorLike);
+        return { ok: false, detail: c.detail, reason: c.reason };
       }
     },
 

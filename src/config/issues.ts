@@ -1,0 +1,155 @@
+// Config problems, said so that they can be fixed: the field, what is wrong, a right value. Also
+// the loader's small readers (${ENV}, `…File` secrets, CA files), each recording its own issues.
+import { readFileSync } from "node:fs";
+import type { z } from "zod";
+import { senderModules, senderTypeList } from "../core/sender.js";
+
+export interface ConfigIssue {
+  /** Where, e.g. `probes[0].paths[1].port`. */
+  field: string;
+  message: string;
+  /** A right value, e.g. `993`. */
+  example?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly issues: ConfigIssue[],
+    readonly file?: string,
+  ) {
+    super(
+      `invalid configuration${file ? ` in ${file}` : ""}:\n` +
+        issues.map((i) => `  ${i.field || "(top level)"}: ${i.message}${i.example ? ` (e.g. ${lastName(i.field)}: ${i.example})` : ""}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** Examples of right values, by field name; shown next to an error about that field. */
+export const EXAMPLES: Record<string, string> = {
+  name: '"inbound"',
+  probes: "[{ name: inbound, sender: …, to: …, paths: […] }]",
+  paths: "[{ name: external, host: imap.example.com, port: 993 }]",
+  host: '"imap.example.com"',
+  port: "993",
+  security: '"tls"',
+  to: '"probe@example.com"',
+  from: '"probe@example.com"',
+  user: '"probe@example.com"',
+  password: '"${IMAP_PASSWORD}" or passwordFile: /run/secrets/imap-password',
+  pushUrl: '"https://kuma.example.com/api/push/AbCdEf" or pushUrlFile: /run/secrets/kuma-url',
+  bearerToken: '"${TRIGGER_TOKEN}" or bearerTokenFile: /run/secrets/trigger-token',
+  url: '"http://pushgateway.monitoring:9091"',
+  mxHosts: '["mx.example.com"]',
+  forbiddenCidrs: '["10.42.0.0/16", "192.168.1.1/32"]',
+  expectedCidrs: '["1.179.112.0/20"]',
+  timeoutSeconds: "120",
+  staleAfterSeconds: "3600",
+  sourceAddress: '"203.0.113.7"',
+  caFile: '"/etc/mailprobe/ca.crt"',
+  servername: '"mx.example.com"',
+  level: '"info"',
+  schedule: '"*/20 * * * *"',
+};
+
+/** The "sender.type" issue text and example, from the sender registry. */
+export function senderTypes(): { list: string; example: string } {
+  const first = senderModules()[0];
+  return { list: senderTypeList(), example: first ? `"${first.type}"` : "" };
+}
+
+/** Examples of right values, the sender modules' secret fields included. */
+export function example(key: string): string | undefined {
+  if (key === "type") return senderTypes().list;
+  for (const m of senderModules()) if (m.secretFields?.[key] && !EXAMPLES[key]) return m.secretFields[key];
+  return EXAMPLES[key];
+}
+
+// The resolved types differ from the parsed ones only where loading changes a value: secrets read,
+// CA files read, defaults merged into each path, seconds turned into milliseconds.
+
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+export const fieldName = (path: PropertyKey[]): string =>
+  path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), "");
+
+/** `probes[0].paths[1].port` → `port`. */
+export function lastName(field: string): string {
+  return (
+    field
+      .split(".")
+      .pop()
+      ?.replace(/\[\d+\]$/, "") ?? ""
+  );
+}
+
+export function exampleFor(field: string): string | undefined {
+  return example(lastName(field).replace(/File$/, ""));
+}
+
+/** Replaces ${VAR} and ${VAR:-default} in every string; $${ stays a literal ${. */
+export function interpolate(value: Json, env: NodeJS.ProcessEnv, path: PropertyKey[], issues: ConfigIssue[]): Json {
+  if (typeof value === "string") {
+    return value.replace(/\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (whole, escaped: string, name: string, def?: string) => {
+      if (escaped) return whole.slice(1);
+      const v = env[name];
+      if (v !== undefined && v !== "") return v;
+      if (def !== undefined) return def;
+      issues.push({ field: fieldName(path), message: `environment variable ${name} is not set`, example: `\${${name}:-a default}` });
+      return "";
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, i], issues));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, [...path, k], issues)]));
+  }
+  return value;
+}
+
+export function zodIssues(error: z.ZodError): ConfigIssue[] {
+  return error.issues.map((issue) => {
+    const field = fieldName(issue.path);
+    if (issue.code === "unrecognized_keys") {
+      const keys = issue.keys.map((k) => `"${k}"`).join(", ");
+      return { field, message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${keys}: remove or correct the spelling (README: Configuration)` };
+    }
+    if (issue.code === "invalid_union" && field.endsWith("sender")) {
+      return { field: `${field}.type`, message: `must be ${senderTypes().list}`, example: senderTypes().example };
+    }
+    let message = issue.message;
+    if (issue.code === "invalid_type" && /received undefined/.test(message)) message = "is required";
+    return { field, message, example: exampleFor(field) };
+  });
+}
+
+export function readSecretFile(file: string, field: string, issues: ConfigIssue[]): string | undefined {
+  try {
+    return readFileSync(file, "utf8").replace(/\r?\n$/, "");
+  } catch (err) {
+    issues.push({ field, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+    return undefined;
+  }
+}
+
+/** Resolves `key` or `keyFile` of an object: exactly one must be given when `required`. */
+export function secret(obj: Record<string, unknown>, key: string, field: string, issues: ConfigIssue[], required: boolean): string | undefined {
+  const inline = obj[key] as string | undefined;
+  const file = obj[`${key}File`] as string | undefined;
+  if (inline !== undefined && file !== undefined) {
+    issues.push({ field: `${field}.${key}`, message: `give either ${key} or ${key}File, not both` });
+    return undefined;
+  }
+  if (file !== undefined) return readSecretFile(file, `${field}.${key}File`, issues);
+  if (inline === undefined && required) issues.push({ field: `${field}.${key}`, message: `is required (or ${key}File)`, example: example(key) });
+  return inline;
+}
+
+export function readCa(file: string | undefined, field: string, issues: ConfigIssue[]): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    issues.push({ field, message: `cannot read CA file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+    return undefined;
+  }
+}

@@ -1,0 +1,56 @@
+// The one error type (nodemailer's model): a code from the reason catalogue, the stage that failed,
+// the path it happened on, and the original error as `cause`. Plus the two helpers every floor
+// needs: the text of any thrown value and the one TLS classifier (SMTP and IMAP share it).
+import type { Reason } from "./reasons.js";
+
+export interface ProbeErrorOptions {
+  /** Where it failed: `connect`, `mailbox`, `wait`, `send`, `tcp`, … */
+  stage: string;
+  /** The path (receiver) it happened on, when there is one. */
+  path?: string;
+  cause?: unknown;
+  /** A system-style code of the underlying failure (ETIMEDOUT, CONNECT_TIMEOUT), when known. */
+  errno?: string;
+}
+
+export class ProbeError extends Error {
+  readonly code: Reason;
+  readonly stage: string;
+  readonly path?: string;
+  readonly errno?: string;
+
+  constructor(code: Reason, message: string, opts: ProbeErrorOptions) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = "ProbeError";
+    this.code = code;
+    this.stage = opts.stage;
+    this.path = opts.path;
+    this.errno = opts.errno;
+  }
+}
+
+/** The message of anything thrown, with its system code in front when the message lacks it. */
+export function errText(err: unknown): string {
+  const x = (err ?? {}) as { code?: unknown; message?: string };
+  if (typeof x.message !== "string") return String(err);
+  const sys = errnoOf(err);
+  const code = sys && !x.message.includes(sys) ? `${sys}: ` : "";
+  return `${code}${x.message}`;
+}
+
+/** The system code of an error (a ProbeError's errno, else a Node-style `code`). */
+export function errnoOf(err: unknown): string | undefined {
+  if (err instanceof ProbeError) return err.errno;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+const TLS_CODES = /^(ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_|HOSTNAME_MISMATCH)/;
+const TLS_TEXT = /certificate|self[- ]signed|altnames?|unable to verify|wrong version number/i;
+
+/** True when an error (Node socket, imapflow, nodemailer) is a failed TLS handshake or verification. */
+export function isTlsError(err: unknown): boolean {
+  const e = (err ?? {}) as { code?: unknown; message?: unknown; responseText?: unknown };
+  if (typeof e.code === "string" && TLS_CODES.test(e.code)) return true;
+  return TLS_TEXT.test([e.message, e.responseText].filter((v) => typeof v === "string").join(" "));
+}

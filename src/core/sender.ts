@@ -1,0 +1,110 @@
+// The sender contract and its registry (blackbox_exporter's prober map, nodemailer's transports):
+// a sender module says everything the rest needs to know of it — its config schema, how to resolve
+// its secrets, how to build it, its doctor check and hints, whether it has credits to show. The
+// config's sender union, `watch --via`, doctor and the watch budget are built from this registry at
+// run time. It lives on the ground floor because the config floor builds its schema from it.
+import type { z } from "zod";
+import type { Diagnosis, Reason } from "./reasons.js";
+
+export interface OutgoingMessage {
+  from: string;
+  fromName?: string;
+  to: string;
+  subject: string;
+  text: string;
+  headers: Record<string, string>;
+}
+
+export type SendOutcome =
+  { ok: true; messageId?: string; attempts: number; notes: string[] } | { ok: false; reason: Reason; detail: string; attempts: number; notes: string[] };
+
+export interface VerifyOutcome {
+  ok: boolean;
+  detail: string;
+  /** The classified failure (a code of the catalogue), when not ok. */
+  reason?: Reason;
+  /** Remaining send credits of the account, when the sender has credits to show. */
+  credits?: number;
+}
+
+export interface Sender {
+  /** Work that may run while the IMAP paths open (e.g. Brevo's blocklist check). */
+  prepare?(to: string, signal: AbortSignal): Promise<string[]>;
+  /** Sends once, retrying within `deadlineMs` (epoch) by the sender's own policy. */
+  send(msg: OutgoingMessage, signal: AbortSignal, deadlineMs: number): Promise<SendOutcome>;
+  /** What happened to an accepted message that no path saw. */
+  diagnose?(messageId: string, to: string, signal: AbortSignal): Promise<{ code: Diagnosis; detail?: string }>;
+  /** Checks credentials without sending (doctor). */
+  verify?(signal: AbortSignal): Promise<VerifyOutcome>;
+  close(): void;
+}
+
+/** What every resolved sender config has; the rest is the module's own. */
+export interface SenderConfig {
+  type: string;
+  from: string;
+  fromName?: string;
+  [field: string]: unknown;
+}
+
+/** The config loader's helpers for one sender block (`field` is e.g. `probes[0].sender`). */
+export interface ResolveContext {
+  field: string;
+  /** `key` or `keyFile`, exactly one when `required`; problems are recorded under the field. */
+  secret(key: string, required: boolean): string | undefined;
+  /** Reads a CA bundle; problems are recorded under `field.key`. */
+  readFile(file: string | undefined, key: string): string | undefined;
+  issue(key: string, message: string, example?: string): void;
+}
+
+export interface SenderModule<C extends SenderConfig = SenderConfig> {
+  /** The config's `type` value, the `--via` choice and the SendResult's `type`. */
+  type: string;
+  /** How people call it ("Brevo", "SMTP submission"). */
+  displayName: string;
+  /** The zod object of its config block, with `type: z.literal(type)`. */
+  schema: z.ZodObject;
+  /** Secret fields of its block (`apiKey` → also `apiKeyFile`): redacted, shown with an example. */
+  secretFields?: Record<string, string>;
+  /** Parsed block → resolved config (secrets and files read). */
+  resolve(parsed: Record<string, unknown>, ctx: ResolveContext): C;
+  /** Every secret value a resolved config holds (for redaction). */
+  secrets(cfg: C): (string | undefined)[];
+  create(cfg: C): Promise<Sender>;
+  /** True when `verify` reports remaining credits worth budgeting (watch). */
+  hasCredits?: boolean;
+  doctor: {
+    /** The check's name in doctor's table. */
+    check: string;
+    /** Likely cause and what to check next, by the code `verify` classified; `default` otherwise. */
+    hints: Partial<Record<Reason, string>> & { default: string };
+  };
+}
+
+/** The registry: one map, filled by the built-in senders' index and by `registerSender`. */
+const SENDERS = new Map<string, SenderModule>();
+
+/** Adds a sender type (or replaces one of the same type); call before loading a config. */
+export function registerSender<C extends SenderConfig>(module: SenderModule<C>): void {
+  SENDERS.set(module.type, module as unknown as SenderModule);
+}
+
+export function senderModules(): SenderModule[] {
+  return [...SENDERS.values()];
+}
+
+export function senderModule(type: string): SenderModule {
+  const m = SENDERS.get(type);
+  if (!m) throw new Error(`no sender of type "${type}" is registered`);
+  return m;
+}
+
+/** The registered types as prose: `"a", "b" or "c"` (quoted) or `a, b or c`. */
+export function senderTypeList(quoted = true): string {
+  const types = senderModules().map((m) => (quoted ? `"${m.type}"` : m.type));
+  return types.length > 1 ? `${types.slice(0, -1).join(", ")} or ${types.at(-1)}` : (types[0] ?? "(no sender registered)");
+}
+
+export function createSender(cfg: SenderConfig): Promise<Sender> {
+  return senderModule(cfg.type).create(cfg);
+}

@@ -1,0 +1,98 @@
+// The cleanup phase of a run, on a budget of its own (it must run after the deadline and after an
+// abort): one last look for a late message (and in Junk), delete what was found once per mailbox,
+// sweep stale leftovers once per account, ask the sender what happened when nobody saw anything.
+import type { ResolvedProbe } from "../config/load.js";
+import { errText } from "../core/errors.js";
+import type { ProbeResult, SendResult } from "../core/result.js";
+import type { Sender } from "../core/sender.js";
+import type { TokenKey } from "../core/token.js";
+import type { PathState } from "./judge.js";
+
+export interface CleanupInput {
+  probe: ResolvedProbe;
+  key: TokenKey;
+  token: string;
+  states: PathState[];
+  send: SendResult;
+  sender?: Sender;
+  aborted: boolean;
+}
+
+export interface CleanupOutput {
+  cleanup: ProbeResult["cleanup"];
+  diagnosis?: ProbeResult["diagnosis"];
+}
+
+/** Interrupted or late: one last look, so that our own message does not stay behind. */
+async function lastLook(i: CleanupInput, out: CleanupOutput, signal: AbortSignal): Promise<void> {
+  const pending = i.send.ok ? i.states.filter((s) => s.session && !s.found && !s.error) : [];
+  await Promise.all(
+    pending.map(async (st) => {
+      try {
+        st.found = await st.session!.findNow(i.token, signal);
+        if (st.found) st.late = true;
+        const junk = st.session!.path.junkMailbox;
+        if (!st.found && junk && !i.aborted) {
+          st.found = await st.session!.findIn(junk, i.token, signal);
+          if (st.found) st.junk = true;
+        }
+      } catch (err) {
+        out.cleanup.errors.push(`${st.name}: ${errText(err)}`);
+      }
+    }),
+  );
+}
+
+/** Paths on the same mailbox see the same message: delete it once, credit every path. */
+async function deleteFound(states: PathState[], out: CleanupOutput, signal: AbortSignal): Promise<void> {
+  const deletes = new Map<string, Promise<boolean>>();
+  const idOf = (st: PathState) => `${st.session!.path.user}|${st.found!.mailbox}|${st.found!.uid}`;
+  for (const st of states) {
+    if (!st.found || !st.session || deletes.has(idOf(st))) continue;
+    deletes.set(
+      idOf(st),
+      st.session.delete(st.found, signal).catch((err: unknown) => {
+        out.cleanup.errors.push(`${st.name}: delete failed: ${errText(err)}`);
+        return false;
+      }),
+    );
+  }
+  for (const ok of await Promise.all(deletes.values())) if (ok) out.cleanup.deleted++;
+  for (const st of states) if (st.found && st.session) st.deleted = await deletes.get(idOf(st));
+}
+
+/** The stale sweep, once per mailbox account. */
+async function sweepStale(i: CleanupInput, out: CleanupOutput, signal: AbortSignal): Promise<void> {
+  const swept = new Set<string>();
+  for (const st of i.states) {
+    if (!st.session) continue;
+    const id = `${st.session.path.user}|${st.session.path.mailbox}`;
+    if (swept.has(id)) continue;
+    swept.add(id);
+    try {
+      out.cleanup.stale += await st.session.sweep(
+        { key: i.key, from: i.probe.sender.from, staleAfterMs: i.probe.staleAfterMs, sweepDays: i.probe.sweepDays },
+        signal,
+      );
+    } catch (err) {
+      out.cleanup.errors.push(`${st.name}: stale sweep failed: ${errText(err)}`);
+    }
+  }
+}
+
+/** Runs every cleanup step under `signal`; closes every session and the sender at the end. */
+export async function cleanUp(i: CleanupInput, signal: AbortSignal): Promise<CleanupOutput> {
+  const out: CleanupOutput = { cleanup: { deleted: 0, stale: 0, errors: [] } };
+  try {
+    await lastLook(i, out, signal);
+    await deleteFound(i.states, out, signal);
+    await sweepStale(i, out, signal);
+    if (i.send.ok && i.send.messageId && !i.aborted && i.states.every((s) => !s.found) && i.sender?.diagnose) {
+      out.diagnosis = await i.sender.diagnose(i.send.messageId, i.probe.to, signal);
+    }
+  } finally {
+    await Promise.all(i.states.map((s) => s.session?.close()));
+    i.sender?.close();
+  }
+  return out;
+}

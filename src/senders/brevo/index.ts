@@ -1,0 +1,40 @@
+// Brevo's transactional API as a sender module: its config block, secrets, doctor check and hints.
+// The SDK client (./client.ts) is loaded only when a probe uses Brevo.
+import { z } from "zod";
+import { email, httpUrl, seconds, secretPair } from "../../config/fields.js";
+import type { SenderModule } from "../../core/sender.js";
+
+export const BrevoSenderSchema = z
+  .object({
+    type: z.literal("brevo"),
+    ...secretPair("apiKey"),
+    baseUrl: httpUrl.default("https://api.brevo.com/v3"),
+    from: email,
+    fromName: z.string().default("mailprobe"),
+    timeoutSeconds: seconds(10),
+    /** Remove the recipient from Brevo's blocklist before sending (it drops mail to blocked ones). */
+    unblockRecipient: z.boolean().default(true),
+    /** Ask Brevo's event log what happened when no path saw the message. */
+    diagnose: z.boolean().default(true),
+  })
+  .strict();
+
+export type BrevoConfig = z.infer<typeof BrevoSenderSchema> & { apiKey: string };
+
+export const brevoSender: SenderModule<BrevoConfig> = {
+  type: "brevo",
+  displayName: "Brevo",
+  schema: BrevoSenderSchema,
+  secretFields: { apiKey: '"${BREVO_API_KEY}" or apiKeyFile: /run/secrets/brevo-api-key' },
+  resolve: (parsed, ctx) => ({ ...(parsed as z.infer<typeof BrevoSenderSchema>), apiKey: ctx.secret("apiKey", true) ?? "" }),
+  secrets: (cfg) => [cfg.apiKey],
+  create: async (cfg) => (await import("./client.js")).createBrevoSender(cfg),
+  hasCredits: true,
+  doctor: {
+    check: "brevo api key",
+    hints: {
+      send_rejected: "Brevo refused the API key: check sender.apiKey(File) and that the key is active (Brevo → SMTP & API → API keys)",
+      default: "Brevo's API did not answer as expected: check sender.baseUrl and egress to it (NetworkPolicy, proxy)",
+    },
+  },
+};

@@ -1,0 +1,47 @@
+// SMTP submission as a sender module: its config block, secrets, doctor check and hints. nodemailer
+// (./client.ts) is loaded only when a probe uses SMTP.
+import { z } from "zod";
+import { email, ProxyProtocolSchema, seconds, secretPair } from "../../config/fields.js";
+import type { SenderModule } from "../../core/sender.js";
+
+export const SmtpSenderSchema = z
+  .object({
+    type: z.literal("smtp"),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    security: z.enum(["tls", "starttls", "none"]).default("starttls"),
+    servername: z.string().optional(),
+    caFile: z.string().optional(),
+    localAddress: z.string().optional(),
+    heloName: z.string().default("mailprobe"),
+    user: z.string().optional(),
+    ...secretPair("password"),
+    from: email,
+    timeoutSeconds: seconds(10),
+    proxyProtocol: ProxyProtocolSchema.optional(),
+  })
+  .strict();
+
+export type SmtpConfig = z.infer<typeof SmtpSenderSchema> & { ca?: string };
+
+export const smtpSender: SenderModule<SmtpConfig> = {
+  type: "smtp",
+  displayName: "SMTP",
+  schema: SmtpSenderSchema,
+  secretFields: { password: '"${IMAP_PASSWORD}" or passwordFile: /run/secrets/imap-password' },
+  resolve(parsed, ctx) {
+    const s = parsed as z.infer<typeof SmtpSenderSchema>;
+    const password = ctx.secret("password", s.user !== undefined);
+    if (password !== undefined && s.user === undefined) ctx.issue("user", "is required when a password is given");
+    return { ...s, password, ca: ctx.readFile(s.caFile, "caFile") };
+  },
+  secrets: (cfg) => [cfg.password],
+  create: async (cfg) => (await import("./client.js")).createSmtpSender(cfg),
+  doctor: {
+    check: "smtp connect+auth",
+    hints: {
+      send_rejected: "the SMTP server refused the login: check sender.user and password(File)",
+      default: "cannot talk to the SMTP server: check host, port, security and caFile",
+    },
+  },
+};

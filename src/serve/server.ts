@@ -1,0 +1,102 @@
+// `serve`: the probes on an in-process schedule, /metrics, /healthz, /readyz, and an optional
+// authenticated on-demand trigger. `stop` ends scheduling, lets running cycles finish (or aborts
+// them at the grace period, which still cleans up) and closes the listener.
+import { timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { LoadedConfig, ResolvedProbe } from "../config/load.js";
+import type { ReportedResult } from "../core/result.js";
+import type { Logger } from "../log.js";
+import { runProbe } from "../probe/run.js";
+import { createScheduler } from "../schedule/scheduler.js";
+import { report } from "../sinks/index.js";
+import { createServeMetrics } from "../sinks/metrics.js";
+
+export type ServeSettings = NonNullable<LoadedConfig["serve"]>;
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer (.+)$/.exec(header ?? "");
+  if (!m) return false;
+  const a = Buffer.from(m[1]!);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export interface ServeOptions {
+  config: LoadedConfig;
+  settings: ServeSettings;
+  probes: ResolvedProbe[];
+  log: Logger;
+  /** Redaction for answers that carry a result (the trigger's JSON). */
+  redact: (text: string) => string;
+}
+
+export interface Serving {
+  /** `host:port` actually bound. */
+  address: string;
+  stop(): Promise<void>;
+}
+
+export async function startServe(o: ServeOptions): Promise<Serving> {
+  const { config, settings: serve, probes, log } = o;
+  const byName = new Map(probes.map((p) => [p.name, p]));
+  const metrics = createServeMetrics(probes);
+
+  const scheduler = createScheduler<ReportedResult>({
+    schedules: Object.fromEntries(probes.map((p) => [p.name, p.schedule ?? serve.schedule])),
+    onOverrun: (probe) => {
+      metrics.overrun(probe);
+      log.warn({ probe }, "previous run still going: this one is skipped");
+    },
+    run: async (name, signal) => {
+      const probe = byName.get(name)!;
+      // Only the scheduler aborts a cycle (at the end of the shutdown grace), not SIGTERM itself.
+      const r = await report(config, probe, await runProbe(probe, { log, signal }), log);
+      metrics.record(r, Date.now() / 1000);
+      log.info({ probe: name, ok: r.ok, reason: r.reason, seconds: r.durationSeconds }, "run finished");
+      return r;
+    },
+  });
+
+  const send = (res: ServerResponse, status: number, body: string, type = "text/plain; charset=utf-8") => {
+    res.writeHead(status, { "content-type": type });
+    res.end(body);
+  };
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://mailprobe");
+    if (req.method === "GET" && url.pathname === "/metrics") return send(res, 200, await metrics.registry.metrics(), metrics.registry.contentType);
+    if (req.method === "GET" && url.pathname === "/healthz") return send(res, 200, "ok\n");
+    if (req.method === "GET" && url.pathname === "/readyz") return scheduler.started ? send(res, 200, "ready\n") : send(res, 503, "not ready\n");
+    const m = /^\/probe\/([^/]+)$/.exec(url.pathname);
+    if (m && req.method === "POST") {
+      if (!serve.trigger.enabled || !serve.trigger.bearerToken) return send(res, 404, "on-demand runs are off (serve.trigger.enabled)\n");
+      if (!tokenMatches(req.headers.authorization, serve.trigger.bearerToken)) return send(res, 401, "bearer token required\n");
+      if (!byName.has(m[1]!)) return send(res, 404, `no probe ${m[1]}\n`);
+      const running = scheduler.trigger(m[1]!);
+      if (!running) return send(res, 409, `probe ${m[1]} is already running\n`);
+      const r = await running;
+      return send(res, r.ok ? 200 : 503, o.redact(JSON.stringify(r, null, 2)) + "\n", "application/json");
+    }
+    send(res, 404, "not found\n");
+  };
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: Error) => {
+      log.error({ err: err.message }, "http handler failed");
+      if (!res.headersSent) send(res, 500, "internal error\n");
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(serve.port, serve.listen, () => resolve());
+  });
+  const addr = server.address();
+  scheduler.start();
+  return {
+    address: typeof addr === "object" && addr ? `${addr.address}:${addr.port}` : String(addr),
+    async stop() {
+      log.info({ running: scheduler.running() }, "shutting down");
+      await scheduler.stop(serve.shutdownGraceMs);
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}

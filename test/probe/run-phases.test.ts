@@ -1,0 +1,191 @@
+// The run's phases and its judging through the RunDeps seams: fake sessions and a fake sender, so
+// this is pure logic (the real IMAP and senders are the end-to-end tests' job).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { ResolvedPath, ResolvedProbe } from "../../src/config/load.js";
+import { ProbeError } from "../../src/core/errors.js";
+import type { Sender } from "../../src/core/sender.js";
+import { createLogger } from "../../src/log.js";
+import { judge } from "../../src/probe/judge.js";
+import { runProbe } from "../../src/probe/run.js";
+import type { FoundMessage, Session } from "../../src/receivers/session.js";
+
+const log = createLogger({ level: "silent", redact: (t) => t });
+const received = (ip: string) =>
+  Buffer.from(
+    `Received: from mx.lab.test by mx.lab.test with LMTP; Wed, 25 Nov 2026 20:00:01 +0000\r\n` +
+      `Received: from relay.brevo.lab (unknown [${ip}]) by mx.lab.test (Postfix) with ESMTP id ABC for <probe@lab.test>; Wed, 25 Nov 2026 20:00:00 +0000\r\n` +
+      `Authentication-Results: mx.lab.test; spf=pass\r\n\r\n`,
+  );
+
+function path(name: string, over: Partial<ResolvedPath> = {}): ResolvedPath {
+  return {
+    name,
+    host: "127.0.0.1",
+    port: 993,
+    security: "tls",
+    user: "probe@lab.test",
+    password: "pw-secret",
+    mailbox: "INBOX",
+    connectTimeoutMs: 1000,
+    pollIntervalMs: 20,
+    fastPollMs: 1000,
+    ...over,
+  };
+}
+
+function probe(paths: ResolvedPath[], over: Partial<ResolvedProbe> = {}): ResolvedProbe {
+  return {
+    name: "unit",
+    to: "probe@lab.test",
+    timeoutMs: 300,
+    sender: { type: "fake", from: "probe@sender.lab.test" },
+    paths,
+    staleAfterMs: 3_600_000,
+    sweepDays: 7,
+    received: { mxHosts: ["mx.lab.test"], forbiddenCidrs: ["127.0.0.9/32"], expectedCidrs: ["127.0.0.42/32"], internalCidrs: [] },
+    ...over,
+  };
+}
+
+interface FakeOpts {
+  /** What waitFor finds (after a tick); undefined: never (until the deadline). */
+  headers?: Buffer;
+  junk?: Buffer;
+}
+
+function fakeSession(p: ResolvedPath, o: FakeOpts, calls: string[]): Session {
+  const found = (mailbox: string, headers: Buffer): FoundMessage => ({ uid: 7, seenAtMs: Date.now(), headers, mailbox });
+  return {
+    path: p,
+    openMs: 5,
+    idleSupported: true,
+    waitFor: (_t, signal) =>
+      o.headers
+        ? new Promise((r) => setTimeout(() => r(found(p.mailbox, o.headers!)), 5))
+        : new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true })),
+    findNow: async () => undefined,
+    findIn: async (mailbox) => (o.junk ? found(mailbox, o.junk) : undefined),
+    delete: async (f) => (calls.push(`delete ${p.name} ${f.mailbox} ${f.uid}`), true),
+    sweep: async () => (calls.push(`sweep ${p.name}`), 0),
+    close: async () => void calls.push(`close ${p.name}`),
+  };
+}
+
+function fakeSender(outcome: Awaited<ReturnType<Sender["send"]>>, calls: string[]): Sender {
+  return {
+    send: async () => (calls.push("send"), outcome),
+    close: () => void calls.push("sender close"),
+  };
+}
+
+const sentOk = { ok: true as const, messageId: "<m@x>", attempts: 1, notes: [] };
+
+test("two paths on one mailbox both see the message: healthy, the IP evidence as data, deleted once, swept once", async () => {
+  const calls: string[] = [];
+  const pr = probe([path("external"), path("internal")]);
+  const r = await runProbe(pr, {
+    log,
+    createSender: async () => fakeSender(sentOk, calls),
+    openPath: async (p) => fakeSession(p, { headers: received("127.0.0.42") }, calls),
+  });
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.equal(r.realIpOk, true);
+  for (const p of r.paths) {
+    assert.deepEqual(p.ip?.match, { list: "expectedCidrs", cidr: "127.0.0.42/32" });
+    assert.equal(p.ip?.rule, "expectedCidrs 127.0.0.42/32");
+    assert.deepEqual(p.authResults, { spf: "pass" });
+    assert.equal(p.deleted, true);
+  }
+  assert.equal(r.cleanup.deleted, 1);
+  assert.deepEqual(
+    calls.filter((c) => c.startsWith("delete") || c.startsWith("sweep")),
+    ["delete external INBOX 7", "sweep external"],
+  );
+  assert.ok(calls.includes("close internal") && calls.includes("sender close"));
+});
+
+test("a forbidden client IP: real_ip_forbidden naming the matched range", async () => {
+  const r = await runProbe(probe([path("external")]), {
+    log,
+    createSender: async () => fakeSender(sentOk, []),
+    openPath: async (p) => fakeSession(p, { headers: received("127.0.0.9") }, []),
+  });
+  const p = r.paths[0]!;
+  assert.equal(p.reason, "real_ip_forbidden");
+  assert.deepEqual(p.ip?.match, { list: "forbiddenCidrs", cidr: "127.0.0.9/32" });
+  assert.equal(p.detail, "127.0.0.9: forbiddenCidrs 127.0.0.9/32");
+  assert.equal(r.realIpOk, false);
+});
+
+test("one path cannot log in, the other sees the message: its own reason, and the paths-disagree diagnosis", async () => {
+  const r = await runProbe(probe([path("external"), path("internal")]), {
+    log,
+    createSender: async () => fakeSender(sentOk, []),
+    openPath: async (p) => {
+      if (p.name === "external") throw new ProbeError("imap_auth", "login refused: AUTHENTICATIONFAILED", { stage: "connect", path: p.name });
+      return fakeSession(p, { headers: received("127.0.0.42") }, []);
+    },
+  });
+  assert.equal(r.ok, false);
+  assert.equal(r.reason, "imap_auth");
+  assert.equal(r.paths[1]!.ok, true);
+  assert.match(r.pathSplit ?? "", /^seen on internal; not on external \(imap_auth\)/);
+});
+
+test("no path opens: nothing is sent (the quota is spared); every path keeps its open error", async () => {
+  const calls: string[] = [];
+  const r = await runProbe(probe([path("external")]), {
+    log,
+    createSender: async () => fakeSender(sentOk, calls),
+    openPath: async () => {
+      throw new Error("ECONNREFUSED");
+    },
+  });
+  assert.equal(r.send.skipped, true);
+  assert.ok(!calls.includes("send"));
+  assert.equal(r.paths[0]!.reason, "imap_connect");
+});
+
+test("the sender refuses: every path says not sent, with the sender's reason", async () => {
+  const r = await runProbe(probe([path("external")]), {
+    log,
+    createSender: async () => fakeSender({ ok: false, reason: "send_rejected", detail: "bad key", attempts: 1, notes: [] }, []),
+    openPath: async (p) => fakeSession(p, {}, []),
+  });
+  assert.equal(r.paths[0]!.reason, "send_rejected");
+  assert.equal(r.paths[0]!.detail, "not sent: bad key");
+});
+
+test("not seen before the deadline but found in Junk by the last look: landed_in_junk, deleted there", async () => {
+  const calls: string[] = [];
+  const r = await runProbe(probe([path("external", { junkMailbox: "Junk" })], { timeoutMs: 100 }), {
+    log,
+    createSender: async () => fakeSender(sentOk, calls),
+    openPath: async (p) => fakeSession(p, { junk: received("127.0.0.42") }, calls),
+  });
+  const p = r.paths[0]!;
+  assert.equal(p.reason, "landed_in_junk");
+  assert.equal(p.foundIn, "Junk");
+  assert.ok(calls.includes("delete external Junk 7"));
+});
+
+test("judge alone: a message found only after the deadline is not_delivered, and says its fate", () => {
+  const pr = probe([path("external")]);
+  const session = fakeSession(pr.paths[0]!, {}, []);
+  const r = judge({
+    probe: pr,
+    token: "t",
+    startedMs: 0,
+    endedMs: 1000,
+    sendStartMs: 10,
+    aborted: false,
+    send: { type: "fake", ok: true, attempts: 1, notes: [] },
+    states: [{ name: "external", session, found: { uid: 1, seenAtMs: 900, headers: received("127.0.0.42"), mailbox: "INBOX" }, late: true, deleted: true }],
+    cleanup: { deleted: 1, stale: 0, errors: [] },
+  });
+  assert.equal(r.paths[0]!.reason, "not_delivered");
+  assert.equal(r.paths[0]!.detail, "arrived after the deadline of 0.3 s; deleted");
+  assert.equal(r.durationSeconds, 1);
+  assert.ok(Object.isFrozen(r));
+});
