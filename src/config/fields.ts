@@ -3,7 +3,8 @@ import ipaddr from "ipaddr.js";
 import cron from "node-cron";
 import { z } from "zod";
 
-export const seconds = (def: number) => z.number().positive().max(86_400).default(def);
+/** A duration in seconds with a default and a sane maximum (a day unless said). */
+export const seconds = (def: number, max = 86_400) => z.number().positive().max(max).default(def);
 
 export const cidr = z.string().refine(
   (v) => {

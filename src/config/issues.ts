@@ -1,8 +1,10 @@
 // Config problems, said so that they can be fixed: the field, what is wrong, a right value. Also
 // the loader's small readers (${ENV}, `…File` secrets, CA files), each recording its own issues.
+import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import { senderModules, senderTypeList } from "../core/sender.js";
+import { checkSecretLength } from "./rules.js";
 
 export interface ConfigIssue {
   /** Where, e.g. `probes[0].paths[1].port`. */
@@ -139,17 +141,30 @@ export function secret(obj: Record<string, unknown>, key: string, field: string,
     issues.push({ field: `${field}.${key}`, message: `give either ${key} or ${key}File, not both` });
     return undefined;
   }
-  if (file !== undefined) return readSecretFile(file, `${field}.${key}File`, issues);
+  if (file !== undefined) {
+    const value = readSecretFile(file, `${field}.${key}File`, issues);
+    checkSecretLength(value, `${field}.${key}File`, issues);
+    return value;
+  }
   if (inline === undefined && required) issues.push({ field: `${field}.${key}`, message: `is required (or ${key}File)`, example: example(key) });
+  checkSecretLength(inline, `${field}.${key}`, issues);
   return inline;
 }
 
 export function readCa(file: string | undefined, field: string, issues: ConfigIssue[]): string | undefined {
   if (file === undefined) return undefined;
+  let text: string;
   try {
-    return readFileSync(file, "utf8");
+    text = readFileSync(file, "utf8");
   } catch (err) {
     issues.push({ field, message: `cannot read CA file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+    return undefined;
+  }
+  try {
+    new X509Certificate(text);
+    return text;
+  } catch {
+    issues.push({ field, message: `${file} is not a PEM certificate (-----BEGIN CERTIFICATE-----): give the CA's certificate, not a key or a DER file` });
     return undefined;
   }
 }

@@ -2,7 +2,6 @@
 // `…File` secrets read. Everything is checked before any network I/O; every problem names its field.
 import { readFileSync } from "node:fs";
 import ipaddr from "ipaddr.js";
-import { parse as parseYaml, YAMLParseError } from "yaml";
 import { senderModule, type ResolveContext, type SenderConfig } from "../core/sender.js";
 import { ConfigError, EXAMPLES, interpolate, readCa, secret, zodIssues, type ConfigIssue, type Json } from "./issues.js";
 
@@ -19,6 +18,9 @@ import {
 } from "./schema.js";
 
 import { isKumaPushUrl } from "./fields.js";
+import { checkSecretLength, dangerousConfig } from "./rules.js";
+import { urlCredentials } from "./urls.js";
+import { parseConfigYaml } from "./yaml.js";
 
 export { ConfigError, type ConfigIssue } from "./issues.js";
 
@@ -54,7 +56,7 @@ export type ResolvedProbe = Pick<ProbeConfig, "name" | "to" | "received" | "sche
 
 export interface LoadedConfig {
   file?: string;
-  pushgateway?: { url: string; job: string; timeoutMs: number };
+  pushgateway?: { url: string; job: string; timeoutMs: number; basicAuth?: { user: string; password: string } };
   logLevel?: Config["log"]["level"];
   serve?: ReturnType<typeof serveSettings>;
   probes: ResolvedProbe[];
@@ -69,6 +71,7 @@ function resolveKuma(k: KumaConfig | undefined, field: string, issues: ConfigIss
   // The URL is a secret: the message must not repeat it.
   if (!isKumaPushUrl(pushUrl))
     issues.push({ field: `${field}.pushUrl`, message: "is not an Uptime Kuma push URL without query (…/api/push/<token>)", example: EXAMPLES.pushUrl });
+  else checkSecretLength(pushUrl.split("/").pop(), `${field}.pushUrl (its token)`, issues);
   return { pushUrl, timeoutMs: k.timeoutSeconds * 1000 };
 }
 
@@ -98,7 +101,9 @@ function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): Resolve
     for (const key of ["host", "port", "user"] as const) {
       if (m[key] === undefined) issues.push({ field: `${f}.${key}`, message: `is required (here or in ${field}.imap)`, example: EXAMPLES[key] });
     }
-    const password = secret(m, "password", f, issues, false) ?? "";
+    // A field inherited from the probe's `imap` block is reported where it is written.
+    const at = (key: "password" | "caFile") => (raw[key] !== undefined || raw[`${key}File` as keyof typeof raw] !== undefined ? f : `${field}.imap`);
+    const password = secret(m, "password", at("password"), issues, false) ?? "";
     if (m.password === undefined && m.passwordFile === undefined) {
       issues.push({ field: `${f}.password`, message: `is required (here or in ${field}.imap), or passwordFile`, example: EXAMPLES.password });
     }
@@ -109,7 +114,7 @@ function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): Resolve
       port: m.port,
       security: m.security,
       servername: m.servername ?? (ipaddr.isValid(host) ? undefined : host),
-      ca: readCa(m.caFile, `${f}.caFile`, issues),
+      ca: readCa(m.caFile, `${at("caFile")}.caFile`, issues),
       user: m.user ?? "",
       password,
       mailbox: m.mailbox,
@@ -194,6 +199,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
   const parsed = configSchema().safeParse(interpolated);
   if (!parsed.success) throw new ConfigError([...issues, ...zodIssues(parsed.error)], file);
   const cfg = parsed.data;
+  dangerousConfig(cfg, issues);
 
   const probeNames = new Set<string>();
   cfg.probes.forEach((p, i) => {
@@ -203,14 +209,19 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
   const probes = cfg.probes.map((p, i) => resolveProbe(p, i, issues));
   const trigger = cfg.serve?.trigger;
   const bearerToken = trigger ? secret(trigger, "bearerToken", "serve.trigger", issues, trigger.enabled) : undefined;
+  const pg = cfg.pushgateway;
+  const basicAuth = pg?.basicAuth && { user: pg.basicAuth.user, password: secret(pg.basicAuth, "password", "pushgateway.basicAuth", issues, true) ?? "" };
+  const baseUrls = probes.flatMap((p) => [p.sender, p.watchSender].map((s) => (s as { baseUrl?: string } | undefined)?.baseUrl));
+  const urlSecrets = [pg?.url, ...baseUrls].flatMap((u) => (u ? urlCredentials(u) : []));
+  for (const s of urlSecrets) checkSecretLength(s, "pushgateway.url or sender.baseUrl (the password in the URL)", issues);
   if (issues.length) throw new ConfigError(issues, file);
   return {
     file,
-    pushgateway: cfg.pushgateway && { url: cfg.pushgateway.url, job: cfg.pushgateway.job, timeoutMs: cfg.pushgateway.timeoutSeconds * 1000 },
+    pushgateway: pg && { url: pg.url, job: pg.job, timeoutMs: pg.timeoutSeconds * 1000, basicAuth },
     logLevel: cfg.log.level,
     serve: cfg.serve && serveSettings(cfg.serve, bearerToken),
     probes,
-    secrets: collectSecrets(probes, [bearerToken]),
+    secrets: collectSecrets(probes, [bearerToken, basicAuth?.password, ...urlSecrets]),
   };
 }
 
@@ -222,15 +233,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   } catch (err) {
     throw new ConfigError([{ field: "", message: `cannot read the config file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], file);
   }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
-  } catch (err) {
-    if (err instanceof YAMLParseError) {
-      const pos = err.linePos?.[0];
-      throw new ConfigError([{ field: pos ? `line ${pos.line}, column ${pos.col}` : "", message: `YAML syntax: ${err.message.split("\n")[0]}` }], file);
-    }
-    throw err;
-  }
-  return resolveConfig(raw, env, file);
+  const parsed = parseConfigYaml(text);
+  if ("issue" in parsed) throw new ConfigError([parsed.issue], file);
+  return resolveConfig(parsed.data, env, file);
 }

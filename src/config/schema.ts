@@ -7,6 +7,9 @@ import { cidr, cronExpr, email, httpUrl, name, ProxyProtocolSchema, seconds, sec
 
 export { ProxyProtocolSchema, type ProxyProtocolConfig } from "./fields.js";
 
+/** The longest a sink (Pushgateway, Kuma) may take: the sink budget is the slowest configured sink. */
+export const MAX_SINK_SECONDS = 120;
+
 /** The IMAP defaults every path gets unless it or the probe's `imap` block says otherwise. */
 export const IMAP_DEFAULTS = {
   port: 993,
@@ -45,7 +48,7 @@ const imapFields = {
 /** Probe-wide IMAP defaults: every field optional, paths override. */
 export const ImapDefaultsSchema = z.object(imapFields).partial().strict();
 
-export const KumaSchema = z.object({ ...secretPair("pushUrl"), timeoutSeconds: seconds(5) }).strict();
+export const KumaSchema = z.object({ ...secretPair("pushUrl"), timeoutSeconds: seconds(5, MAX_SINK_SECONDS) }).strict();
 
 export const PathSchema = z
   .object({ name, ...imapFields, kuma: KumaSchema.optional() })
@@ -70,7 +73,7 @@ export function probeSchema(sender: z.ZodType<SenderConfig> = senderSchema()) {
     .object({
       name,
       /** Deadline of one whole cycle: send, wait on every path, check. Cleanup gets a little more. */
-      timeoutSeconds: seconds(120),
+      timeoutSeconds: seconds(120, 6 * 3600),
       sender,
       /** A second route for `watch --via <type>` (e.g. SMTP submission, sparing Brevo's daily quota). */
       watchSender: sender.optional(),
@@ -82,7 +85,7 @@ export function probeSchema(sender: z.ZodType<SenderConfig> = senderSchema()) {
       cleanup: z
         .object({
           /** Probe messages older than this, left by crashed runs, are deleted by the stale sweep. */
-          staleAfterSeconds: z.number().positive().default(3600),
+          staleAfterSeconds: z.number().positive().max(MAX_STALE_AFTER_SECONDS).default(3600),
           /** How far back the stale sweep looks (IMAP SINCE, days): keeps it cheap in big mailboxes. */
           sweepDays: z.number().int().min(1).max(365).default(7),
         })
@@ -95,16 +98,24 @@ export function probeSchema(sender: z.ZodType<SenderConfig> = senderSchema()) {
     .strict();
 }
 
+/** 30 days: a larger value would silently turn the stale sweep off. */
+export const MAX_STALE_AFTER_SECONDS = 30 * 86_400;
+
+/** Basic auth for a Pushgateway behind a proxy; sent as an Authorization header, never in the URL. */
+export const BasicAuthSchema = z.object({ user: z.string().min(1), ...secretPair("password") }).strict();
+
 export const PushgatewaySchema = z
   .object({
     url: httpUrl,
+    basicAuth: BasicAuthSchema.optional(),
     job: name.default("mailprobe"),
-    timeoutSeconds: seconds(5),
+    timeoutSeconds: seconds(5, MAX_SINK_SECONDS),
   })
   .strict();
 
 export const ServeSchema = z
   .object({
+    /** An IP literal or `localhost` (a host name would need DNS at start-up). */
     listen: z.string().default("0.0.0.0"),
     port: z.number().int().min(0).max(65535).default(9465),
     schedule: cronExpr.default("*/20 * * * *"),
@@ -113,7 +124,7 @@ export const ServeSchema = z
       .object({ enabled: z.boolean().default(false), ...secretPair("bearerToken") })
       .strict()
       .default({ enabled: false }),
-    shutdownGraceSeconds: seconds(30),
+    shutdownGraceSeconds: seconds(30, 600),
   })
   .strict();
 
