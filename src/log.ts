@@ -1,12 +1,21 @@
 // Structured logs (pino) on stderr: stdout is the summary or the JSON result. Secrets are removed by
 // the logger itself (known key paths and every configured secret value), not by each call site.
 import { pino, type Logger } from "pino";
-import type { Redactor } from "./redact.js";
+import { redactDeep, type Redactor } from "./redact.js";
 
 export type { Logger };
 
-export function createLogger(opts: { level?: string; redact: Redactor; destination?: NodeJS.WritableStream | number }): Logger {
-  const scrub = (v: unknown): unknown => (typeof v === "string" ? opts.redact(v) : v && typeof v === "object" ? JSON.parse(opts.redact(JSON.stringify(v))) : v);
+/**
+ * `redact` scrubs every argument before pino serialises it; `redactJson` (a redactor for JSON text)
+ * scrubs each written line once more, as a fallback.
+ */
+export function createLogger(opts: { level?: string; redact: Redactor; redactJson?: Redactor; destination?: NodeJS.WritableStream | number }): Logger {
+  const scrub = (v: unknown): unknown => redactDeep(v, opts.redact);
+  const dest =
+    typeof opts.destination === "number" || opts.destination === undefined
+      ? pino.destination({ fd: opts.destination ?? 2, sync: true })
+      : (opts.destination as NodeJS.WritableStream);
+  const fallback = opts.redactJson;
   return pino(
     {
       name: "mailprobe",
@@ -20,8 +29,6 @@ export function createLogger(opts: { level?: string; redact: Redactor; destinati
       },
       formatters: { level: (label) => ({ level: label }) },
     },
-    typeof opts.destination === "number" || opts.destination === undefined
-      ? pino.destination({ fd: opts.destination ?? 2, sync: true })
-      : (opts.destination as never),
+    (fallback ? { write: (line: string) => dest.write(fallback(line)) } : dest) as never,
   );
 }

@@ -1,15 +1,26 @@
-// Secrets never leave the process: every string printed, logged or pushed goes through this.
+// Secrets never leave the process: every value printed, logged, pushed or answered is redacted
+// BEFORE it is serialised (redactDeep walks it), and the serialised text once more as a fallback.
+// A secret is matched raw, URL-encoded, base64 and JSON-escaped: a secret holding `"`, `\` or a
+// newline looks different once inside JSON, so the serialised form needs its own variant.
 export type Redactor = (text: string) => string;
 
 export const REDACTED = "[redacted]";
 
-export function makeRedactor(secrets: readonly string[]): Redactor {
+/** The forms a secret can take in output. */
+function variantsOf(s: string): string[] {
+  const jsonEscaped = JSON.stringify(s).slice(1, -1);
+  return [s, encodeURIComponent(s), Buffer.from(s).toString("base64"), jsonEscaped, JSON.stringify(jsonEscaped).slice(1, -1)];
+}
+
+/**
+ * A text redactor. With `json`, for text that is already JSON: forms that JSON would have escaped
+ * cannot occur literally inside a string and are left out, so a replacement never cuts the syntax.
+ */
+export function makeRedactor(secrets: readonly string[], opts: { json?: boolean } = {}): Redactor {
   const variants = new Set<string>();
   for (const s of secrets) {
     if (!s || s.length < 4) continue;
-    variants.add(s);
-    variants.add(encodeURIComponent(s));
-    variants.add(Buffer.from(s).toString("base64"));
+    for (const v of variantsOf(s)) if (!opts.json || JSON.stringify(v).slice(1, -1) === v) variants.add(v);
   }
   const list = [...variants].sort((a, b) => b.length - a.length);
   if (!list.length) return (t) => t;
@@ -20,7 +31,25 @@ export function makeRedactor(secrets: readonly string[]): Redactor {
   };
 }
 
-/** Redacts every string inside a JSON-able value. */
+/**
+ * Redacts every string (and object key) inside a value, before it is serialised. Errors become
+ * plain `{ type, message, stack }` objects; cycles are cut. Returns a copy; the input is untouched.
+ */
 export function redactDeep<T>(value: T, redact: Redactor): T {
-  return JSON.parse(redact(JSON.stringify(value))) as T;
+  const seen = new WeakSet<object>();
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return redact(v);
+    if (v === null || typeof v !== "object") return v;
+    if (seen.has(v)) return "[cycle]";
+    seen.add(v);
+    if (v instanceof Error) {
+      const e = v as Error & Record<string, unknown>;
+      return { type: e.name, message: walk(e.message), stack: walk(e.stack), ...(walk({ ...e }) as object) };
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v instanceof Date || ArrayBuffer.isView(v)) return v;
+    if (typeof (v as { toJSON?: unknown }).toJSON === "function") return walk((v as { toJSON: () => unknown }).toJSON());
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [redact(k), walk(x)]));
+  };
+  return walk(value) as T;
 }

@@ -107,9 +107,10 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
     throw e;
   }
   const redact = makeRedactor(config.secrets);
+  const redactJson = makeRedactor(config.secrets, { json: true });
   const tty = io.isTTY ?? Boolean(process.stdout.isTTY);
   const interactive = tty && !values.json;
-  const log = createLogger({ level: env.MAILPROBE_LOG_LEVEL ?? config.logLevel ?? (interactive ? "warn" : "info"), redact });
+  const log = createLogger({ level: env.MAILPROBE_LOG_LEVEL ?? config.logLevel ?? (interactive ? "warn" : "info"), redact, redactJson });
 
   log.debug({ msSinceStart: Math.round(performance.now()) }, "config loaded");
   const only = values.probe ?? [];
@@ -136,7 +137,7 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
       tty,
       probes,
       args: values,
-      stdout: (t) => out(redact(t)),
+      stdout: (t) => out((values.json ? redactJson : redact)(t)),
       stdoutRedact: redact,
       stderr: (t) => err(redact(t)),
       signal: ctl.signal,

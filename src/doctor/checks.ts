@@ -5,6 +5,7 @@
 import { connect as netConnect } from "node:net";
 import type { LoadedConfig, ResolvedKuma, ResolvedProbe } from "../config/load.js";
 import { isKumaPushUrl } from "../config/fields.js";
+import { printableUrl } from "../config/urls.js";
 import { raceSignal } from "../core/deadline.js";
 import { errText } from "../core/errors.js";
 import { httpFetch } from "../net/http-fetch.js";
@@ -35,11 +36,20 @@ export async function checkSender(probe: ResolvedProbe, signal: AbortSignal): Pr
   });
 }
 
-export async function checkPushgateway(cfg: NonNullable<LoadedConfig["pushgateway"]>): Promise<CheckResult> {
+export async function checkPushgateway(
+  cfg: NonNullable<LoadedConfig["pushgateway"]>,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<CheckResult> {
   return timed("pushgateway", "reachable", async () => {
-    const url = `${cfg.url.replace(/\/+$/, "")}/-/healthy`;
+    const target = new URL(cfg.url);
+    target.pathname = `${target.pathname.replace(/\/+$/, "")}/-/healthy`;
+    target.search = "";
+    // Printed without userinfo or query: credentials in the URL are secrets.
+    const url = printableUrl(target.href);
+    const headers: Record<string, string> = {};
+    if (cfg.basicAuth) headers.authorization = `Basic ${Buffer.from(`${cfg.basicAuth.user}:${cfg.basicAuth.password}`).toString("base64")}`;
     try {
-      const res = await httpFetch(url, { signal: AbortSignal.timeout(cfg.timeoutMs) });
+      const res = await httpFetch(target, { headers, signal: AbortSignal.any([signal, AbortSignal.timeout(cfg.timeoutMs)]) });
       if (res.ok) return { status: "ok", detail: `${url} answered ${res.status}` };
       return {
         status: "fail",
@@ -51,7 +61,7 @@ export async function checkPushgateway(cfg: NonNullable<LoadedConfig["pushgatewa
       return {
         status: "fail",
         detail: `${url}: ${errText(cause)}`,
-        hint: `${tcpHint(cause, new URL(cfg.url).host)}; runs still work, but their metrics are lost`,
+        hint: `${tcpHint(cause, target.host)}; runs still work, but their metrics are lost`,
       };
     }
   });
@@ -79,15 +89,33 @@ export async function checkKuma(scope: string, kuma: ResolvedKuma): Promise<Chec
   });
 }
 
+/** Hard deadline of each doctor check group (a path's steps, the sender, a sink): a server that trickles its answers fails it. */
+export const DOCTOR_CHECK_MS = 30_000;
+
+/** Runs one check group under its own hard deadline; on expiry the group is one failed check. */
+function bounded(scope: string, check: string, signal: AbortSignal, fn: (s: AbortSignal) => Promise<CheckResult[]>): Promise<CheckResult[]> {
+  const s = AbortSignal.any([signal, AbortSignal.timeout(DOCTOR_CHECK_MS)]);
+  return raceSignal(fn(s), s).catch((err: unknown) => [
+    {
+      scope,
+      check,
+      status: "fail" as const,
+      detail: s.aborted && !signal.aborted ? `no complete answer within ${DOCTOR_CHECK_MS / 1000} s` : errText(err),
+      hint: "the server accepts the connection but answers too slowly or not at all",
+      ms: DOCTOR_CHECK_MS,
+    },
+  ]);
+}
+
 export async function runDoctor(config: LoadedConfig, probes: ResolvedProbe[], signal: AbortSignal): Promise<CheckResult[]> {
   const groups = await Promise.all([
     ...probes.flatMap((p) => [
-      ...p.paths.map((path) => checkPath(p, path, signal)),
-      checkSender(p, signal).then((r) => [r]),
+      ...p.paths.map((path) => bounded(`${p.name}/${path.name}`, "path", signal, (s) => checkPath(p, path, s))),
+      bounded(`${p.name}/sender`, "sender", signal, (s) => checkSender(p, s).then((r) => [r])),
       ...(p.kuma ? [checkKuma(`${p.name}/kuma`, p.kuma).then((r) => [r])] : []),
       ...p.paths.filter((path) => path.kuma).map((path) => checkKuma(`${p.name}/${path.name}/kuma`, path.kuma!).then((r) => [r])),
     ]),
-    ...(config.pushgateway ? [checkPushgateway(config.pushgateway).then((r) => [r])] : []),
+    ...(config.pushgateway ? [bounded("pushgateway", "reachable", signal, (s) => checkPushgateway(config.pushgateway!, s).then((r) => [r]))] : []),
   ]);
   return groups.flat();
 }

@@ -25,16 +25,33 @@ export const httpFetch = ((input: string | URL | Request, init: RequestInit = {}
     const headers: Record<string, string> = {};
     new Headers(init.headers).forEach((v, k) => (headers[k] = v));
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
-    const req = send(url, { method: init.method ?? "GET", headers, signal: init.signal ?? undefined }, (res) => {
+    // The signal is a hard deadline for the whole exchange, body included: on abort the socket is
+    // destroyed and the promise rejects, even while a server trickles the answer byte by byte.
+    const signal = init.signal ?? undefined;
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      req.destroy();
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const done = () => signal?.removeEventListener("abort", onAbort);
+    const req = send(url, { method: init.method ?? "GET", headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("error", reject);
+      res.on("error", (e) => {
+        done();
+        reject(e);
+      });
       res.on("end", () => {
+        done();
         const status = res.statusCode ?? 0;
         const empty = status === 204 || status === 304 || init.method === "HEAD";
         resolve(new Response(empty ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage ?? "", headers: responseHeaders(res.headers) }));
       });
     });
-    req.on("error", reject);
+    req.on("error", (e) => {
+      done();
+      reject(e);
+    });
     req.end(body ?? undefined);
   })) as typeof fetch;

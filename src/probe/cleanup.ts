@@ -2,6 +2,7 @@
 // abort): one last look for a late message (and in Junk), delete what was found once per mailbox,
 // sweep stale leftovers once per account, ask the sender what happened when nobody saw anything.
 import type { ResolvedProbe } from "../config/load.js";
+import { raceSignal } from "../core/deadline.js";
 import { errText } from "../core/errors.js";
 import type { ProbeResult, SendResult } from "../core/result.js";
 import type { Sender } from "../core/sender.js";
@@ -80,16 +81,26 @@ async function sweepStale(i: CleanupInput, out: CleanupOutput, signal: AbortSign
   }
 }
 
-/** Runs every cleanup step under `signal`; closes every session and the sender at the end. */
+/**
+ * Runs every cleanup step under `signal`, a hard deadline: a step stuck in an IMAP command (a server
+ * trickling a FETCH) is left behind when it fires, and closing the sessions then destroys the
+ * sockets, so the command ends too. Closes every session and the sender at the end.
+ */
 export async function cleanUp(i: CleanupInput, signal: AbortSignal): Promise<CleanupOutput> {
   const out: CleanupOutput = { cleanup: { deleted: 0, stale: 0, errors: [] } };
-  try {
+  const steps = async () => {
     await lastLook(i, out, signal);
     await deleteFound(i.states, out, signal);
     await sweepStale(i, out, signal);
     if (i.send.ok && i.send.messageId && !i.aborted && i.states.every((s) => !s.found) && i.sender?.diagnose) {
       out.diagnosis = await i.sender.diagnose(i.send.messageId, i.probe.to, signal);
     }
+  };
+  try {
+    await raceSignal(steps(), signal).catch((err: unknown) => {
+      if (!signal.aborted) throw err;
+      out.cleanup.errors.push(`cleanup stopped: ${errText(signal.reason)}`);
+    });
   } finally {
     await Promise.all(i.states.map((s) => s.session?.close()));
     i.sender?.close();

@@ -4,6 +4,9 @@
 import cron, { type ScheduledTask } from "node-cron";
 import { AbortedError } from "../core/deadline.js";
 
+/** How long before the end of the shutdown grace running cycles are aborted (at most half the grace). */
+export const ABORT_MARGIN_MS = 5000;
+
 export interface SchedulerOptions<R> {
   /** Probe name → cron expression (5 fields, or 6 with seconds). */
   schedules: Record<string, string>;
@@ -17,7 +20,11 @@ export interface Scheduler<R> {
   trigger(probe: string): Promise<R> | undefined;
   running(): string[];
   readonly started: boolean;
-  /** Stops scheduling; waits up to `graceMs` for running cycles, then aborts them and waits again. */
+  /**
+   * Stops scheduling and gives up after `graceMs` whatever the cycles do: waits for running cycles,
+   * aborts them ABORT_MARGIN_MS before the end (so that they can still clean up and report), and
+   * returns at `graceMs` at the latest.
+   */
   stop(graceMs: number): Promise<void>;
 }
 
@@ -55,10 +62,11 @@ export function createScheduler<R>(o: SchedulerOptions<R>): Scheduler<R> {
       stopping = true;
       await Promise.all(tasks.map((t) => t.destroy()));
       const all = () => Promise.allSettled([...active.values()].map((a) => a.promise));
-      const timer = new Promise<"grace">((r) => setTimeout(() => r("grace"), graceMs).unref());
-      if ((await Promise.race([all(), timer])) === "grace") {
+      const margin = Math.min(ABORT_MARGIN_MS, graceMs / 2);
+      const timer = (ms: number) => new Promise<"grace">((r) => setTimeout(() => r("grace"), ms).unref());
+      if ((await Promise.race([all(), timer(graceMs - margin)])) === "grace") {
         for (const a of active.values()) a.ctl.abort(new AbortedError("shutdown grace period over"));
-        await all();
+        await Promise.race([all(), timer(margin)]);
       }
     },
   };

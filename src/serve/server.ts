@@ -8,8 +8,10 @@ import type { ReportedResult } from "../core/result.js";
 import type { Logger } from "../log.js";
 import { runProbe } from "../probe/run.js";
 import { createScheduler } from "../schedule/scheduler.js";
-import { report } from "../sinks/index.js";
+import { CLEANUP_BUDGET_MS } from "../probe/run.js";
+import { report, sinkBudgetMs } from "../sinks/index.js";
 import { createServeMetrics } from "../sinks/metrics.js";
+import { redactDeep } from "../redact.js";
 
 export type ServeSettings = NonNullable<LoadedConfig["serve"]>;
 
@@ -30,6 +32,11 @@ export interface ServeOptions {
   redact: (text: string) => string;
 }
 
+/** The longest a cycle can take: its deadline + the cleanup budget + the sink budget + 1 s. */
+export function cycleBoundMs(config: LoadedConfig, probe: ResolvedProbe): number {
+  return probe.timeoutMs + CLEANUP_BUDGET_MS + sinkBudgetMs(config) + 1000;
+}
+
 export interface Serving {
   /** `host:port` actually bound. */
   address: string;
@@ -40,6 +47,7 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
   const { config, settings: serve, probes, log } = o;
   const byName = new Map(probes.map((p) => [p.name, p]));
   const metrics = createServeMetrics(probes);
+  const stuck = new Set<string>();
 
   const scheduler = createScheduler<ReportedResult>({
     schedules: Object.fromEntries(probes.map((p) => [p.name, p.schedule ?? serve.schedule])),
@@ -49,11 +57,26 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
     },
     run: async (name, signal) => {
       const probe = byName.get(name)!;
-      // Only the scheduler aborts a cycle (at the end of the shutdown grace), not SIGTERM itself.
-      const r = await report(config, probe, await runProbe(probe, { log, signal }), log);
-      metrics.record(r, Date.now() / 1000);
-      log.info({ probe: name, ok: r.ok, reason: r.reason, seconds: r.durationSeconds }, "run finished");
-      return r;
+      // Every step is bounded, so a cycle ends by its bound; one that does not is a bug, and a
+      // wedged process is better restarted: /healthz and mailprobe_cycle_stuck say so.
+      const boundMs = cycleBoundMs(config, probe);
+      const watchdog = setTimeout(() => {
+        stuck.add(name);
+        metrics.stuck(name, true);
+        log.error({ probe: name, boundMs }, "cycle runs past its bound: /healthz now fails");
+      }, boundMs);
+      watchdog.unref();
+      try {
+        // Only the scheduler aborts a cycle (at the end of the shutdown grace), not SIGTERM itself.
+        const r = await report(config, probe, await runProbe(probe, { log, signal }), log);
+        metrics.record(r, Date.now() / 1000);
+        log.info({ probe: name, ok: r.ok, reason: r.reason, seconds: r.durationSeconds }, "run finished");
+        return r;
+      } finally {
+        clearTimeout(watchdog);
+        stuck.delete(name);
+        metrics.stuck(name, false);
+      }
     },
   });
 
@@ -64,7 +87,8 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://mailprobe");
     if (req.method === "GET" && url.pathname === "/metrics") return send(res, 200, await metrics.registry.metrics(), metrics.registry.contentType);
-    if (req.method === "GET" && url.pathname === "/healthz") return send(res, 200, "ok\n");
+    if (req.method === "GET" && url.pathname === "/healthz")
+      return stuck.size ? send(res, 503, `cycle stuck past its bound: ${[...stuck].join(", ")}\n`) : send(res, 200, "ok\n");
     if (req.method === "GET" && url.pathname === "/readyz") return scheduler.started ? send(res, 200, "ready\n") : send(res, 503, "not ready\n");
     const m = /^\/probe\/([^/]+)$/.exec(url.pathname);
     if (m && req.method === "POST") {
@@ -74,7 +98,7 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
       const running = scheduler.trigger(m[1]!);
       if (!running) return send(res, 409, `probe ${m[1]} is already running\n`);
       const r = await running;
-      return send(res, r.ok ? 200 : 503, o.redact(JSON.stringify(r, null, 2)) + "\n", "application/json");
+      return send(res, r.ok ? 200 : 503, JSON.stringify(redactDeep(r, o.redact), null, 2) + "\n", "application/json");
     }
     send(res, 404, "not found\n");
   };

@@ -1,8 +1,10 @@
 // The built-in sinks, registered in the sink registry (./registry.ts); and `report`, which runs
 // every sink a config uses for a result.
 import type { LoadedConfig, ResolvedProbe } from "../config/load.js";
-import type { ProbeResult, ReportedResult } from "../core/result.js";
+import { raceSignal } from "../core/deadline.js";
+import type { ProbeResult, ReportedResult, SinkResult } from "../core/result.js";
 import type { Logger } from "../log.js";
+import { makeRedactor, redactDeep } from "../redact.js";
 import { registerSink, sinkModules, type Sink } from "./registry.js";
 
 registerSink({
@@ -25,7 +27,23 @@ export function loadSinks(config: LoadedConfig): Promise<Sink[]> {
   return Promise.all(sinkModules().map((m) => m.open(config))).then((all) => all.filter((s): s is Sink => s !== undefined));
 }
 
-/** Publishes a result to every sink; `signal` bounds them (the run's own deadline is over by then). */
+/** Used when no sink says its timeout: the schema's default timeoutSeconds of Pushgateway and Kuma. */
+export const DEFAULT_SINK_BUDGET_MS = 5000;
+
+/**
+ * The sink budget: sinks run in parallel, so the slowest configured sink timeout (Pushgateway's,
+ * every Kuma block's). The chart's activeDeadlineSeconds and terminationGracePeriodSeconds use it.
+ */
+export function sinkBudgetMs(config: LoadedConfig): number {
+  const all = [config.pushgateway?.timeoutMs, ...config.probes.flatMap((p) => [p.kuma?.timeoutMs, ...p.paths.map((x) => x.kuma?.timeoutMs)])];
+  const set = all.filter((t): t is number => t !== undefined);
+  return set.length ? Math.max(...set) : DEFAULT_SINK_BUDGET_MS;
+}
+
+/**
+ * Publishes a result to every sink, in parallel, under one sink budget (and `signal`): a sink that
+ * has not answered by then is reported failed and left behind (its own signal destroys its socket).
+ */
 export async function report(
   config: LoadedConfig,
   probe: ResolvedProbe,
@@ -34,7 +52,13 @@ export async function report(
   loaded: Promise<Sink[]> = loadSinks(config),
   signal: AbortSignal = new AbortController().signal,
 ): Promise<ReportedResult> {
-  const sinks = (await Promise.all((await loaded).map((s) => s.publish(probe, r, signal)))).flat();
+  // Redacted before any sink sees it: Kuma's msg and Pushgateway's label values come from it.
+  const safe = redactDeep(r, makeRedactor(config.secrets));
+  const budgetMs = sinkBudgetMs(config);
+  const budget = AbortSignal.any([signal, AbortSignal.timeout(budgetMs)]);
+  const late = (): SinkResult[] => [{ sink: "sink", target: r.probe, ok: false, error: `no answer within the sink budget (${budgetMs} ms)`, ms: budgetMs }];
+  const publishing = (await raceSignal(loaded, budget).catch(() => [] as Sink[])).map((s) => raceSignal(s.publish(probe, safe, budget), budget).catch(late));
+  const sinks = (await Promise.all(publishing)).flat();
   for (const s of sinks) if (!s.ok) log.warn({ probe: r.probe, sink: s.sink, target: s.target, detail: s.error }, "sink failed");
-  return { ...r, sinks };
+  return { ...safe, sinks };
 }

@@ -56,9 +56,14 @@ export const METRICS = {
     labelNames: ["probe", "path", "result"],
   },
   overruns: { name: "mailprobe_overruns_total", help: "Scheduled runs skipped because the previous run of the probe was still going.", labelNames: ["probe"] },
+  cycleStuck: {
+    name: "mailprobe_cycle_stuck",
+    help: "serve: 1 while a cycle of the probe runs past its bound (timeout + cleanup budget + sink budget + 1 s), a bug; else 0.",
+    labelNames: ["probe"],
+  },
 } as const;
 
-type GaugeKey = Exclude<keyof typeof METRICS, "roundtripHistogram" | "runs" | "overruns" | "lastSuccess">;
+type GaugeKey = Exclude<keyof typeof METRICS, "roundtripHistogram" | "runs" | "overruns" | "lastSuccess" | "cycleStuck">;
 
 export type RunGauges = { [K in GaugeKey]: Gauge<string> } & {
   /** The series each probe's last run wrote, so the next run can drop those it does not repeat. */
@@ -126,6 +131,8 @@ export interface ServeMetrics {
   /** Writes a finished run (gauges, counters, histogram). */
   record(r: ProbeResult, nowSeconds: number): void;
   overrun(probe: string): void;
+  /** Sets mailprobe_cycle_stuck of a probe. */
+  stuck(probe: string, on: boolean): void;
 }
 
 /** Creates serve's registry with a zero for every series known in advance (each probe's paths). */
@@ -142,8 +149,10 @@ export function createServeMetrics(probes: { name: string; paths: { name: string
   });
   const runs = new Counter({ ...METRICS.runs, labelNames: [...METRICS.runs.labelNames], registers: [registry] });
   const overruns = new Counter({ ...METRICS.overruns, labelNames: [...METRICS.overruns.labelNames], registers: [registry] });
+  const stuck = new Gauge({ ...METRICS.cycleStuck, labelNames: [...METRICS.cycleStuck.labelNames], registers: [registry] });
   for (const p of probes) {
     overruns.inc({ probe: p.name }, 0);
+    stuck.set({ probe: p.name }, 0);
     for (const path of p.paths) for (const result of ["success", "failure"]) runs.inc({ probe: p.name, path: path.name, result }, 0);
   }
   return {
@@ -157,5 +166,6 @@ export function createServeMetrics(probes: { name: string; paths: { name: string
       }
     },
     overrun: (probe) => overruns.inc({ probe }),
+    stuck: (probe, on) => stuck.set({ probe }, on ? 1 : 0),
   };
 }

@@ -1,8 +1,9 @@
 // Pushgateway: one PUT per probe under {job, probe}, so a failing run replaces a stale success; and
 // for each healthy path a PUT of its last-success time under {job, probe, path}, a group a failing
 // run never touches, so the time of the last success survives failures.
-import { Pushgateway, Registry } from "prom-client";
+import { Registry } from "prom-client";
 import type { ProbeResult, SinkResult } from "../core/result.js";
+import { httpFetch } from "../net/http-fetch.js";
 import type { Sink } from "./registry.js";
 import { createLastSuccessGauge, createRunGauges, recordRun } from "./metrics.js";
 
@@ -10,23 +11,63 @@ export interface PushgatewayConfig {
   url: string;
   job: string;
   timeoutMs: number;
+  basicAuth?: { user: string; password: string };
 }
 
-async function pushGroup(cfg: PushgatewayConfig, registry: Registry, groupings: Record<string, string>, target: string): Promise<SinkResult> {
+/** `<url>/metrics/job/<job>/<label>/<value>…`, as prom-client builds it (names are label-safe). */
+function groupUrl(cfg: PushgatewayConfig, groupings: Record<string, string>): URL {
+  const u = new URL(cfg.url);
+  const base = u.pathname.replace(/\/+$/, "");
+  const labels = Object.entries(groupings)
+    .map(([k, v]) => `/${encodeURIComponent(k)}/${encodeURIComponent(v)}`)
+    .join("");
+  u.pathname = `${base}/metrics/job/${encodeURIComponent(cfg.job)}${labels}`;
+  u.search = "";
+  return u;
+}
+
+/**
+ * One PUT under a hard deadline: prom-client's own push has only a socket idle timeout, which a
+ * gateway that trickles a byte every few seconds never trips. Here the signal destroys the socket.
+ */
+async function pushGroup(
+  cfg: PushgatewayConfig,
+  registry: Registry,
+  groupings: Record<string, string>,
+  target: string,
+  signal: AbortSignal,
+): Promise<SinkResult> {
   const started = Date.now();
-  const gateway = new Pushgateway(cfg.url, { timeout: cfg.timeoutMs }, registry);
+  const headers: Record<string, string> = { "content-type": registry.contentType };
+  if (cfg.basicAuth) headers.authorization = `Basic ${Buffer.from(`${cfg.basicAuth.user}:${cfg.basicAuth.password}`).toString("base64")}`;
   try {
-    await gateway.push({ jobName: cfg.job, groupings });
+    const body = await registry.metrics();
+    const res = await httpFetch(groupUrl(cfg, groupings), { method: "PUT", headers, body, signal });
+    if (res.status >= 400) {
+      // The gateway's answer is shown short: a proxy's error page could echo the request.
+      const text = (await res.text()).replace(/\s+/g, " ").trim().slice(0, 120);
+      return { sink: "pushgateway", target, ok: false, error: `HTTP ${res.status}${text ? `: ${text}` : ""}`, ms: Date.now() - started };
+    }
     return { sink: "pushgateway", target, ok: true, ms: Date.now() - started };
   } catch (err) {
-    return { sink: "pushgateway", target, ok: false, error: (err as Error).message, ms: Date.now() - started };
+    const e = err as Error & { code?: string };
+    const why =
+      e.name === "TimeoutError" || signal.aborted ? `no complete answer within ${Date.now() - started} ms` : `${e.message}${e.code ? ` (${e.code})` : ""}`;
+    return { sink: "pushgateway", target, ok: false, error: why, ms: Date.now() - started };
   }
 }
 
-export async function pushResult(cfg: PushgatewayConfig, r: ProbeResult, nowSeconds: number = Date.now() / 1000): Promise<SinkResult[]> {
+export async function pushResult(
+  cfg: PushgatewayConfig,
+  r: ProbeResult,
+  signal: AbortSignal = new AbortController().signal,
+  nowSeconds: number = Date.now() / 1000,
+): Promise<SinkResult[]> {
+  // One deadline for every PUT of this result (the probe's group, then the paths' groups).
+  signal = AbortSignal.any([signal, AbortSignal.timeout(cfg.timeoutMs)]);
   const run = new Registry();
   recordRun(createRunGauges(run), r, nowSeconds);
-  const results = [await pushGroup(cfg, run, { probe: r.probe }, r.probe)];
+  const results = [await pushGroup(cfg, run, { probe: r.probe }, r.probe, signal)];
   // If the gateway is down, do not spend the timeout again for every path.
   if (!results[0]!.ok) return results;
   const healthy = r.paths.filter((p) => p.ok);
@@ -35,17 +76,14 @@ export async function pushResult(cfg: PushgatewayConfig, r: ProbeResult, nowSeco
       healthy.map((p) => {
         const reg = new Registry();
         createLastSuccessGauge(reg).set({ probe: r.probe, path: p.name }, nowSeconds);
-        return pushGroup(cfg, reg, { probe: r.probe, path: p.name }, `${r.probe}/${p.name}`);
+        return pushGroup(cfg, reg, { probe: r.probe, path: p.name }, `${r.probe}/${p.name}`, signal);
       }),
     )),
   );
   return results;
 }
 
-/**
- * The Pushgateway sink. prom-client's push takes no signal (its timeout is a socket idle timeout):
- * the hard deadline of a push is a later change, made here.
- */
+/** The Pushgateway sink: every PUT under the caller's signal and the gateway's own timeoutSeconds. */
 export function pushgatewaySink(cfg: PushgatewayConfig): Sink {
-  return { publish: (_probe, r) => pushResult(cfg, r) };
+  return { publish: (_probe, r, signal) => pushResult(cfg, r, signal) };
 }

@@ -1,6 +1,7 @@
 // watch's session: repeat the cycle until the signal (or `count`), track each path's state, print
 // a live block on a TTY or JSON lines otherwise, keep a sender's credits within budget, and end
 // with the summary. It reports to no sink: the CronJob's groups and Kuma monitors stay as they are.
+import { redactDeep, type Redactor } from "../redact.js";
 import type { ResolvedProbe } from "../config/load.js";
 import { sleep } from "../core/deadline.js";
 import type { ProbeResult } from "../core/result.js";
@@ -28,6 +29,8 @@ export interface WatchOptions {
   log: Logger;
   signal: AbortSignal;
   stdout: (text: string) => void;
+  /** Redacts the values of each JSON line before it is serialised. */
+  redact?: Redactor;
   stderr: (text: string) => void;
   /** The terminal's width now. */
   width: () => number;
@@ -36,7 +39,8 @@ export interface WatchOptions {
 /** Runs the watch; resolves with the exit code (0: every path healthy in the last complete cycle). */
 export async function runWatch(o: WatchOptions): Promise<number> {
   const { probes, everyMs, count, live } = o;
-  const emit = (obj: object) => o.stdout(JSON.stringify(obj) + "\n");
+  // Redacted before it is serialised (o.stdout redacts the text once more).
+  const emit = (obj: object) => o.stdout(JSON.stringify(o.redact ? redactDeep(obj, o.redact) : obj) + "\n");
   // On a TTY the live rows say what the logs would; only errors still go to stderr.
   const log = live ? o.log.child({}, { level: "error" }) : o.log;
 

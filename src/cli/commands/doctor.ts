@@ -3,6 +3,7 @@
 import { runDoctor, type CheckResult } from "../../doctor/checks.js";
 import type { CommandContext } from "../context.js";
 import { paint, table } from "../../render/text.js";
+import { redactDeep } from "../../redact.js";
 
 export function renderDoctor(checks: CheckResult[], color: boolean): string {
   const c = paint(color).sgr;
@@ -31,7 +32,7 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
   const checks = await runDoctor(ctx.config, ctx.probes, ctx.signal);
   const ok = checks.every((r) => r.status !== "fail");
   const exitCode = ok ? 0 : 1;
-  if (ctx.json) ctx.stdout(JSON.stringify({ ok, exitCode, version: ctx.version, checks }, null, 2) + "\n");
+  if (ctx.json) ctx.stdout(JSON.stringify(redactDeep({ ok, exitCode, version: ctx.version, checks }, ctx.stdoutRedact), null, 2) + "\n");
   else ctx.stdout(renderDoctor(checks, ctx.color));
   return exitCode;
 }

@@ -3,6 +3,7 @@
 import { runProbe } from "../../probe/run.js";
 import type { ReportedResult } from "../../core/result.js";
 import { loadSinks, report } from "../../sinks/index.js";
+import { redactDeep } from "../../redact.js";
 import { renderHuman } from "../render.js";
 import type { CommandContext } from "../context.js";
 
@@ -20,7 +21,7 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
     );
   }
   const exitCode = ok ? 0 : 1;
-  if (ctx.json) ctx.stdout(JSON.stringify({ ok, exitCode, version: ctx.version, probes: results }, null, 2) + "\n");
+  if (ctx.json) ctx.stdout(JSON.stringify(redactDeep({ ok, exitCode, version: ctx.version, probes: results }, ctx.stdoutRedact), null, 2) + "\n");
   else ctx.stdout(renderHuman(results, { color: ctx.color }));
   return exitCode;
 }

@@ -10,5 +10,8 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   ctx.log.info({ listen: serving.address, probes: ctx.probes.map((p) => p.name) }, "serving");
   await new Promise<void>((resolve) => (ctx.signal.aborted ? resolve() : ctx.signal.addEventListener("abort", () => resolve(), { once: true })));
   await serving.stop();
+  // The stop gave up after shutdownGraceSeconds: whatever a wedged cycle still holds open must not
+  // keep the process alive (an unref'd timer fires only if something else still does).
+  setTimeout(() => process.exit(), 200).unref();
   return 0;
 }

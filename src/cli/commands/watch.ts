@@ -36,6 +36,7 @@ export async function watchCommand(ctx: CommandContext): Promise<number> {
     log: ctx.log,
     signal: ctx.signal,
     stdout: ctx.stdout,
+    redact: ctx.stdoutRedact,
     stderr: ctx.stderr,
     width: () => process.stdout.columns || 120,
   });
