@@ -9,6 +9,9 @@ import type { Sender } from "../core/sender.js";
 import type { TokenKey } from "../core/token.js";
 import type { PathState } from "./judge.js";
 
+/** The share of the cleanup budget the last look (and the Junk look) may take. */
+export const LAST_LOOK_MS = 4000;
+
 export interface CleanupInput {
   probe: ResolvedProbe;
   key: TokenKey;
@@ -89,7 +92,9 @@ async function sweepStale(i: CleanupInput, out: CleanupOutput, signal: AbortSign
 export async function cleanUp(i: CleanupInput, signal: AbortSignal): Promise<CleanupOutput> {
   const out: CleanupOutput = { cleanup: { deleted: 0, stale: 0, errors: [] } };
   const steps = async () => {
-    await lastLook(i, out, signal);
+    // The last look gets part of the budget only: a path stuck in it must not cost the others their deletes.
+    const look = AbortSignal.any([signal, AbortSignal.timeout(LAST_LOOK_MS)]);
+    await raceSignal(lastLook(i, out, look), look).catch(() => out.cleanup.errors.push(`last look stopped after ${LAST_LOOK_MS / 1000} s`));
     await deleteFound(i.states, out, signal);
     await sweepStale(i, out, signal);
     if (i.send.ok && i.send.messageId && !i.aborted && i.states.every((s) => !s.found) && i.sender?.diagnose) {

@@ -29,6 +29,8 @@ export function loadSinks(config: LoadedConfig): Promise<Sink[]> {
 
 /** Used when no sink says its timeout: the schema's default timeoutSeconds of Pushgateway and Kuma. */
 export const DEFAULT_SINK_BUDGET_MS = 5000;
+/** How long after the sink budget a sink that ignores its signal is left behind (inside the bound's 1 s). */
+export const SINK_BACKSTOP_MS = 250;
 
 /**
  * The sink budget: sinks run in parallel, so the slowest configured sink timeout (Pushgateway's,
@@ -55,7 +57,8 @@ export async function report(
   // Redacted before any sink sees it: Kuma's msg and Pushgateway's label values come from it.
   const safe = redactDeep(r, makeRedactor(config.secrets));
   const budgetMs = sinkBudgetMs(config);
-  const budget = AbortSignal.any([signal, AbortSignal.timeout(budgetMs)]);
+  // A backstop a little after the budget, so that a sink's own timeout (at most the budget) reports first.
+  const budget = AbortSignal.any([signal, AbortSignal.timeout(budgetMs + SINK_BACKSTOP_MS)]);
   const late = (): SinkResult[] => [{ sink: "sink", target: r.probe, ok: false, error: `no answer within the sink budget (${budgetMs} ms)`, ms: budgetMs }];
   const publishing = (await raceSignal(loaded, budget).catch(() => [] as Sink[])).map((s) => raceSignal(s.publish(probe, safe, budget), budget).catch(late));
   const sinks = (await Promise.all(publishing)).flat();
