@@ -26,7 +26,7 @@ test("a Pushgateway and a Kuma that trickle their answers: the run ends within i
   const cfg = labConfig((c) => {
     c.probes[0].name = "dl_sinks";
     c.probes[0].timeoutSeconds = 15;
-    c.pushgateway = { url: `http://${addr.listen}:${gw.port}`, job: "mailprobe", timeoutSeconds: 2 };
+    c.pushgateway = { url: `http://${addr.listen}:${gw.port}`, job: "mailprobe", timeoutSeconds: 3 };
     const k = `http://${addr.listen}:${kuma.port}/api/push/`;
     c.probes[0].kuma = { pushUrl: `${k}labprobe`, timeoutSeconds: 3 };
     for (const p of c.probes[0].paths) p.kuma = { pushUrl: `${k}lab${p.name}`, timeoutSeconds: 1 };
