@@ -158,6 +158,19 @@ function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): Resolve
   };
 }
 
+/** A Kuma push URL, its token alone, and the token decoded (a server may echo it decoded). */
+function kumaSecrets(url: string | undefined): string[] {
+  if (!url) return [];
+  const token = url.split("/").pop() ?? "";
+  let decoded = token;
+  try {
+    decoded = decodeURIComponent(token);
+  } catch {
+    /* not percent-encoded */
+  }
+  return [url, token, decoded];
+}
+
 function collectSecrets(probes: ResolvedProbe[], extra: (string | undefined)[]): string[] {
   const out = new Set<string>();
   const add = (s: string | undefined) => {
@@ -165,14 +178,8 @@ function collectSecrets(probes: ResolvedProbe[], extra: (string | undefined)[]):
   };
   for (const p of probes) {
     for (const s of [p.sender, p.watchSender]) if (s) senderModule(s.type).secrets(s).forEach(add);
-    add(p.kuma?.pushUrl);
-    // The token part of a Kuma URL alone is a secret too.
-    add(p.kuma?.pushUrl.split("/").pop());
-    for (const path of p.paths) {
-      add(path.password);
-      add(path.kuma?.pushUrl);
-      add(path.kuma?.pushUrl.split("/").pop());
-    }
+    for (const k of [p.kuma, ...p.paths.map((x) => x.kuma)]) kumaSecrets(k?.pushUrl).forEach(add);
+    for (const path of p.paths) add(path.password);
   }
   extra.forEach(add);
   return [...out].sort((a, b) => b.length - a.length);
