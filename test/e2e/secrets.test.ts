@@ -54,7 +54,7 @@ async function leakyConfig(name: string): Promise<string> {
   });
 }
 
-test("secrets with \" \\ newline, trailing \\, % and unicode never reach stdout, --json, logs, the Kuma msg or the Pushgateway", async () => {
+test('secrets with " \\ newline, trailing \\, % and unicode never reach stdout, --json, logs, the Kuma msg or the Pushgateway', async () => {
   await fakeKuma("/__lab/calls", { method: "DELETE" });
   const cfg = await leakyConfig("sec_edges");
   const json = await runCli(["run", "--config", cfg, "--json"], { env: { MAILPROBE_LOG_LEVEL: "debug" } });
@@ -85,7 +85,10 @@ test("secrets with \" \\ newline, trailing \\, % and unicode never reach stdout,
   const calls = await (await fakeKuma("/__lab/calls")).json();
   const ours = (calls as { token: string; msg: string | null }[]).filter((c) => c.token === "labexternal");
   assert.ok(ours.length >= 2, JSON.stringify(calls));
-  assert.ok(ours.every((c) => /\[redacted\]/.test(c.msg ?? "")), JSON.stringify(ours));
+  assert.ok(
+    ours.every((c) => /\[redacted\]/.test(c.msg ?? "")),
+    JSON.stringify(ours),
+  );
   assertNoSecret("Kuma msg", JSON.stringify(calls));
   const metrics = await (await fetch(`http://${addr.listen}:${port.pushgateway}/metrics`)).text();
   assert.match(metrics, /probe="sec_edges"/);
@@ -98,7 +101,12 @@ test("an unquoted `password: *Secret` and a YAML alias bomb: exit 2, one line na
   writeFileSync(alias, "probes:\n  - name: a\n    imap:\n      password: *Sup3rSecret\n");
   const bomb = join(dir, "bomb.yaml");
   const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
-  for (let i = 1; i < 9; i++) levels.push(`${"abcdefghi"[i]}: &${"abcdefghi"[i]} [${Array(9).fill(`*${"abcdefghi"[i - 1]}`).join(", ")}]`);
+  for (let i = 1; i < 9; i++)
+    levels.push(
+      `${"abcdefghi"[i]}: &${"abcdefghi"[i]} [${Array(9)
+        .fill(`*${"abcdefghi"[i - 1]}`)
+        .join(", ")}]`,
+    );
   writeFileSync(bomb, levels.join("\n") + "\nprobes: *i\n");
   for (const [file, line] of [
     [alias, 4],
