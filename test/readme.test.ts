@@ -13,7 +13,7 @@ test("the README's failure-reason table is the catalogue, word for word", () => 
 });
 
 test("the README lists every pushed metric", () => {
-  const serveOnly = new Set(["roundtripHistogram", "runs", "overruns"]);
+  const serveOnly = new Set(["roundtripHistogram", "runs", "overruns", "cycleStuck"]);
   for (const [key, m] of Object.entries(METRICS)) {
     if (serveOnly.has(key)) continue;
     assert.match(readme, new RegExp(`\\| \`${m.name}\` \\|`), m.name);
