@@ -20,15 +20,32 @@ export function makeRedactor(secrets: readonly string[], opts: { json?: boolean 
   const variants = new Set<string>();
   for (const s of secrets) {
     if (!s || s.length < 4) continue;
-    for (const v of variantsOf(s)) if (!opts.json || JSON.stringify(v).slice(1, -1) === v) variants.add(v);
+    // Inside JSON text every form appears JSON-escaped.
+    for (const v of variantsOf(s)) variants.add(opts.json ? JSON.stringify(v).slice(1, -1) : v);
   }
   const list = [...variants].sort((a, b) => b.length - a.length);
   if (!list.length) return (t) => t;
+  const replace = opts.json ? replaceOutsideEscapes : (t: string, v: string) => t.split(v).join(REDACTED);
   return (text) => {
     let out = text;
-    for (const v of list) if (out.includes(v)) out = out.split(v).join(REDACTED);
+    for (const v of list) if (out.includes(v)) out = replace(out, v);
     return out;
   };
+}
+
+/** Replaces `v` in JSON text except where it would start inside an escape (after an odd run of `\`). */
+function replaceOutsideEscapes(text: string, v: string): string {
+  let out = "";
+  let from = 0;
+  for (let i = text.indexOf(v); i >= 0; i = text.indexOf(v, i + 1)) {
+    if (i < from) continue;
+    let slashes = 0;
+    while (i - slashes - 1 >= 0 && text[i - slashes - 1] === "\\") slashes++;
+    if (slashes % 2) continue;
+    out += text.slice(from, i) + REDACTED;
+    from = i + v.length;
+  }
+  return out + text.slice(from);
 }
 
 /**

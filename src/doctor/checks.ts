@@ -79,12 +79,14 @@ export async function checkKuma(scope: string, kuma: ResolvedKuma): Promise<Chec
     if (!isKumaPushUrl(kuma.pushUrl))
       return { status: "fail", detail: `${u.origin}: not a push URL`, hint: "copy the push URL from the monitor's settings, without ?status=…" };
     const portNum = Number(u.port || (u.protocol === "https:" ? 443 : 80));
+    // The token is elided: `https://kuma.example.com/api/push/…`.
+    const shown = printableUrl(kuma.pushUrl);
     try {
       const host = u.hostname.replace(/^\[|\]$/g, "");
       (await whenConnected(netConnect({ host, port: portNum }), { host, port: portNum, timeoutMs: kuma.timeoutMs })).destroy();
-      return { status: "ok", detail: `${u.origin} reachable, push URL well-formed (no heartbeat sent)` };
+      return { status: "ok", detail: `${shown} reachable, push URL well-formed (no heartbeat sent)` };
     } catch (e) {
-      return { status: "fail", detail: `${u.origin}: ${errText(e)}`, hint: `${tcpHint(e, u.host)}; Kuma will mark the monitor down when pushes stop` };
+      return { status: "fail", detail: `${shown}: ${errText(e)}`, hint: `${tcpHint(e, u.host)}; Kuma will mark the monitor down when pushes stop` };
     }
   });
 }

@@ -19,3 +19,27 @@ test("the longer secret is replaced first; secrets under 4 characters are ignore
 test("redactDeep redacts every string in a JSON value", () => {
   assert.deepEqual(redactDeep({ a: ["key=s3cret!"], b: { c: "s3cret!" } }, makeRedactor(["s3cret!"])), { a: [`key=${REDACTED}`], b: { c: REDACTED } });
 });
+
+// Issue 12 item 4: redaction before serialisation, and the JSON-escaped form as a fallback.
+const AWKWARD = ['pa"ss\\wörd%41✓\\', "line\nbreak-secret", 'q"u"o"t"e"s'];
+
+test("redactDeep redacts secrets holding quotes, backslashes, newlines before JSON sees them; the output stays valid JSON", () => {
+  const r = makeRedactor(AWKWARD);
+  const value = { detail: `login refused: ${AWKWARD[0]} and ${AWKWARD[1]}`, list: [AWKWARD[2]], err: new Error(`bad ${AWKWARD[1]}`) };
+  const text = JSON.stringify(redactDeep(value, r));
+  for (const s of AWKWARD) for (const f of [s, JSON.stringify(s).slice(1, -1)]) assert.ok(!text.includes(f), f);
+  const back = JSON.parse(text);
+  assert.equal(back.detail, `login refused: ${REDACTED} and ${REDACTED}`);
+  assert.equal(back.err.message, `bad ${REDACTED}`);
+});
+
+test("the JSON-text fallback matches the JSON-escaped form and never cuts the syntax", () => {
+  const json = JSON.stringify({ a: `x ${AWKWARD[0]} y`, b: AWKWARD[2] });
+  const out = makeRedactor(AWKWARD, { json: true })(json);
+  assert.deepEqual(JSON.parse(out), { a: `x ${REDACTED} y`, b: REDACTED });
+});
+
+test("the JSON-text fallback leaves a match that would start inside an escape", () => {
+  const out = makeRedactor(["nnightmare"], { json: true })(JSON.stringify({ a: "\nnightmare", b: "nnightmare" }));
+  assert.deepEqual(JSON.parse(out), { a: "\nnightmare", b: REDACTED });
+});
