@@ -7,6 +7,7 @@
 // the lab's real Pushgateway; --json must stay valid JSON and every log line too.
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -120,4 +121,33 @@ test("an unquoted `password: *Secret` and a YAML alias bomb: exit 2, one line na
     assert.equal(json.code, 2);
     assert.ok(json.json, json.stdout);
   }
+});
+
+test("pushgateway.basicAuth goes as an Authorization header; a URL with credentials is printed without them", async () => {
+  const seen: { url: string; auth?: string }[] = [];
+  const server = createServer((req, res) => {
+    seen.push({ url: req.url ?? "", auth: req.headers.authorization });
+    req.resume();
+    res.writeHead(200).end("ok");
+  });
+  await new Promise<void>((r) => server.listen(0, addr.listen, () => r()));
+  const gw = (server.address() as { port: number }).port;
+  after(() => new Promise<void>((r) => server.close(() => r())));
+  const URL_SECRET = "url-pass-5551234";
+  const basic = labConfig((c) => {
+    c.probes[0].name = "sec_basic";
+    c.pushgateway = { url: `http://${addr.listen}:${gw}`, basicAuth: { user: "mailprobe", password: PG_SECRET } };
+  });
+  const res = await runCli(["run", "--config", basic, "--json"]);
+  assert.equal(res.code, 0, res.stderr);
+  const expected = `Basic ${Buffer.from(`mailprobe:${PG_SECRET}`).toString("base64")}`;
+  assert.ok(seen.length >= 1 && seen.every((s) => s.auth === expected && !s.url.includes("?")), JSON.stringify(seen));
+  assertNoSecret("run with basicAuth", res.stdout + res.stderr);
+
+  const inUrl = labConfig((c) => (c.pushgateway = { url: `http://mailprobe:${URL_SECRET}@${addr.listen}:${gw}` }));
+  const doctor = await runCli(["doctor", "--config", inUrl, "--json"]);
+  const check = doctor.json.checks.find((x: any) => x.scope === "pushgateway");
+  assert.equal(check.detail, `http://${addr.listen}:${gw}/-/healthy answered 200`);
+  assert.ok(!(doctor.stdout + doctor.stderr).includes(URL_SECRET));
+  assert.equal(seen.at(-1)!.auth, `Basic ${Buffer.from(`mailprobe:${URL_SECRET}`).toString("base64")}`);
 });
