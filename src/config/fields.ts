@@ -1,7 +1,7 @@
 // Field types shared by the config schema and the sender modules' own schemas.
 import ipaddr from "ipaddr.js";
-import cron from "node-cron";
 import { z } from "zod";
+import { isCronExpression } from "./cron.js";
 
 export const seconds = (def: number) => z.number().positive().max(86_400).default(def);
 
@@ -31,7 +31,7 @@ export const httpUrl = z.string().refine(
 
 export const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: "must be lower-case letters, digits, '_' or '-' (it becomes a metric label)" });
 
-export const cronExpr = z.string().refine((v) => cron.validate(v), { message: "not a cron expression (5 fields, or 6 with seconds)" });
+export const cronExpr = z.string().refine((v) => isCronExpression(v), { message: "not a cron expression (5 fields, or 6 with seconds)" });
 
 export const email = z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, { message: "not an e-mail address" });
 

@@ -32,6 +32,7 @@ export const DIAGNOSES = {
   upstream_deferred: "Brevo could not deliver yet and keeps retrying: our MX refused it temporarily or timed out.",
   upstream_bounced: "Brevo gave up: our MX refused it permanently (hard bounce); Brevo now blocks the recipient.",
   upstream_blocked: "Brevo did not try: the recipient is on Brevo's blocklist.",
+  upstream_error: "Brevo recorded an error sending it (its own failure, not our MX's answer).",
   upstream_accepted_only: "Brevo recorded the request and nothing after it yet.",
   upstream_unknown: "Brevo's event log could not be read or has no events for the message.",
 } as const satisfies Record<string, string>;

@@ -32,8 +32,6 @@ export interface SendResult {
   /** The sender type (a key of the sender registry). */
   type: string;
   ok: boolean;
-  /** Not sent at all because no path could be opened (saves the sender's quota). */
-  skipped?: boolean;
   reason?: Reason;
   detail?: string;
   seconds?: number;
@@ -61,6 +59,23 @@ export interface PathResult {
   foundIn?: string;
   tlsCertNotAfter?: string;
   deleted: boolean;
+  /** Whether the wait found the message (in time) or only cleanup's last look did. */
+  foundDuring?: "wait" | "cleanup";
+  /** The roundtrip split where the facts allow (seconds; see Stages). */
+  stages?: Stages;
+}
+
+/**
+ * The roundtrip in stages. `send`: send start → the sender accepted it. `upstream`: accepted → the
+ * sender's log says delivered (only when its log was read during the wait). `mx`: the entry hop's
+ * Received date → seen (our MX and the store; the header has 1 s resolution, truncated, so this
+ * reads up to 1 s long). `seen`: send start → seen (the roundtrip).
+ */
+export interface Stages {
+  send?: number;
+  upstream?: number;
+  mx?: number;
+  seen?: number;
 }
 
 export interface ProbeResult {
@@ -77,7 +92,7 @@ export interface ProbeResult {
   /** Probe-level verdict of the real client IP: every path that saw the message agrees it is ok. */
   realIpOk?: boolean;
   /** What the sender's event log says happened, when no path saw the message. */
-  diagnosis?: { code: Diagnosis; detail?: string };
+  diagnosis?: { code: Diagnosis; detail?: string; during?: "wait" | "cleanup" };
   /** Paths disagree (one saw it, one did not / failed login): isolates the proxy hop from the server. */
   pathSplit?: string;
   cleanup: { deleted: number; stale: number; errors: string[] };

@@ -4,7 +4,7 @@
 import type { ResolvedProbe } from "../config/load.js";
 import { errText } from "../core/errors.js";
 import type { ProbeResult, SendResult } from "../core/result.js";
-import type { Sender } from "../core/sender.js";
+import type { Sender, UpstreamEvent } from "../core/sender.js";
 import type { TokenKey } from "../core/token.js";
 import type { PathState } from "./judge.js";
 
@@ -15,6 +15,8 @@ export interface CleanupInput {
   states: PathState[];
   send: SendResult;
   sender?: Sender;
+  /** What the sender's event log said during the wait, if it was read. */
+  upstream?: UpstreamEvent;
   aborted: boolean;
 }
 
@@ -31,6 +33,7 @@ async function lastLook(i: CleanupInput, out: CleanupOutput, signal: AbortSignal
       try {
         st.found = await st.session!.findNow(i.token, signal);
         if (st.found) st.late = true;
+        st.foundDuring = "cleanup";
         const junk = st.session!.path.junkMailbox;
         if (!st.found && junk && !i.aborted) {
           st.found = await st.session!.findIn(junk, i.token, signal);
@@ -87,9 +90,10 @@ export async function cleanUp(i: CleanupInput, signal: AbortSignal): Promise<Cle
     await lastLook(i, out, signal);
     await deleteFound(i.states, out, signal);
     await sweepStale(i, out, signal);
-    if (i.send.ok && i.send.messageId && !i.aborted && i.states.every((s) => !s.found) && i.sender?.diagnose) {
-      out.diagnosis = await i.sender.diagnose(i.send.messageId, i.probe.to, signal);
-    }
+    const unseen = i.send.ok && i.send.messageId && !i.aborted && i.states.every((s) => !s.found);
+    // The wait's reading of the event log is the answer when it had one (no second read of a rate-limited API).
+    if (unseen && i.upstream) out.diagnosis = { code: i.upstream.code, detail: i.upstream.detail, during: "wait" };
+    else if (unseen && i.sender?.diagnose) out.diagnosis = { ...(await i.sender.diagnose(i.send.messageId!, i.probe.to, signal)), during: "cleanup" };
   } finally {
     await Promise.all(i.states.map((s) => s.session?.close()));
     i.sender?.close();

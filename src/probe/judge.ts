@@ -6,7 +6,9 @@ import { checkReceived } from "../checks/received.js";
 import type { ResolvedProbe } from "../config/load.js";
 import type { Diagnosis, Reason } from "../core/reasons.js";
 import type { PathResult, ProbeResult, SendResult } from "../core/result.js";
+import type { UpstreamEvent } from "../core/sender.js";
 import type { FoundMessage, Session } from "../receivers/session.js";
+import { stagesOf } from "./stages.js";
 
 /** What the run learnt about one path. */
 export interface PathState {
@@ -18,6 +20,8 @@ export interface PathState {
   /** Found only by cleanup's last look (after the deadline or an abort): not a success. */
   late?: boolean;
   deleted?: boolean;
+  /** Found by the wait (in time) or by cleanup's last look. */
+  foundDuring?: "wait" | "cleanup";
 }
 
 export interface JudgeInput {
@@ -30,7 +34,11 @@ export interface JudgeInput {
   sendStartMs: number;
   aborted: boolean;
   cleanup: ProbeResult["cleanup"];
-  diagnosis?: { code: Diagnosis; detail?: string };
+  diagnosis?: ProbeResult["diagnosis"];
+  /** The sender's final failure that ended the wait, if one did. */
+  upstream?: UpstreamEvent;
+  /** When the sender's log says it delivered the message (epoch ms). */
+  deliveredMs?: number;
 }
 
 export function judge(i: JudgeInput): ProbeResult {
@@ -62,7 +70,9 @@ export function judge(i: JudgeInput): ProbeResult {
   });
 }
 
-export function judgePath(st: PathState, ctx: { probe: ResolvedProbe; send: SendResult; sendStartMs: number; aborted: boolean; seenOn: string[] }): PathResult {
+type PathContext = Pick<JudgeInput, "probe" | "send" | "sendStartMs" | "aborted" | "upstream" | "deliveredMs"> & { seenOn: string[] };
+
+export function judgePath(st: PathState, ctx: PathContext): PathResult {
   const session = st.session;
   const base: PathResult = {
     name: st.name,
@@ -70,6 +80,7 @@ export function judgePath(st: PathState, ctx: { probe: ResolvedProbe; send: Send
     openSeconds: session ? session.openMs / 1000 : undefined,
     tlsCertNotAfter: session?.tlsCertNotAfter?.toISOString(),
     deleted: false,
+    foundDuring: st.foundDuring,
   };
   if (st.error && !st.found) return { ...base, reason: st.error.reason, detail: st.error.detail };
   if (!ctx.send.ok) {
@@ -84,6 +95,8 @@ export function judgePath(st: PathState, ctx: { probe: ResolvedProbe; send: Send
   }
   if (!st.found) {
     if (ctx.aborted) return { ...base, reason: "aborted", detail: "interrupted while waiting for the message" };
+    const up = ctx.upstream;
+    if (up?.final) return { ...base, reason: "not_delivered", detail: `the sender reports ${up.code} (${up.detail ?? "no detail"}): stopped waiting` };
     const elsewhere = ctx.seenOn.length ? ` (seen on ${ctx.seenOn.join(", ")})` : "";
     return { ...base, reason: "not_delivered", detail: `not seen within ${ctx.probe.timeoutMs / 1000} s${elsewhere}` };
   }
@@ -94,6 +107,7 @@ export function judgePath(st: PathState, ctx: { probe: ResolvedProbe; send: Send
     authResults: parseAuthResults(st.found.headers),
     foundIn: st.found.mailbox,
     deleted: st.deleted ?? false,
+    stages: stagesOf(st.found, ctx),
   };
   if (ctx.probe.received) {
     const verdict = checkReceived(st.found.headers, ctx.probe.received);

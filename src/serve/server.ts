@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { LoadedConfig, ResolvedProbe } from "../config/load.js";
 import type { ReportedResult } from "../core/result.js";
 import type { Logger } from "../log.js";
+import { createSenderContext } from "../core/sender.js";
 import { runProbe } from "../probe/run.js";
 import { createScheduler } from "../schedule/scheduler.js";
 import { report } from "../sinks/index.js";
@@ -40,6 +41,8 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
   const { config, settings: serve, probes, log } = o;
   const byName = new Map(probes.map((p) => [p.name, p]));
   const metrics = createServeMetrics(probes);
+  // One per process: every probe and cycle shares the senders' rate budgets (Brevo's event log).
+  const senderContext = createSenderContext();
 
   const scheduler = createScheduler<ReportedResult>({
     schedules: Object.fromEntries(probes.map((p) => [p.name, p.schedule ?? serve.schedule])),
@@ -50,7 +53,7 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
     run: async (name, signal) => {
       const probe = byName.get(name)!;
       // Only the scheduler aborts a cycle (at the end of the shutdown grace), not SIGTERM itself.
-      const r = await report(config, probe, await runProbe(probe, { log, signal }), log);
+      const r = await report(config, probe, await runProbe(probe, { log, signal, senderContext }), log);
       metrics.record(r, Date.now() / 1000);
       log.info({ probe: name, ok: r.ok, reason: r.reason, seconds: r.durationSeconds }, "run finished");
       return r;

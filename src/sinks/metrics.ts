@@ -19,6 +19,11 @@ export const METRICS = {
     labelNames: ["probe", "path"],
   },
   imapOpen: { name: "mailprobe_imap_open_seconds", help: "IMAP connect, login and select on this path, last run.", labelNames: ["probe", "path"] },
+  stage: {
+    name: "mailprobe_stage_seconds",
+    help: "The last run's roundtrip on this path in stages: send, upstream (sender's queue), mx (entry hop's Received date to seen, 1 s resolution), seen.",
+    labelNames: ["probe", "path", "stage"],
+  },
   send: { name: "mailprobe_send_seconds", help: "Time the sender took to accept the message (with retries), last run.", labelNames: ["probe"] },
   realIpOk: {
     name: "mailprobe_real_client_ip_ok",
@@ -72,6 +77,7 @@ export function createRunGauges(registry: Registry): RunGauges {
     runSuccess: g("runSuccess"),
     roundtrip: g("roundtrip"),
     imapOpen: g("imapOpen"),
+    stage: g("stage"),
     send: g("send"),
     realIpOk: g("realIpOk"),
     lastRun: g("lastRun"),
@@ -112,6 +118,7 @@ export function recordRun(g: RunGauges, r: ProbeResult, nowSeconds: number): voi
     set(g.success, labels, p.ok ? 1 : 0);
     if (p.roundtripSeconds !== undefined) set(g.roundtrip, labels, p.roundtripSeconds);
     if (p.openSeconds !== undefined) set(g.imapOpen, labels, p.openSeconds);
+    for (const [stage, v] of Object.entries(p.stages ?? {})) if (v !== undefined) set(g.stage, { ...labels, stage }, v);
     if (p.tlsCertNotAfter) set(g.tlsExpiry, labels, Math.floor(Date.parse(p.tlsCertNotAfter) / 1000));
     for (const reason of REASON_CODES) set(g.failureReason, { ...labels, reason }, p.reason === reason ? 1 : 0);
   }

@@ -33,7 +33,6 @@ const panels: { title: string; expr: string }[] = dashboard.panels.flatMap((p: a
  * fails when a pending panel returns data, so this list cannot go stale.
  */
 const PENDING_PRODUCT_METRICS = [
-  "Per-stage latency", // mailprobe_stage_seconds{probe,path,stage}
   "Authentication results", // mailprobe_auth_result{probe,path,method,required}
   "Spam score", // mailprobe_spam_score
   "Open relay", // mailprobe_open_relay{probe,entry}

@@ -1,5 +1,6 @@
 // `mailprobe run`: every configured probe once (in parallel), reported to the sinks; exit 0 when
 // every path of every probe is healthy, 1 otherwise.
+import { createSenderContext } from "../../core/sender.js";
 import { runProbe } from "../../probe/run.js";
 import type { ReportedResult } from "../../core/result.js";
 import { loadSinks, report } from "../../sinks/index.js";
@@ -9,8 +10,10 @@ import type { CommandContext } from "../context.js";
 export async function runCommand(ctx: CommandContext): Promise<number> {
   const sinks = loadSinks(ctx.config);
   sinks.catch(() => undefined);
+  // One per process: the probes share the senders' rate budgets (Brevo's event log).
+  const senderContext = createSenderContext();
   const results: ReportedResult[] = await Promise.all(
-    ctx.probes.map(async (probe) => report(ctx.config, probe, await runProbe(probe, { log: ctx.log, signal: ctx.signal }), ctx.log, sinks)),
+    ctx.probes.map(async (probe) => report(ctx.config, probe, await runProbe(probe, { log: ctx.log, signal: ctx.signal, senderContext }), ctx.log, sinks)),
   );
   const ok = results.every((r) => r.ok);
   for (const r of results) {
