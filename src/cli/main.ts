@@ -1,10 +1,7 @@
 // mailprobe: argv → command → exit code (0 healthy, 1 probe failed, 2 usage or configuration error).
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "../config/load.js";
 import { AbortedError } from "../core/deadline.js";
 import { senderTypeList } from "../core/sender.js";
-import { createLogger } from "../log.js";
-import { makeRedactor } from "../redact.js";
 import { VERSION } from "../version.js";
 import type { CommandContext } from "./context.js";
 
@@ -95,6 +92,12 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
     err("mailprobe: no config: give --config FILE or set MAILPROBE_CONFIG\n");
     return 2;
   }
+  // Loaded only now: --help, --version and usage errors need none of it (docs/benchmarks.md).
+  const [{ ConfigError, loadConfig }, { createLogger }, { makeRedactor }] = await Promise.all([
+    import("../config/load.js"),
+    import("../log.js"),
+    import("../redact.js"),
+  ]);
   let config;
   try {
     config = loadConfig(file, env);
