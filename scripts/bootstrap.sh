@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(postfix dovecot-imapd dovecot-lmtpd haproxy prometheus-pushgateway prometheus openssl tmux unzip)
+# The image test (scripts/image.sh): buildah builds the Dockerfile; busybox-static is the base image's shell.
+debs+=(buildah busybox-static)
 # The benchmarks' peer: the Nagios plugin check_email_delivery and the Perl modules it needs.
 [ -z "${MAILPROBE_BENCH:-}" ] || debs+=(monitoring-plugins-contrib libmail-imapclient-perl libio-socket-ssl-perl libnet-smtp-tls-perl curl)
 missing=()
@@ -32,7 +34,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# The Node 24 binary of the Docker image, for running the suite on it too.
+# The Node 24 binary of the Docker image, for running the suite on it too, and the npm of that Node
+# release: scripts/image.sh builds the image's base from both.
 stamp24=tools/node24/node_modules/.mailprobe-lock
 want24=$(sha256sum tools/node24/package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp24" ] || [ "$(cat "$stamp24")" != "$want24" ]; then
