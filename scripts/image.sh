@@ -134,7 +134,10 @@ build() {
   fi
   version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' package.json)
   log "building $name on $base_name"
-  bh bud --isolation chroot --pull=never --layers --build-arg NODE_IMAGE="$base_name" --build-arg VERSION="$version" -t "$name" . >&2
+  # No --layers: the tag above already skips an unchanged build, and caching each step cost more than
+  # it saved (measured cold here: overlay 47 s with it, 17-33 s without; vfs 2 min and 13 GB with it,
+  # 18-30 s and 285 MB without).
+  bh bud --isolation chroot --pull=never --build-arg NODE_IMAGE="$base_name" --build-arg VERSION="$version" -t "$name" . >&2
   # Keep the three newest app images; older ones only fill the disk.
   bh images --noheading --format '{{.CreatedAtRaw}} {{.Name}}:{{.Tag}}' |
     awk '$NF ~ /^localhost\/mailprobe:in-/ { print }' | sort -r | tail -n +4 | awk '{ print $NF }' |
