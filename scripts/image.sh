@@ -21,6 +21,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if [ "$(id -u)" -ne 0 ]; then
+  echo "image.sh: run it as root (buildah with chroot isolation; no rootless setup here)" >&2
+  exit 1
+fi
 root=${MAILPROBE_BUILDAH_ROOT:-/var/lib/containers/storage}
 driver=${MAILPROBE_BUILDAH_DRIVER:-}
 if [ -z "$driver" ]; then
@@ -81,7 +85,7 @@ base_rootfs() {
 }
 
 base() {
-  local version npm_version name inputs ctr mnt fs
+  local version npm_version name inputs ctr mnt fs old
   version=$("$node_bin" --version)
   version=${version#v}
   npm_version=$(sed -n 's/^ *"version": "\(.*\)",$/\1/p' "$node24/npm/package.json" | head -1)
@@ -98,6 +102,7 @@ base() {
     return
   fi
   log "building the base $name (inputs $inputs, storage driver $driver)"
+  old=$(bh inspect --type image --format '{{.FromImageID}}' "$name" 2>/dev/null || true)
   fs=$(mktemp -d)
   base_rootfs "$fs"
   ctr=$(bh from scratch)
@@ -111,6 +116,8 @@ base() {
     --label org.opencontainers.image.version="$version" \
     --label io.mailprobe.base.inputs="$inputs" "$ctr"
   bh commit --quiet --rm "$ctr" "$name" >/dev/null
+  # The base it replaces, now untagged (layers an app image still uses stay).
+  [ -z "$old" ] || bh rmi "$old" >/dev/null 2>&1 || true
   echo "$name"
 }
 
