@@ -27,12 +27,19 @@ const lighter = {
     // mailsplit require()s libmime's CommonJS build, imapflow imports its ESM build: keep one copy.
     const libmimeEsm = requireHere.resolve("libmime").replace(/[\\/]dist[\\/].*$/, "/dist/esm/libmime.js");
     b.onResolve({ filter: /^libmime$/ }, (a) => (a.kind === "require-call" ? { path: "libmime-cjs", namespace: "stub" } : undefined));
-    b.onLoad({ filter: /^libmime-cjs$/, namespace: "stub" }, () => ({ contents: `module.exports = require(${JSON.stringify(libmimeEsm)}).default;`, loader: "js", resolveDir: "." }));
+    b.onLoad({ filter: /^libmime-cjs$/, namespace: "stub" }, () => ({
+      contents: `module.exports = require(${JSON.stringify(libmimeEsm)}).default;`,
+      loader: "js",
+      resolveDir: ".",
+    }));
     // libmime builds iconv-lite's GBK table at import (~17 ms) only to compare a codec with it: on first use instead.
     b.onLoad({ filter: /libmime[\\/]dist[\\/]esm[\\/]charset\.js$/ }, (a) => {
       const before = readFileSync(a.path, "utf8");
       const after = before
-        .replace("const DBCS_DECODER = iconv.getCodec('gbk').decoder;", "let DBCS_DECODER_; const dbcsDecoder = () => (DBCS_DECODER_ ??= iconv.getCodec('gbk').decoder);")
+        .replace(
+          "const DBCS_DECODER = iconv.getCodec('gbk').decoder;",
+          "let DBCS_DECODER_; const dbcsDecoder = () => (DBCS_DECODER_ ??= iconv.getCodec('gbk').decoder);",
+        )
         .replace("codec.decoder === DBCS_DECODER", "codec.decoder === dbcsDecoder()");
       if (!after.includes("dbcsDecoder()")) throw new Error("scripts/bundle.mjs: libmime's charset.js changed; update the GBK deferral");
       return { contents: after, loader: "js" };

@@ -73,7 +73,9 @@ test(
     const inspect = JSON.parse(buildah(["inspect", "--type", "image", name]));
     const config = inspect.OCIv1.config;
     assert.equal(config.User, "10001:10001", "numeric non-root user: Kubernetes runAsNonRoot can verify it");
-    assert.deepEqual(config.Entrypoint, ["node", "/app/dist/bundle/mailprobe.js"]);
+    // --lite-mode: a run's peak RSS under 80 MB (issue 14); NODE_OPTIONS would not accept it.
+    assert.deepEqual(config.Entrypoint, ["node", "--lite-mode", "/app/dist/bundle/mailprobe.js"]);
+    assert.ok(config.Env.includes("NODE_COMPILE_CACHE=/app/.compile-cache"), config.Env.join(" "));
     assert.deepEqual(config.Cmd, ["--help"]);
     assert.ok(config.Env.includes("MAILPROBE_CONFIG=/etc/mailprobe/config.yaml") && config.Env.includes("HOME=/tmp"), config.Env.join(" "));
     const labels = config.Labels;
@@ -96,7 +98,10 @@ test(
       assert.ok(!existsSync(join(root, "usr/local/lib/node_modules/npm")) && !existsSync(join(root, "usr/local/bin/npm")), "npm is gone");
       assert.ok(!existsSync(join(root, "usr/local/bin/npx")), "npx is gone");
       // The app is the bundle, package.json (its "type") and the SBOM: no node_modules.
-      assert.deepEqual(readdirSync(join(root, "app")).sort(), ["dist", "package.json", "sbom.cdx.json"]);
+      assert.deepEqual(readdirSync(join(root, "app")).sort(), [".compile-cache", "dist", "package.json", "sbom.cdx.json"]);
+      // Node's compile cache, written at build time by uid 10001 (its folder name holds the uid).
+      const caches = readdirSync(join(root, "app/.compile-cache"));
+      assert.ok(caches.length === 1 && caches[0]!.endsWith("-10001"), caches.join(" "));
       assert.deepEqual(readdirSync(join(root, "app/dist")), ["bundle"]);
       assert.equal(lstatSync(join(root, "app/dist/bundle/mailprobe.js")).uid, 0, "the app is root-owned: the user cannot change it");
       const sbom = JSON.parse(readFileSync(join(root, "app/sbom.cdx.json"), "utf8"));
@@ -121,6 +126,9 @@ test(
       assert.equal(help.status, 0, help.stderr);
       assert.match(help.stdout, /usage: mailprobe <command>/);
       assert.equal(entry(["--version"]).stdout.trim(), pkg.version);
+      // The entry and its chunks come from the build-time compile cache (and nothing is rewritten).
+      const cached = run(["env", "NODE_DEBUG_NATIVE=COMPILE_CACHE", ...config.Entrypoint, "--help"]);
+      assert.match(cached.stderr, /mailprobe\.js because cache was the same/, cached.stderr.slice(-2000));
       // Without --user the image's USER applies.
       const ids = spawnSync(
         "bash",
