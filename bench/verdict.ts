@@ -103,7 +103,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 export async function verdict(report: Report): Promise<void> {
   warmCompileCache();
   const counter = await imapCounter(port.imapsStock);
-  const inbox = watchStores();
+  let inbox: ReturnType<typeof watchStores> | undefined;
   let junk: ReturnType<typeof watchStores> | undefined;
   const rss: number[] = [];
   const caseRows: (string | number)[][] = [];
@@ -188,7 +188,8 @@ export async function verdict(report: Report): Promise<void> {
 
   try {
     const healthy = counted("bench_v_ok");
-    await run24(healthy); // warm Dovecot's indexes and the page cache
+    await run24(healthy); // warm Dovecot's indexes and the page cache; a fresh lab's Maildir exists after it
+    inbox = watchStores();
     await kase(
       "healthy",
       healthy,
@@ -260,7 +261,7 @@ export async function verdict(report: Report): Promise<void> {
       await fakeBrevoFault({ mode: "none" });
     }
   } finally {
-    inbox.close();
+    inbox?.close();
     junk?.close();
     await counter.close();
   }

@@ -6,6 +6,7 @@ import { errText } from "../core/errors.js";
 import type { ProbeResult, SendResult } from "../core/result.js";
 import type { Sender, UpstreamEvent } from "../core/sender.js";
 import type { TokenKey } from "../core/token.js";
+import { idleKey, type IdleLagMemory } from "./idle-memory.js";
 import type { PathState } from "./judge.js";
 
 export interface CleanupInput {
@@ -18,10 +19,14 @@ export interface CleanupInput {
   /** What the sender's event log said during the wait, if it was read. */
   upstream?: UpstreamEvent;
   aborted: boolean;
+  /** serve/watch: learn a due path's IDLE lag on the found message before it is deleted. */
+  idleLags?: IdleLagMemory;
 }
 
 export interface CleanupOutput {
   cleanup: ProbeResult["cleanup"];
+  /** The IDLE lag learnt in this run, if one was measured. */
+  idleLag?: { path: string; lagMs: number };
   diagnosis?: ProbeResult["diagnosis"];
 }
 
@@ -44,6 +49,17 @@ async function lastLook(i: CleanupInput, out: CleanupOutput, signal: AbortSignal
       }
     }),
   );
+}
+
+/** One due path per run (two flag changes at once would blur each other), on a message found in time. */
+async function learnIdleLag(i: CleanupInput, signal: AbortSignal): Promise<{ path: string; lagMs: number } | undefined> {
+  const now = Date.now();
+  const st = i.idleLags && i.states.find((s) => s.found && !s.late && s.session?.idleLagMs && i.idleLags!.due(idleKey(i.probe.name, s.name), now));
+  if (!st) return undefined;
+  const lagMs = await st.session!.idleLagMs!(st.found!, signal);
+  if (lagMs === undefined) return undefined;
+  i.idleLags!.learn(idleKey(i.probe.name, st.name), lagMs, now);
+  return { path: st.name, lagMs };
 }
 
 /** Paths on the same mailbox see the same message: delete it once, credit every path. */
@@ -88,6 +104,7 @@ export async function cleanUp(i: CleanupInput, signal: AbortSignal): Promise<Cle
   const out: CleanupOutput = { cleanup: { deleted: 0, stale: 0, errors: [] } };
   try {
     await lastLook(i, out, signal);
+    out.idleLag = await learnIdleLag(i, signal);
     await deleteFound(i.states, out, signal);
     await sweepStale(i, out, signal);
     const unseen = i.send.ok && i.send.messageId && !i.aborted && i.states.every((s) => !s.found);

@@ -55,13 +55,14 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
   let cleaned;
   try {
     cleaned = await cleanUp(
-      { probe, key, token: run.token, states: run.states, send: run.send, sender: run.sender, upstream: run.upstream, aborted },
+      { probe, key, token: run.token, states: run.states, send: run.send, sender: run.sender, upstream: run.upstream, aborted, idleLags: deps.idleLags },
       budget.signal,
     );
   } finally {
     budget.dispose();
   }
   for (const e of cleaned.cleanup.errors) log.warn({ detail: e }, "cleanup problem");
+  if (cleaned.idleLag) log.info(cleaned.idleLag, "IDLE lag measured: later cycles poll fast on this path only if it is over 100 ms");
   for (const st of run.states) {
     const commands = st.session?.commands?.();
     if (commands) log.debug({ path: st.name, total: Object.values(commands).reduce((a, b) => a + b, 0), commands }, "IMAP commands sent");

@@ -11,6 +11,7 @@ import { TOKEN_HEADER } from "../core/token.js";
 import type { Logger } from "../log.js";
 import { receiverFor, type Session } from "../receivers/index.js";
 import { createSender } from "../senders/index.js";
+import { fastUntil, idleKey, type IdleLagMemory } from "./idle-memory.js";
 import type { PathState } from "./judge.js";
 import type { ResolvedProbe } from "../config/load.js";
 
@@ -22,6 +23,8 @@ export interface RunDeps {
   createSender?: (cfg: SenderConfig, ctx?: SenderContext) => Promise<Sender>;
   /** What senders share across the process's runs (the event-log budget); made per run if absent. */
   senderContext?: SenderContext;
+  /** What serve and watch learnt of each path's IDLE lag (a one-shot run has none: it polls fast). */
+  idleLags?: IdleLagMemory;
   /** Opens a path (default: the path's receiver from the registry). */
   openPath?: (path: ResolvedPath, signal: AbortSignal) => Promise<Session>;
   /** The clock (default Date.now). */
@@ -108,7 +111,7 @@ async function openAndWait(run: Run, i: number, signal: AbortSignal, waitSignal:
   }
   if (waitSignal.aborted) return;
   try {
-    st.found = await st.session.waitFor(run.token, waitSignal, run.startedMs + p.fastPollMs);
+    st.found = await st.session.waitFor(run.token, waitSignal, fastUntil(run.deps.idleLags, idleKey(run.probe.name, p.name), run.startedMs, p.fastPollMs));
     st.foundDuring = "wait";
     if (st.found.mailbox !== p.mailbox) st.junk = true;
   } catch (err) {

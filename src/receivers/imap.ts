@@ -7,7 +7,8 @@ import { ImapFlow, type FetchMessageObject } from "imapflow";
 import type { ResolvedPath } from "../config/load.js";
 import { proxyTransport, tlsOptionsOf } from "./imap-transport.js";
 import { raceSignal, sleep } from "../core/deadline.js";
-import { commandCounter } from "./imap-count.js";
+import { measureIdleLag } from "./idle-lag.js";
+import { commandCounter, type CommandCounter } from "./imap-count.js";
 import { tokenSearch, waitForToken } from "./imap-wait.js";
 import { isTlsError, ProbeError } from "../core/errors.js";
 import { TOKEN_HEADER, verifyToken } from "../core/token.js";
@@ -53,21 +54,23 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
   const tls = tlsOptionsOf(path);
   const counter = commandCounter();
   const pp = path.proxyProtocol;
-  const client = new ImapFlow({
-    host: path.host,
-    port: path.port,
-    secure: path.security === "tls",
-    doSTARTTLS: path.security === "starttls" ? true : undefined,
-    servername: path.servername,
-    tls,
-    auth: { user: path.user, pass: path.password },
-    logger: counter.logger,
-    connectionTimeout: path.connectTimeoutMs,
-    greetingTimeout: path.connectTimeoutMs,
-    socketTimeout: SOCKET_TIMEOUT_MS,
-    disableAutoIdle: true,
-    ...(pp ? { transport: proxyTransport(path) } : {}),
-  } as ConstructorParameters<typeof ImapFlow>[0]);
+  const options = (logger: CommandCounter["logger"] | false) =>
+    ({
+      host: path.host,
+      port: path.port,
+      secure: path.security === "tls",
+      doSTARTTLS: path.security === "starttls" ? true : undefined,
+      servername: path.servername,
+      tls,
+      auth: { user: path.user, pass: path.password },
+      logger,
+      connectionTimeout: path.connectTimeoutMs,
+      greetingTimeout: path.connectTimeoutMs,
+      socketTimeout: SOCKET_TIMEOUT_MS,
+      disableAutoIdle: true,
+      ...(pp ? { transport: proxyTransport(path) } : {}),
+    }) as ConstructorParameters<typeof ImapFlow>[0];
+  const client = new ImapFlow(options(counter.logger));
   // imapflow reports socket trouble as 'error' events as well as rejections: keep them from crashing us.
   client.on("error", () => undefined);
   const onAbort = () => client.close();
@@ -155,6 +158,17 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     },
 
     commands: () => counter.counts(),
+
+    async idleLagMs(found, s) {
+      if (!idleSupported || found.mailbox !== path.mailbox) return undefined;
+      const watcher = async () => {
+        const b = new ImapFlow(options(false));
+        b.on("error", () => undefined);
+        await b.connect();
+        return b;
+      };
+      return measureIdleLag(client, watcher, path.mailbox, found.uid, s).catch(() => undefined);
+    },
 
     async findNow(token, s) {
       try {

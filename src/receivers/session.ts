@@ -28,6 +28,8 @@ export interface Session {
    * below it: the send runs alongside the open) or, when the path has a junk mailbox, in that one.
    */
   waitFor(token: string, signal: AbortSignal, fastUntilMs: number): Promise<FoundMessage>;
+  /** How late the server tells an IDLE client of a change (ms), measured on a found message before its delete. */
+  idleLagMs?(found: FoundMessage, signal: AbortSignal): Promise<number | undefined>;
   /** The commands this session has sent so far, by verb (debug log, benchmarks); optional. */
   commands?(): Record<string, number>;
   /** Looks once for `token` among messages that arrived since open, without waiting. */

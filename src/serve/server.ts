@@ -7,6 +7,7 @@ import type { LoadedConfig, ResolvedProbe } from "../config/load.js";
 import type { ReportedResult } from "../core/result.js";
 import type { Logger } from "../log.js";
 import { createSenderContext } from "../core/sender.js";
+import { createIdleLagMemory } from "../probe/idle-memory.js";
 import { runProbe } from "../probe/run.js";
 import { createScheduler } from "../schedule/scheduler.js";
 import { report } from "../sinks/index.js";
@@ -43,6 +44,8 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
   const metrics = createServeMetrics(probes);
   // One per process: every probe and cycle shares the senders' rate budgets (Brevo's event log).
   const senderContext = createSenderContext();
+  // What the cycles learn of each path's IDLE lag (fast polls only where IDLE is slow).
+  const idleLags = createIdleLagMemory();
 
   const scheduler = createScheduler<ReportedResult>({
     schedules: Object.fromEntries(probes.map((p) => [p.name, p.schedule ?? serve.schedule])),
@@ -53,7 +56,7 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
     run: async (name, signal) => {
       const probe = byName.get(name)!;
       // Only the scheduler aborts a cycle (at the end of the shutdown grace), not SIGTERM itself.
-      const r = await report(config, probe, await runProbe(probe, { log, signal, senderContext }), log);
+      const r = await report(config, probe, await runProbe(probe, { log, signal, senderContext, idleLags }), log);
       metrics.record(r, Date.now() / 1000);
       log.info({ probe: name, ok: r.ok, reason: r.reason, seconds: r.durationSeconds }, "run finished");
       return r;
