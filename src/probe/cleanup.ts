@@ -38,12 +38,12 @@ async function lastLook(i: CleanupInput, out: CleanupOutput, signal: AbortSignal
       try {
         st.found = await st.session!.findNow(i.token, signal);
         if (st.found) st.late = true;
-        st.foundDuring = "cleanup";
         const junk = st.session!.path.junkMailbox;
         if (!st.found && junk && !i.aborted) {
           st.found = await st.session!.findIn(junk, i.token, signal);
           if (st.found) st.junk = true;
         }
+        if (st.found) st.foundDuring = "cleanup";
       } catch (err) {
         out.cleanup.errors.push(`${st.name}: ${errText(err)}`);
       }
