@@ -1,5 +1,6 @@
-// Research for issue 14 (proposed for the Docker build, not wired in): fills Node's compile cache for
-// every chunk of the bundle without a config or a network. Run it with the ENTRYPOINT's exact Node
+// Research for issue 14: fills Node's compile cache for every chunk of the bundle without a config or a
+// network. The Dockerfile now does the same inline (its compile-cache RUN step); this copy is for measuring
+// outside the image. Run it with the ENTRYPOINT's exact Node
 // flags, as the uid the pod runs as, at the bundle's final path, e.g. in the Dockerfile's last stage:
 //   USER 0
 //   RUN install -d -o 10001 -g 10001 /app/.compile-cache
