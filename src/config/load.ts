@@ -18,7 +18,8 @@ import {
   type ServeConfig,
 } from "./schema.js";
 
-import { isKumaPushUrl } from "./fields.js";
+import { coerceInterpolated } from "./coerce.js";
+import { kumaPushUrl } from "./fields.js";
 
 export { ConfigError, type ConfigIssue } from "./issues.js";
 
@@ -67,9 +68,9 @@ function resolveKuma(k: KumaConfig | undefined, field: string, issues: ConfigIss
   const pushUrl = secret(k, "pushUrl", field, issues, true);
   if (pushUrl === undefined) return undefined;
   // The URL is a secret: the message must not repeat it.
-  if (!isKumaPushUrl(pushUrl))
-    issues.push({ field: `${field}.pushUrl`, message: "is not an Uptime Kuma push URL without query (…/api/push/<token>)", example: EXAMPLES.pushUrl });
-  return { pushUrl, timeoutMs: k.timeoutSeconds * 1000 };
+  const url = kumaPushUrl(pushUrl);
+  if (url === undefined) issues.push({ field: `${field}.pushUrl`, message: "is not an Uptime Kuma push URL (…/api/push/<token>)", example: EXAMPLES.pushUrl });
+  return { pushUrl: url ?? pushUrl, timeoutMs: k.timeoutSeconds * 1000 };
 }
 
 function resolveSender(s: SenderConfig, f: string, issues: ConfigIssue[]): ResolvedSender {
@@ -190,9 +191,16 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new ConfigError([{ field: "", message: "the file must hold a YAML mapping with a `probes` list", example: EXAMPLES.probes }], file);
   }
-  const interpolated = interpolate(raw as Json, env, [], issues);
-  const parsed = configSchema().safeParse(interpolated);
-  if (!parsed.success) throw new ConfigError([...issues, ...zodIssues(parsed.error)], file);
+  const origins = new Map<string, string[]>();
+  const interpolated = interpolate(raw as Json, env, [], issues, origins);
+  const schema = configSchema();
+  let parsed = schema.safeParse(interpolated);
+  // A union may report a field only once another is fixed: a few rounds, each coercing what it can.
+  const refused = new Set<string>();
+  for (let round = 0; !parsed.success && round < 4 && coerceInterpolated(interpolated, parsed.error, origins, issues, refused); round++) {
+    parsed = schema.safeParse(interpolated);
+  }
+  if (!parsed.success) throw new ConfigError([...issues, ...zodIssues(parsed.error).filter((i) => !refused.has(i.field))], file);
   const cfg = parsed.data;
 
   const probeNames = new Set<string>();
