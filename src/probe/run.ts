@@ -156,7 +156,7 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
       aborted = true;
       log.warn({ detail: errText(deps.signal?.reason ?? err) }, "run aborted");
     } else {
-      log.error({ err: errText(err) }, "internal error");
+      log.error({ err: errText(err), stack: err instanceof Error ? err.stack : undefined }, "internal error");
       for (const st of run.states) st.error ??= { reason: "internal_error", detail: errText(err) };
     }
   } finally {
