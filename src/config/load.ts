@@ -180,6 +180,7 @@ export function serveSettings(serve: ServeConfig = ServeSchema.parse({}), bearer
     listen: serve.listen,
     port: serve.port,
     schedule: serve.schedule,
+    runOnStart: serve.runOnStart,
     trigger: { enabled: serve.trigger.enabled, bearerToken },
     shutdownGraceMs: serve.shutdownGraceSeconds * 1000,
   };

@@ -108,6 +108,8 @@ export const ServeSchema = z
     listen: z.string().default("0.0.0.0"),
     port: z.number().int().min(0).max(65535).default(9465),
     schedule: cronExpr.default("*/20 * * * *"),
+    /** Run every probe once at start, so /metrics means something right after a deploy. */
+    runOnStart: z.boolean().default(true),
     /** POST /probe/<name> runs a probe on demand; needs a bearer token. */
     trigger: z
       .object({ enabled: z.boolean().default(false), ...secretPair("bearerToken") })

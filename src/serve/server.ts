@@ -90,6 +90,9 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
   });
   const addr = server.address();
   scheduler.start();
+  // The first cycle of each probe now rather than at its first tick (up to 20 minutes away).
+  if (serve.runOnStart)
+    for (const p of probes) scheduler.trigger(p.name)?.catch((err: Error) => log.error({ probe: p.name, err: err.message }, "start-up run failed"));
   return {
     address: typeof addr === "object" && addr ? `${addr.address}:${addr.port}` : String(addr),
     async stop() {
