@@ -14,6 +14,8 @@ import {
   type PathConfig,
   type ProbeConfig,
   type ProxyProtocolConfig,
+  type ReceivedConfig,
+  type RouteReceivedConfig,
   ServeSchema,
   type ServeConfig,
 } from "./schema.js";
@@ -39,8 +41,8 @@ export type ResolvedPath = ImapPart & {
   kuma?: ResolvedKuma;
 };
 
-/** A sender block as its module resolved it (core/sender.ts). */
-export type ResolvedSender = SenderConfig;
+/** A sender block as its module resolved it (core/sender.ts), with the route's effective Received rules. */
+export type ResolvedSender = SenderConfig & { received?: ReceivedConfig };
 
 export type ResolvedProbe = Pick<ProbeConfig, "name" | "to" | "received" | "schedule"> & {
   timeoutMs: number;
@@ -73,20 +75,45 @@ function resolveKuma(k: KumaConfig | undefined, field: string, issues: ConfigIss
   return { pushUrl: url ?? pushUrl, timeoutMs: k.timeoutSeconds * 1000 };
 }
 
-function resolveSender(s: SenderConfig, f: string, issues: ConfigIssue[]): ResolvedSender {
+/** The probe's Received rules with a route's own fields in their place (see RouteReceivedSchema). */
+function routeReceived(probe: ReceivedConfig | undefined, route: RouteReceivedConfig | undefined, probeField: string, f: string, issues: ConfigIssue[]) {
+  if (!route) return probe;
+  const mxHosts = route.mxHosts ?? probe?.mxHosts;
+  if (!mxHosts) {
+    issues.push({ field: `${f}.received.mxHosts`, message: `is required (here or in ${probeField}.received)`, example: EXAMPLES.mxHosts });
+    return undefined;
+  }
+  const merged: ReceivedConfig = {
+    mxHosts,
+    forbiddenCidrs: route.forbiddenCidrs ?? probe?.forbiddenCidrs ?? [],
+    expectedCidrs: route.expectedCidrs ?? probe?.expectedCidrs ?? [],
+    internalCidrs: route.internalCidrs ?? probe?.internalCidrs ?? [],
+  };
+  if (!merged.forbiddenCidrs.length && !merged.expectedCidrs.length) {
+    issues.push({
+      field: `${f}.received`,
+      message: "needs forbiddenCidrs or expectedCidrs (its own or the probe's), else it checks nothing",
+      example: EXAMPLES.forbiddenCidrs,
+    });
+  }
+  return merged;
+}
+
+function resolveSender(s: SenderConfig, f: string, issues: ConfigIssue[], probe: ProbeConfig, probeField: string): ResolvedSender {
   const ctx: ResolveContext = {
     field: f,
     secret: (key, required) => secret(s, key, f, issues, required),
     readFile: (file, key) => readCa(file, `${f}.${key}`, issues),
     issue: (key, message, ex) => issues.push({ field: `${f}.${key}`, message, example: ex }),
   };
-  return senderModule(s.type).resolve(s, ctx);
+  const { received, ...block } = s as SenderConfig & { received?: RouteReceivedConfig };
+  return { ...senderModule(s.type).resolve(block, ctx), received: routeReceived(probe.received, received, probeField, f, issues) };
 }
 
 function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): ResolvedProbe {
   const field = `probes[${i}]`;
-  const sender = resolveSender(p.sender, `${field}.sender`, issues);
-  const watchSender = p.watchSender ? resolveSender(p.watchSender, `${field}.watchSender`, issues) : undefined;
+  const sender = resolveSender(p.sender, `${field}.sender`, issues, p, field);
+  const watchSender = p.watchSender ? resolveSender(p.watchSender, `${field}.watchSender`, issues, p, field) : undefined;
 
   const names = new Set<string>();
   const paths = p.paths.map((raw, j): ResolvedPath => {
@@ -146,7 +173,8 @@ function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): Resolve
     watchSender,
     to: p.to,
     paths,
-    received: p.received,
+    // The main route's rules; `watch --via` swaps in the watchSender's (watch/route.ts).
+    received: sender.received,
     staleAfterMs,
     sweepDays: p.cleanup.sweepDays,
     kuma: resolveKuma(p.kuma, `${field}.kuma`, issues),

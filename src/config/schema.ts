@@ -17,9 +17,9 @@ export const IMAP_DEFAULTS = {
   fastPollSeconds: 30,
 } as const;
 
-/** The discriminated union of every registered sender's config block. */
+/** The discriminated union of every registered sender's config block, each with its route's `received`. */
 export function senderSchema(): z.ZodType<SenderConfig> {
-  const schemas = senderModules().map((m) => m.schema);
+  const schemas = senderModules().map((m) => m.schema.extend({ received: RouteReceivedSchema.optional() }));
   if (!schemas.length) return z.never() as unknown as z.ZodType<SenderConfig>;
   return z.discriminatedUnion("type", schemas as unknown as [z.ZodObject, ...z.ZodObject[]]) as unknown as z.ZodType<SenderConfig>;
 }
@@ -61,6 +61,20 @@ export const ReceivedSchema = z
     expectedCidrs: z.array(cidr).default([]),
     /** The MX's own internal hops besides loopback: content filters that reinject from another address. */
     internalCidrs: z.array(cidr).default([]),
+  })
+  .strict();
+
+/**
+ * A sender route's own Received rules (`sender.received`, `watchSender.received`): Brevo's relays
+ * and a submission route arrive from different addresses. Each field given here replaces the
+ * probe's `received` field of the same name for this route; a field left out is inherited.
+ */
+export const RouteReceivedSchema = z
+  .object({
+    mxHosts: z.array(z.string().min(1)).min(1).optional(),
+    forbiddenCidrs: z.array(cidr).optional(),
+    expectedCidrs: z.array(cidr).optional(),
+    internalCidrs: z.array(cidr).optional(),
   })
   .strict();
 
@@ -140,5 +154,6 @@ export type { SenderConfig };
 export type PathConfig = z.infer<typeof PathSchema>;
 export type ImapDefaults = z.infer<typeof ImapDefaultsSchema>;
 export type ReceivedConfig = z.infer<typeof ReceivedSchema>;
+export type RouteReceivedConfig = z.infer<typeof RouteReceivedSchema>;
 export type KumaConfig = z.infer<typeof KumaSchema>;
 export type ServeConfig = z.infer<typeof ServeSchema>;

@@ -124,3 +124,36 @@ test("${VAR} coercion: a bad value names the field and the variable; a literal s
   assert.equal(empty[0]!.field, "probes[0].paths[0].port");
   assert.match(empty[0]!.message, /IMAP_PORT/);
 });
+
+test("received per sender route: a route's fields replace the probe's fields of the same name, the others are inherited", () => {
+  const cfg = loadVariant([
+    [
+      "    to: probe@example.com\n",
+      "    watchSender:\n      type: smtp\n      host: 127.0.0.1\n      port: 5587\n      from: probe@example.com\n      received:\n        expectedCidrs: [198.51.100.7/32]\n    to: probe@example.com\n",
+    ],
+    ["forbiddenCidrs: [10.42.0.0/16]", "forbiddenCidrs: [10.42.0.0/16]\n      expectedCidrs: [1.179.112.0/20]"],
+  ]);
+  const p = cfg.probes[0]!;
+  // The main route: the probe's rules as they are.
+  assert.deepEqual(p.received?.expectedCidrs, ["1.179.112.0/20"]);
+  assert.deepEqual(p.sender.received, p.received);
+  // The watchSender: its own expectedCidrs, the probe's mxHosts and forbiddenCidrs.
+  assert.deepEqual(p.watchSender?.received, {
+    mxHosts: ["mx.example.com"],
+    forbiddenCidrs: ["10.42.0.0/16"],
+    expectedCidrs: ["198.51.100.7/32"],
+    internalCidrs: [],
+  });
+  // A route without mxHosts anywhere, or an unknown field in it, is refused naming the field.
+  const noMx = configIssues(() =>
+    loadVariant([
+      ["    received:\n      mxHosts: [mx.example.com]\n      forbiddenCidrs: [10.42.0.0/16]\n", ""],
+      ["      from: probe@example.com\n", "      from: probe@example.com\n      received: { forbiddenCidrs: [10.42.0.0/16] }\n"],
+    ]),
+  );
+  assert.equal(noMx[0]!.field, "probes[0].sender.received.mxHosts");
+  const typo = configIssues(() =>
+    loadVariant([["      from: probe@example.com\n", "      from: probe@example.com\n      received: { expectedCidr: [10.0.0.0/8] }\n"]]),
+  );
+  assert.match(typo[0]!.field, /^probes\[0\]\.sender\.received/);
+});
