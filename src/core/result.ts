@@ -42,6 +42,8 @@ export interface SendResult {
   attempts: number;
   messageId?: string;
   notes: string[];
+  /** The account's remaining send credits, read during the run (senders with credits, RunDeps.readCredits). */
+  credits?: number;
 }
 
 export interface PathResult {

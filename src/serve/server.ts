@@ -50,7 +50,7 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
     run: async (name, signal) => {
       const probe = byName.get(name)!;
       // Only the scheduler aborts a cycle (at the end of the shutdown grace), not SIGTERM itself.
-      const r = await report(config, probe, await runProbe(probe, { log, signal }), log);
+      const r = await report(config, probe, await runProbe(probe, { log, signal, readCredits: true }), log);
       metrics.record(r, Date.now() / 1000);
       log.info({ probe: name, ok: r.ok, reason: r.reason, seconds: r.durationSeconds }, "run finished");
       return r;

@@ -50,6 +50,7 @@ test("serve: by default every probe runs once at start; /metrics shows its resul
     );
     for (const path of ["external", "internal"]) assert.equal(value(m, "mailprobe_success", { probe: "serve_start", path }), 1, path);
     assert.equal(value(m, "mailprobe_runs_total", { probe: "serve_start", path: "external", result: "success" }), 1, "exactly one run");
+    assert.ok(value(m, "mailprobe_brevo_credits_remaining", { probe: "serve_start" }) > 0, "Brevo's credits read by the run");
   } finally {
     await stop(proc);
   }

@@ -10,7 +10,7 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
   const sinks = loadSinks(ctx.config);
   sinks.catch(() => undefined);
   const results: ReportedResult[] = await Promise.all(
-    ctx.probes.map(async (probe) => report(ctx.config, probe, await runProbe(probe, { log: ctx.log, signal: ctx.signal }), ctx.log, sinks)),
+    ctx.probes.map(async (probe) => report(ctx.config, probe, await runProbe(probe, { log: ctx.log, signal: ctx.signal, readCredits: true }), ctx.log, sinks)),
   );
   const ok = results.every((r) => r.ok);
   for (const r of results) {
