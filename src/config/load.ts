@@ -57,7 +57,7 @@ export type ResolvedProbe = Pick<ProbeConfig, "name" | "to" | "received" | "sche
 
 export interface LoadedConfig {
   file?: string;
-  pushgateway?: { url: string; job: string; timeoutMs: number };
+  pushgateway?: { url: string; job: string; deployment?: string; timeoutMs: number };
   logLevel?: Config["log"]["level"];
   serve?: ReturnType<typeof serveSettings>;
   probes: ResolvedProbe[];
@@ -243,7 +243,12 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
   if (issues.length) throw new ConfigError(issues, file);
   return {
     file,
-    pushgateway: cfg.pushgateway && { url: cfg.pushgateway.url, job: cfg.pushgateway.job, timeoutMs: cfg.pushgateway.timeoutSeconds * 1000 },
+    pushgateway: cfg.pushgateway && {
+      url: cfg.pushgateway.url,
+      job: cfg.pushgateway.job,
+      deployment: cfg.pushgateway.deployment,
+      timeoutMs: cfg.pushgateway.timeoutSeconds * 1000,
+    },
     logLevel: cfg.log.level,
     serve: cfg.serve && serveSettings(cfg.serve, bearerToken),
     probes,

@@ -113,6 +113,12 @@ export const PushgatewaySchema = z
   .object({
     url: httpUrl,
     job: name.default("mailprobe"),
+    /**
+     * This deployment's name, pushed as the grouping label `deployment` (e.g. the Helm release).
+     * With it set, a full run deletes the groups of this job and deployment whose probe or path is
+     * no longer configured; groups of other deployments sharing the gateway are never touched.
+     */
+    deployment: name.optional(),
     timeoutSeconds: seconds(5),
   })
   .strict();
