@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { addr, port } from "../lab/topology.js";
-import { labConfig, runCli } from "../helpers/cli.js";
+import { labConfig, runCli, sleep, startCli, waitUntil } from "../helpers/cli.js";
 
 const gw = `http://${addr.listen}:${port.pushgateway}`;
 const PROBE = "pg_tidy";
@@ -61,4 +61,25 @@ test("pushgateway clean-up: only this deployment's groups of removed paths and p
   // The probe renamed: every group of the old name in alpha goes, the new one is pushed.
   await run(config("alpha", { probe: `${PROBE}2` }));
   assert.deepEqual(await groups(), [...full("-"), ...full("alpha", `${PROBE}2`), ...full("beta")].sort());
+});
+
+test("serve cleans up at start too: a path it no longer configures loses its group, other deployments keep theirs", async () => {
+  await run(config("alpha"));
+  await run(config("beta"));
+  const file = labConfig((c) => {
+    c.pushgateway.deployment = "alpha";
+    c.probes[0].name = PROBE;
+    c.probes[0].paths = c.probes[0].paths.filter((p: any) => p.name !== "external");
+    c.serve = { listen: addr.listen, port: port.serveMetrics, schedule: "0 0 1 1 *", runOnStart: false };
+  });
+  const proc = startCli(["serve", "--config", file]);
+  try {
+    await waitUntil("alpha's external group deleted", async () => (!(await groups()).includes(`alpha/${PROBE}/external`) ? true : undefined), 15_000);
+    const now = await groups();
+    for (const g of [`alpha/${PROBE}`, `alpha/${PROBE}/internal`, `beta/${PROBE}/external`, `beta/${PROBE}/internal`]) assert.ok(now.includes(g), g);
+  } finally {
+    proc.child.kill("SIGTERM");
+    await Promise.race([proc.exited, sleep(15_000)]);
+    proc.child.kill("SIGKILL");
+  }
 });
