@@ -73,9 +73,3 @@ test("helm test: a config the probe refuses stops the hook at validate (exit 2, 
   assert.equal(v.code, 2, v.stdout + v.stderr);
   assert.match(v.stderr, /probes\[0\]\.cleanup\.staleAfterSeconds/);
 });
-
-test("the rendered config's pushgateway.deployment is the release name unless the config sets one (the clean-up's scope)", () => {
-  const cfgOf = (objs: any[]) => parse(byKind(objs, "ConfigMap").find((c) => c.data["config.yaml"]).data["config.yaml"]);
-  assert.equal(cfgOf(render()).pushgateway.deployment, "mp");
-  assert.equal(cfgOf(render([], ["config.pushgateway.deployment=home"])).pushgateway.deployment, "home");
-});

@@ -86,13 +86,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- end -}}
 
-{{/* The config mailprobe reads: values.config, plus serve.listen/port in serve mode, the token key file
-     and the release name as pushgateway.deployment (the clean-up's scope) unless the config sets one. */}}
+{{/* The config mailprobe reads: values.config, plus serve.listen/port in serve mode and the token key file. */}}
 {{- define "mailprobe.config" -}}
 {{- $cfg := deepCopy .Values.config -}}
-{{- if and $cfg.pushgateway (not (hasKey $cfg.pushgateway "deployment")) -}}
-{{- $_ := set $cfg.pushgateway "deployment" .Release.Name -}}
-{{- end -}}
 {{- if and (include "mailprobe.tokenKey" .) (not (hasKey $cfg "tokenKey")) (not (hasKey $cfg "tokenKeyFile")) -}}
 {{- $_ := set $cfg "tokenKeyFile" (printf "%s/%s" .Values.secrets.mountPath .Values.tokenKey.secretKey) -}}
 {{- end -}}
