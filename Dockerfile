@@ -46,14 +46,14 @@ COPY --from=build --chown=0:0 /mailprobe/dist/bundle /app/dist/bundle
 # Node's compile cache (issue 14, docs/benchmarks.md): written at build time because the root
 # filesystem is read-only at run time and /tmp is fresh per pod. Its folder's name holds the Node
 # version, a hash of the V8 flags and the uid, and its files are 0600: so it is written as uid 10001
-# with the ENTRYPOINT's exact flags. Every chunk is imported (they only define functions), then the
-# entry runs --version.
+# with the ENTRYPOINT's exact flags. Every chunk is imported (they only define functions) but the
+# entry and bin-*.js (which run the CLI), then the entry runs --version, which caches those two.
 RUN mkdir /app/.compile-cache && chown 10001:10001 /app/.compile-cache
 # Numeric non-root user (Kubernetes runAsNonRoot can verify it); nothing is written outside /tmp,
 # so the root filesystem can be read-only.
 USER 10001:10001
 RUN NODE_COMPILE_CACHE=/app/.compile-cache node --lite-mode --input-type=module -e 'import { readdirSync } from "node:fs"; \
-      for (const f of readdirSync("/app/dist/bundle").sort()) if (f.endsWith(".js") && f !== "mailprobe.js") await import(`/app/dist/bundle/${f}`); \
+      for (const f of readdirSync("/app/dist/bundle").sort()) if (f.endsWith(".js") && f !== "mailprobe.js" && !f.startsWith("bin-")) await import(`/app/dist/bundle/${f}`); \
       (await import("node:module")).flushCompileCache();' \
  && NODE_COMPILE_CACHE=/app/.compile-cache node --lite-mode /app/dist/bundle/mailprobe.js --version
 ENV NODE_COMPILE_CACHE=/app/.compile-cache

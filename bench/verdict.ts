@@ -59,7 +59,7 @@ function warmCompileCache(): void {
   mkdirSync(COMPILE_CACHE, { recursive: true });
   const dir = dirname(bundle);
   const env = { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE };
-  const warm = `import { readdirSync } from "node:fs"; for (const f of readdirSync(${JSON.stringify(dir)}).sort()) if (f.endsWith(".js") && f !== "mailprobe.js") await import(${JSON.stringify(dir + "/")} + f); (await import("node:module")).flushCompileCache();`;
+  const warm = `import { readdirSync } from "node:fs"; for (const f of readdirSync(${JSON.stringify(dir)}).sort()) if (f.endsWith(".js") && f !== "mailprobe.js" && !f.startsWith("bin-")) await import(${JSON.stringify(dir + "/")} + f); (await import("node:module")).flushCompileCache();`;
   execFileSync(node24, [...SHIPPED_FLAGS, "--input-type=module", "-e", warm], { env });
   execFileSync(node24, [...SHIPPED_FLAGS, bundle, "--version"], { env });
 }

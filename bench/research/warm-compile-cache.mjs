@@ -19,5 +19,5 @@ const dir = resolve(process.argv[2] ?? "dist/bundle");
 if (!process.env.NODE_COMPILE_CACHE) enableCompileCache(join(dir, "..", ".compile-cache"));
 // Every chunk except the entry, which would run the CLI (`mailprobe --version` caches that one);
 // importing the chunks only defines functions.
-for (const f of readdirSync(dir).sort()) if (f.endsWith(".js") && f !== "mailprobe.js") await import(pathToFileURL(join(dir, f)).href);
+for (const f of readdirSync(dir).sort()) if (f.endsWith(".js") && f !== "mailprobe.js" && !f.startsWith("bin-")) await import(pathToFileURL(join(dir, f)).href);
 flushCompileCache();

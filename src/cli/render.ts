@@ -33,6 +33,10 @@ export function renderHuman(results: ReportedResult[], o: RenderOptions): string
         shown.add(p.ip.header);
         out.push(`  entry hop: ${p.ip.header}`);
       }
+      if (p.ip?.hint && !shown.has(p.ip.hint)) {
+        shown.add(p.ip.hint);
+        out.push(`  hint: ${p.ip.hint}`);
+      }
       const s = p.stages;
       if (s) {
         const f = (v: number | undefined) => (v === undefined ? "-" : `${v.toFixed(3)} s`);

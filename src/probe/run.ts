@@ -11,6 +11,7 @@ import { cleanUp } from "./cleanup.js";
 import { judge } from "./judge.js";
 import { isAbort, openSendWait, type Run, type RunDeps } from "./wait.js";
 
+export { CREDITS_TIMEOUT_MS } from "./wait.js";
 export type { RunDeps };
 
 /** Time cleanup (deletes, stale sweep, diagnosis, logout) may take after the deadline or an abort. */
@@ -44,7 +45,7 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
       aborted = true;
       log.warn({ detail: errText(deps.signal?.reason ?? err) }, "run aborted");
     } else {
-      log.error({ err: errText(err) }, "internal error");
+      log.error({ err: errText(err), stack: err instanceof Error ? err.stack : undefined }, "internal error");
       for (const st of run.states) st.error ??= { reason: "internal_error", detail: errText(err) };
     }
   } finally {
@@ -69,5 +70,8 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
   }
   log.debug({ ms: now() - startedMs }, "cleanup finished");
 
+  // Read while the paths opened; by now long answered (or aborted with the run's signal).
+  const credits = await run.credits;
+  if (credits !== undefined) run.send.credits = credits;
   return judge({ ...run, endedMs: now(), aborted, cleanup: cleaned.cleanup, diagnosis: cleaned.diagnosis });
 }

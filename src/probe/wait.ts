@@ -6,7 +6,7 @@ import type { ResolvedPath } from "../config/load.js";
 import { AbortedError } from "../core/deadline.js";
 import { errText, ProbeError } from "../core/errors.js";
 import type { SendResult } from "../core/result.js";
-import type { Sender, SenderConfig, SenderContext, UpstreamEvent } from "../core/sender.js";
+import { senderModules, type Sender, type SenderConfig, type SenderContext, type UpstreamEvent } from "../core/sender.js";
 import { TOKEN_HEADER } from "../core/token.js";
 import type { Logger } from "../log.js";
 import { receiverFor, type Session } from "../receivers/index.js";
@@ -29,7 +29,15 @@ export interface RunDeps {
   openPath?: (path: ResolvedPath, signal: AbortSignal) => Promise<Session>;
   /** The clock (default Date.now). */
   now?: () => number;
+  /**
+   * Read the account's remaining credits when the sender has them (one cheap call, e.g. Brevo's
+   * GET /v3/account, while the paths open; it never delays or fails the run). run and serve do.
+   */
+  readCredits?: boolean;
 }
+
+/** The longest the credits read (RunDeps.readCredits) may take; it runs beside the paths' opening. */
+export const CREDITS_TIMEOUT_MS = 5_000;
 
 export interface Run {
   probe: ResolvedProbe;
@@ -46,6 +54,7 @@ export interface Run {
   upstream?: UpstreamEvent;
   /** When the sender recorded the message as delivered (epoch ms), when its log was read. */
   deliveredMs?: number;
+  credits?: Promise<number | undefined>;
 }
 
 export function isAbort(err: unknown, outer?: AbortSignal): boolean {
@@ -56,6 +65,13 @@ export function isAbort(err: unknown, outer?: AbortSignal): boolean {
 async function sendAndWatch(run: Run, ready: Promise<Sender>, signal: AbortSignal, waitSignal: AbortSignal, endWait: () => void): Promise<void> {
   const { probe, send, token } = run;
   const sender = (run.sender = await ready);
+  if (run.deps.readCredits && sender.verify && senderModules().find((m) => m.type === probe.sender.type)?.hasCredits) {
+    // Its own bound: the run's signal stops ticking once the waiting is over.
+    run.credits = sender.verify(AbortSignal.any([signal, AbortSignal.timeout(CREDITS_TIMEOUT_MS)])).then(
+      (v) => v.credits,
+      (err: unknown) => void run.log.debug({ detail: errText(err) }, "credits not read"),
+    );
+  }
   if (sender.prepare) send.notes.push(...(await sender.prepare(probe.to, signal)));
   run.sendStartMs = run.now();
   const out = await sender.send(

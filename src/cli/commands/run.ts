@@ -3,7 +3,7 @@
 import { createSenderContext } from "../../core/sender.js";
 import { runProbe } from "../../probe/run.js";
 import type { ReportedResult } from "../../core/result.js";
-import { loadSinks, report } from "../../sinks/index.js";
+import { loadSinks, report, tidy } from "../../sinks/index.js";
 import { renderHuman } from "../render.js";
 import type { CommandContext } from "../context.js";
 
@@ -13,8 +13,12 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
   // One per process: the probes share the senders' rate budgets (Brevo's event log).
   const senderContext = createSenderContext();
   const results: ReportedResult[] = await Promise.all(
-    ctx.probes.map(async (probe) => report(ctx.config, probe, await runProbe(probe, { log: ctx.log, signal: ctx.signal, senderContext }), ctx.log, sinks)),
+    ctx.probes.map(async (probe) =>
+      report(ctx.config, probe, await runProbe(probe, { log: ctx.log, signal: ctx.signal, readCredits: true, senderContext }), ctx.log, sinks),
+    ),
   );
+  // Only a run over every configured probe knows what is no longer configured.
+  if (!ctx.args.probe) await tidy(ctx.config, ctx.log, sinks);
   const ok = results.every((r) => r.ok);
   for (const r of results) {
     ctx.log.info(
