@@ -159,7 +159,11 @@ export function mxAuthResults(headers: { key: string; value: string }[], entryIn
     if (r) out[m] = r;
   }
   if (!AUTH_METHODS.some((m) => out[m])) {
-    return { ...base, state: "none", note: "the MX's Authentication-Results names no method: the filter skipped the checks (the client may be in local_addrs)" };
+    return {
+      ...base,
+      state: "none",
+      note: "the MX's Authentication-Results names no method: the filter skipped the checks (the client may be in local_addrs)",
+    };
   }
   return out;
 }

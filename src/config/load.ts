@@ -14,6 +14,9 @@ import {
   type PathConfig,
   type ProbeConfig,
   type ProxyProtocolConfig,
+  type AuthResultsConfig,
+  type RelayCheckConfig,
+  type SpamConfig,
   ServeSchema,
   type ServeConfig,
 } from "./schema.js";
@@ -38,8 +41,17 @@ export type ResolvedPath = ImapPart & {
   kuma?: ResolvedKuma;
 };
 
-/** A sender block as its module resolved it (core/sender.ts). */
-export type ResolvedSender = SenderConfig;
+/** What the MX must make of this route's messages (config/schema.ts routeChecks), resolved. */
+export interface RouteChecks {
+  authResults?: AuthResultsConfig & { authservId: string };
+  spam?: SpamConfig;
+}
+
+/** A sender block as its module resolved it (core/sender.ts), with its route checks. */
+export type ResolvedSender = SenderConfig & RouteChecks;
+
+/** One relay-check entry point, its CA read and MAIL FROM filled in. */
+export type ResolvedRelayCheck = Omit<RelayCheckConfig, "timeoutSeconds" | "mailFrom"> & { mailFrom: string; ca?: string; timeoutMs: number };
 
 export type ResolvedProbe = Pick<ProbeConfig, "name" | "to" | "received" | "schedule"> & {
   timeoutMs: number;
@@ -50,6 +62,7 @@ export type ResolvedProbe = Pick<ProbeConfig, "name" | "to" | "received" | "sche
   staleAfterMs: number;
   sweepDays: number;
   kuma?: ResolvedKuma;
+  relayCheck: ResolvedRelayCheck[];
 };
 
 export interface LoadedConfig {
@@ -72,20 +85,44 @@ function resolveKuma(k: KumaConfig | undefined, field: string, issues: ConfigIss
   return { pushUrl, timeoutMs: k.timeoutSeconds * 1000 };
 }
 
-function resolveSender(s: SenderConfig, f: string, issues: ConfigIssue[]): ResolvedSender {
+function resolveSender(s: SenderConfig, f: string, issues: ConfigIssue[], mxHosts: string[] | undefined): ResolvedSender {
   const ctx: ResolveContext = {
     field: f,
     secret: (key, required) => secret(s, key, f, issues, required),
     readFile: (file, key) => readCa(file, `${f}.${key}`, issues),
     issue: (key, message, ex) => issues.push({ field: `${f}.${key}`, message, example: ex }),
   };
-  return senderModule(s.type).resolve(s, ctx);
+  const { authResults, spam, ...own } = s as SenderConfig & { authResults?: AuthResultsConfig; spam?: SpamConfig };
+  const resolved: ResolvedSender = senderModule(s.type).resolve(own, ctx);
+  if (spam) resolved.spam = spam;
+  if (authResults) {
+    const authservId = authResults.authservId ?? mxHosts?.find((h) => !h.includes("*"));
+    // The MX's header is located from the entry hop, which received.mxHosts finds.
+    if (!mxHosts)
+      issues.push({ field: `${f}.authResults`, message: "needs the probe's received.mxHosts (they locate the MX's header)", example: EXAMPLES.mxHosts });
+    else if (!authservId)
+      issues.push({
+        field: `${f}.authResults.authservId`,
+        message: "is required when every received.mxHosts entry is a wildcard",
+        example: "mail.example.com",
+      });
+    else resolved.authResults = { ...authResults, authservId: authservId.toLowerCase() };
+  }
+  return resolved;
 }
 
 function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): ResolvedProbe {
   const field = `probes[${i}]`;
-  const sender = resolveSender(p.sender, `${field}.sender`, issues);
-  const watchSender = p.watchSender ? resolveSender(p.watchSender, `${field}.watchSender`, issues) : undefined;
+  const mxHosts = p.received?.mxHosts;
+  const sender = resolveSender(p.sender, `${field}.sender`, issues, mxHosts);
+  const watchSender = p.watchSender ? resolveSender(p.watchSender, `${field}.watchSender`, issues, mxHosts) : undefined;
+  const entries = new Set<string>();
+  const relayCheck = (p.relayCheck ?? []).map((r, j): ResolvedRelayCheck => {
+    if (entries.has(r.name)) issues.push({ field: `${field}.relayCheck[${j}].name`, message: `duplicate entry name "${r.name}"` });
+    entries.add(r.name);
+    const { timeoutSeconds, mailFrom, ...rest } = r;
+    return { ...rest, mailFrom: mailFrom ?? p.sender.from, ca: readCa(r.caFile, `${field}.relayCheck[${j}].caFile`, issues), timeoutMs: timeoutSeconds * 1000 };
+  });
 
   const names = new Set<string>();
   const paths = p.paths.map((raw, j): ResolvedPath => {
@@ -150,6 +187,7 @@ function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): Resolve
     sweepDays: p.cleanup.sweepDays,
     kuma: resolveKuma(p.kuma, `${field}.kuma`, issues),
     schedule: p.schedule,
+    relayCheck,
   };
 }
 

@@ -132,6 +132,8 @@ export interface ProbeResult {
   pathSplit?: string;
   cleanup: { deleted: number; stale: number; errors: string[] };
   aborted: boolean;
+  /** The methods the route that sent this message requires (authResults.require): the metric's `required` label. */
+  authRequire?: AuthMethod[];
   /** The relay check of each configured SMTP entry point (probe-level, not per IMAP path). */
   relay?: RelayResult[];
 }

@@ -11,6 +11,7 @@ import { newToken, tokenKey, TOKEN_HEADER } from "../core/token.js";
 import type { Logger } from "../log.js";
 import { receiverFor, type Session } from "../receivers/index.js";
 import { createSender } from "../senders/index.js";
+import { checkRelay } from "../net/smtp-relay.js";
 import { cleanUp } from "./cleanup.js";
 import { judge, type PathState } from "./judge.js";
 
@@ -143,6 +144,10 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
     send: { type: probe.sender.type, ok: false, attempts: 0, notes: [] },
     sendStartMs: 0,
   };
+  // The relay check needs no message: it runs beside the whole cycle, on its own timeouts.
+  const relay = probe.relayCheck?.length
+    ? Promise.all(probe.relayCheck.map((r) => checkRelay(r, deps.signal ?? new AbortController().signal)))
+    : Promise.resolve(undefined);
   let aborted = false;
   const { signal, dispose } = childSignal(deps.signal, probe.timeoutMs, `deadline of ${probe.timeoutMs / 1000} s`);
   try {
@@ -174,5 +179,7 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
   for (const e of cleaned.cleanup.errors) log.warn({ detail: e }, "cleanup problem");
   log.debug({ ms: now() - startedMs }, "cleanup finished");
 
-  return judge({ ...run, endedMs: now(), aborted, cleanup: cleaned.cleanup, diagnosis: cleaned.diagnosis });
+  const relayResults = await relay;
+  for (const r of relayResults ?? []) if (r.state !== "refused") log.warn({ entry: r.entry, state: r.state, detail: r.detail }, "relay check");
+  return judge({ ...run, endedMs: now(), aborted, cleanup: cleaned.cleanup, diagnosis: cleaned.diagnosis, relay: relayResults });
 }
