@@ -99,7 +99,11 @@ function resolveSender(s: SenderConfig, f: string, issues: ConfigIssue[], mxHost
     const authservId = authResults.authservId ?? mxHosts?.find((h) => !h.includes("*"));
     // The MX's header is located from the entry hop, which received.mxHosts finds.
     if (!mxHosts)
-      issues.push({ field: `${f}.authResults`, message: "needs the probe's received.mxHosts (they locate the MX's header)", example: EXAMPLES.mxHosts });
+      issues.push({
+        field: `${f}.authResults`,
+        message: "needs the probe's received.mxHosts (they locate the MX's header)",
+        example: "received: { mxHosts: [mx.example.com], forbiddenCidrs: [10.42.0.0/16] }",
+      });
     else if (!authservId)
       issues.push({
         field: `${f}.authResults.authservId`,

@@ -18,23 +18,20 @@ after(async () => {
   await set({ ...DEFAULT_STATE });
 });
 
-async function runIn(state: Partial<LabState>, name: string, mutate: (p: any) => void = () => undefined) {
+async function runIn(state: Partial<LabState>, name: string, mutate: (p: any) => void = () => undefined, doctor = false) {
   await set({ ...DEFAULT_STATE, ...state });
   try {
-    const res = await runCli([
-      "run",
-      "--json",
-      "--config",
-      labConfig((c) => {
-        c.probes[0].name = name;
-        delete c.pushgateway;
-        delete c.probes[0].kuma;
-        for (const p of c.probes[0].paths) delete p.kuma;
-        mutate(c.probes[0]);
-      }),
-    ]);
+    const config = labConfig((c) => {
+      c.probes[0].name = name;
+      delete c.pushgateway;
+      delete c.probes[0].kuma;
+      for (const p of c.probes[0].paths) delete p.kuma;
+      mutate(c.probes[0]);
+    });
+    const res = await runCli(["run", "--json", "--config", config]);
     assert.ok(res.json, res.stderr);
-    return { code: res.code, r: res.json.probes[0], stdout: res.stdout };
+    const doc = doctor ? await runCli(["doctor", "--json", "--config", config]) : undefined;
+    return { code: res.code, r: res.json.probes[0], stdout: res.stdout, doctor: doc };
   } finally {
     await set({ ...DEFAULT_STATE });
   }
@@ -84,7 +81,7 @@ test("proxy=broken: real_ip_forbidden, spf=fail for the node address, DMARC's ac
 
 test("node range trusted (+proxy=broken): real_ip_forbidden with the checks skipped, and HAProxy's public SMTP port is an open relay", async () => {
   const logFrom = statSync(postfixLog).size;
-  const { code, r } = await runIn({ proxy: "broken", trust: "node-range" }, "mx_trust");
+  const { code, r, doctor } = await runIn({ proxy: "broken", trust: "node-range" }, "mx_trust", undefined, true);
   assert.equal(code, 1);
   for (const p of r.paths) {
     assert.equal(p.reason, "real_ip_forbidden");
@@ -96,6 +93,11 @@ test("node range trusted (+proxy=broken): real_ip_forbidden with the checks skip
   assert.match(relay["public-smtp"].detail, /accepted without authentication: 250 /);
   // Our own PROXY header claims a stranger's address: the alt listener still refuses.
   assert.equal(relay["alt-smtp"].state, "refused");
+  // doctor sees the same, without sending a probe message.
+  assert.equal(doctor!.code, 1);
+  const relayCheck = doctor!.json.checks.find((c: any) => c.scope === "mx_trust/relay/public-smtp" && c.check === "relay");
+  assert.equal(relayCheck.status, "fail");
+  assert.match(relayCheck.hint, /open relay/);
   // Postfix's own count of the accepted session's commands: RCPT accepted, QUIT, never DATA.
   const log = readFileSync(postfixLog, "latin1").slice(logFrom);
   assert.match(log, /disconnect from unknown\[127\.0\.0\.9\] ehlo=2 starttls=1 mail=1 rcpt=1 quit=1 commands=6\b/);
