@@ -11,6 +11,7 @@ import { httpFetch } from "../net/http-fetch.js";
 import { whenConnected } from "../net/proxy-v2.js";
 import { checkRelay } from "../net/smtp-relay.js";
 import { senderModule } from "../senders/index.js";
+import type { SmtpConfig } from "../senders/smtp/index.js";
 import { TLS_WARN_DAYS, tcpHint, timed, type CheckResult } from "./common.js";
 import { checkPath } from "./path.js";
 
@@ -97,15 +98,41 @@ export async function checkRelayEntry(probe: ResolvedProbe, entry: ResolvedProbe
     return { status: "fail", detail: r.detail, hint: `${tcpHint(r.detail, `${entry.host}:${entry.port}`)} (security, servername, caFile, proxyProtocol)` };
   });
   if (entry.security === "none") return [relay];
-  const tls = await timed(scope, "smtp tls", async () => {
-    if (!cert) return { status: "skip", detail: "no certificate read (the connection failed before TLS)" };
+  return [relay, await certCheck(scope, cert, "the connection failed before TLS")];
+}
+
+function certCheck(scope: string, cert: string | undefined, why: string): Promise<CheckResult> {
+  return timed(scope, "smtp tls", async () => {
+    if (!cert) return { status: "skip", detail: `no certificate read (${why})` };
     const days = Math.floor((Date.parse(cert) - Date.now()) / 86_400_000);
     const detail = `certificate expires ${cert.slice(0, 10)}, ${days} days left`;
     if (days < 0) return { status: "fail", detail, hint: "the listener serves an expired certificate: has Postfix been reloaded since the renewal?" };
     if (days < TLS_WARN_DAYS) return { status: "warn", detail, hint: "renew it, and reload Postfix so that it serves the new one" };
     return { status: "ok", detail };
   });
-  return [relay, tls];
+}
+
+/** The certificate an SMTP sender route's listener serves (STARTTLS or implicit TLS); no MAIL is sent. */
+export async function checkSmtpSenderCert(probe: ResolvedProbe, key: "sender" | "watchSender", signal: AbortSignal): Promise<CheckResult[]> {
+  const s = probe[key] as (ResolvedProbe["sender"] & Partial<SmtpConfig>) | undefined;
+  if (s?.type !== "smtp" || !s.host || !s.port || s.security === "none") return [];
+  const r = await checkRelay(
+    {
+      name: key,
+      host: s.host,
+      port: s.port,
+      security: s.security ?? "starttls",
+      servername: s.servername,
+      ca: s.ca,
+      localAddress: s.localAddress,
+      proxyProtocol: s.proxyProtocol,
+      heloName: s.heloName ?? "mailprobe",
+      mailFrom: s.from,
+      timeoutMs: (s.timeoutSeconds ?? 10) * 1000,
+    },
+    signal,
+  );
+  return [await certCheck(`${probe.name}/${key}`, r.certNotAfter, r.detail)];
 }
 
 export async function runDoctor(config: LoadedConfig, probes: ResolvedProbe[], signal: AbortSignal): Promise<CheckResult[]> {
@@ -114,6 +141,8 @@ export async function runDoctor(config: LoadedConfig, probes: ResolvedProbe[], s
       ...p.paths.map((path) => checkPath(p, path, signal)),
       checkSender(p, signal).then((r) => [r]),
       ...(p.relayCheck ?? []).map((e) => checkRelayEntry(p, e, signal)),
+      checkSmtpSenderCert(p, "sender", signal),
+      checkSmtpSenderCert(p, "watchSender", signal),
       ...(p.kuma ? [checkKuma(`${p.name}/kuma`, p.kuma).then((r) => [r])] : []),
       ...p.paths.filter((path) => path.kuma).map((path) => checkKuma(`${p.name}/${path.name}/kuma`, path.kuma!).then((r) => [r])),
     ]),

@@ -22,7 +22,8 @@ export interface RelayTarget {
   proxyProtocol?: { sourceAddress: string; sourcePort: number };
   heloName: string;
   mailFrom: string;
-  rcptTo: string;
+  /** Undefined: only read the certificate (EHLO, STARTTLS, EHLO, QUIT; no MAIL at all). */
+  rcptTo?: string;
   timeoutMs: number;
 }
 
@@ -122,6 +123,10 @@ export async function checkRelay(t: RelayTarget, signal: AbortSignal): Promise<R
       reader = replyReader(sock);
       readCert();
       await cmd(`EHLO ${t.heloName}`, (c) => c === 250, "EHLO after STARTTLS");
+    }
+    if (t.rcptTo === undefined) {
+      sock.write("QUIT\r\n");
+      return result("refused", certNotAfter ? "certificate read" : "no certificate (no TLS)");
     }
     const mail = await cmd(`MAIL FROM:<${t.mailFrom}>`, () => true, "MAIL");
     if (mail.code >= 400) {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { port } from "../lab/topology.js";
-import { labConfig, runCli } from "../helpers/cli.js";
+import { labConfig, labSmtpSender, runCli } from "../helpers/cli.js";
 import { fakeBrevo, fakeKuma } from "../helpers/lab.js";
 import { accounts, brevo, kuma } from "../lab/topology.js";
 
@@ -115,4 +115,11 @@ test("doctor: a bad Brevo key and an unreachable Kuma host are named", async () 
   assert.equal(k.status, "fail");
   assert.doesNotMatch(k.detail, /labprobe/);
   assert.ok(!res.stdout.includes("xkeysib-bad-doctor-key-000"));
+});
+
+test("doctor: an SMTP watchSender's listener certificate (STARTTLS on the stock submission), read without MAIL", async () => {
+  const res = await doctor((c) => (c.probes[0].watchSender = labSmtpSender(port.submissionStock, { login: true })));
+  const cert = find(res, "inbound/watchSender", "smtp tls");
+  assert.equal(cert?.status, "ok", JSON.stringify(cert));
+  assert.match(cert.detail, /certificate expires \d{4}-\d\d-\d\d, \d+ days left/);
 });
