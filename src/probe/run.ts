@@ -144,10 +144,10 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
     send: { type: probe.sender.type, ok: false, attempts: 0, notes: [] },
     sendStartMs: 0,
   };
-  // The relay check needs no message: it runs beside the whole cycle, on its own timeouts.
-  const relay = probe.relayCheck?.length
-    ? Promise.all(probe.relayCheck.map((r) => checkRelay(r, deps.signal ?? new AbortController().signal)))
-    : Promise.resolve(undefined);
+  // The relay check needs no message: it runs beside the whole cycle, on its own timeouts, and
+  // never past the cycle's deadline.
+  const relaySignal = AbortSignal.any([AbortSignal.timeout(probe.timeoutMs), ...(deps.signal ? [deps.signal] : [])]);
+  const relay = probe.relayCheck?.length ? Promise.all(probe.relayCheck.map((r) => checkRelay(r, relaySignal))) : Promise.resolve(undefined);
   let aborted = false;
   const { signal, dispose } = childSignal(deps.signal, probe.timeoutMs, `deadline of ${probe.timeoutMs / 1000} s`);
   try {
