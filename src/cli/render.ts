@@ -36,6 +36,10 @@ export function renderHuman(results: ReportedResult[], o: RenderOptions): string
         shown.add(p.ip.header);
         out.push(`  entry hop: ${p.ip.header}`);
       }
+      if (p.ip?.hint && !shown.has(p.ip.hint)) {
+        shown.add(p.ip.hint);
+        out.push(`  hint: ${p.ip.hint}`);
+      }
       if (!p.ok && p.authResults) out.push(dim(`  ${p.name}: ${authPhrase(p.authResults)}${p.spam ? `, score ${p.spam.score.toFixed(2)}` : ""}`));
     }
     for (const x of r.relay ?? []) out.push(x.state === "open" ? bad(`  relay: ${relayPhrase(x)}`) : dim(`  relay: ${relayPhrase(x)}`));

@@ -6,6 +6,7 @@ import { defaultAuthservId, readMxHeaders } from "../checks/mx-headers.js";
 import { checkReceived } from "../checks/received.js";
 import type { ResolvedProbe } from "../config/load.js";
 import type { Diagnosis, Reason } from "../core/reasons.js";
+import { senderModules } from "../core/sender.js";
 import type { PathResult, ProbeResult, RelayResult, SendResult } from "../core/result.js";
 import type { FoundMessage, Session } from "../receivers/session.js";
 
@@ -109,6 +110,11 @@ export function judgePath(st: PathState, ctx: { probe: ResolvedProbe; send: Send
     const verdict = checkReceived(st.found.headers, rules);
     const match = ipMatch(verdict, rules);
     withMessage.ip = match ? { ...verdict, match } : verdict;
+    // Nothing to compare the address with yet: say which one to write down.
+    if (verdict.ip && !rules.expectedCidrs.length && verdict.reason !== "real_ip_forbidden") {
+      const name = senderModules().find((m) => m.type === route.type)?.displayName ?? route.type;
+      withMessage.ip.hint = `observed ${verdict.ip}: add it (or ${name}'s range) to expectedCidrs`;
+    }
     const authservId = route.authResults?.authservId ?? defaultAuthservId(rules.mxHosts);
     if (authservId) {
       const mx = readMxHeaders(st.found.headers, rules, authservId);

@@ -54,7 +54,7 @@ test("config errors name the field: an unknown method, authResults without recei
   assert.ok(issues((p) => (p.sender.authResults.require = ["arc"])).some((i) => i.startsWith("probes[0].sender.authResults.require[0]")));
   assert.deepEqual(
     issues((p) => delete p.received),
-    ["probes[0].sender.authResults: needs the probe's received.mxHosts (they locate the MX's header)"],
+    ["probes[0].sender.authResults: needs received.mxHosts (the probe's or the route's: they locate the MX's header)"],
   );
   assert.deepEqual(
     issues((p) => (p.received.mxHosts = ["*.example.com"])),

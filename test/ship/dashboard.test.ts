@@ -34,7 +34,6 @@ const panels: { title: string; expr: string }[] = dashboard.panels.flatMap((p: a
  */
 const PENDING_PRODUCT_METRICS = [
   "Per-stage latency", // mailprobe_stage_seconds{probe,path,stage}
-  "Brevo credits left", // mailprobe_brevo_credits_remaining{probe}
   "Messages left behind", // mailprobe_messages_left_behind{probe,path}
 ];
 const live = panels.filter((p) => !PENDING_PRODUCT_METRICS.includes(p.title));
