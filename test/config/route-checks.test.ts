@@ -63,3 +63,12 @@ test("config errors name the field: an unknown method, authResults without recei
   assert.ok(issues((p) => p.relayCheck.push({ ...p.relayCheck[0] })).includes('probes[0].relayCheck[1].name: duplicate entry name "public-smtp"'));
   assert.ok(issues((p) => (p.watchSender.spam = { maxScore: "high" })).some((i) => i.startsWith("probes[0].watchSender.spam.maxScore")));
 });
+
+test("a route with its own received.mxHosts takes its default authservId from them", () => {
+  const cfg = base() as any;
+  cfg.probes[0].watchSender.received = { mxHosts: ["Submit.Example.com"] };
+  cfg.probes[0].watchSender.authResults = { require: ["spf"] };
+  const p = resolveConfig(cfg, {}).probes[0]!;
+  assert.deepEqual(p.watchSender?.authResults, { require: ["spf"], authservId: "submit.example.com" });
+  assert.equal(p.sender.authResults?.authservId, "mail.example.com");
+});
