@@ -151,6 +151,9 @@ function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): Resolve
   const entries = new Set<string>();
   const relayCheck = (p.relayCheck ?? []).map((r, j): ResolvedRelayCheck => {
     if (entries.has(r.name)) issues.push({ field: `${field}.relayCheck[${j}].name`, message: `duplicate entry name "${r.name}"` });
+    // `sender` is the SMTP sender route's listener in mailprobe_smtp_tls_cert_expiry_timestamp_seconds.
+    if (r.name === "sender")
+      issues.push({ field: `${field}.relayCheck[${j}].name`, message: "is reserved for the SMTP sender's listener", example: "public-smtp" });
     entries.add(r.name);
     const { timeoutSeconds, mailFrom, ...rest } = r;
     return { ...rest, mailFrom: mailFrom ?? p.sender.from, ca: readCa(r.caFile, `${field}.relayCheck[${j}].caFile`, issues), timeoutMs: timeoutSeconds * 1000 };

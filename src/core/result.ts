@@ -140,6 +140,8 @@ export interface ProbeResult {
   authRequire?: AuthMethod[];
   /** The relay check of each configured SMTP entry point (probe-level, not per IMAP path). */
   relay?: RelayResult[];
+  /** The certificate the route's SMTP sender listener served (`listener: "sender"`). */
+  smtpCerts?: { listener: string; notAfter: string }[];
 }
 
 /** One SMTP entry point's relay check: an unauthenticated RCPT to a foreign domain must be refused. */

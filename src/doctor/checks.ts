@@ -11,7 +11,7 @@ import { httpFetch } from "../net/http-fetch.js";
 import { whenConnected } from "../net/proxy-v2.js";
 import { checkRelay } from "../net/smtp-relay.js";
 import { senderModule } from "../senders/index.js";
-import type { SmtpConfig } from "../senders/smtp/index.js";
+import { senderCertTarget } from "../probe/listeners.js";
 import { TLS_WARN_DAYS, tcpHint, timed, type CheckResult } from "./common.js";
 import { checkPath } from "./path.js";
 
@@ -114,24 +114,9 @@ function certCheck(scope: string, cert: string | undefined, why: string): Promis
 
 /** The certificate an SMTP sender route's listener serves (STARTTLS or implicit TLS); no MAIL is sent. */
 export async function checkSmtpSenderCert(probe: ResolvedProbe, key: "sender" | "watchSender", signal: AbortSignal): Promise<CheckResult[]> {
-  const s = probe[key] as (ResolvedProbe["sender"] & Partial<SmtpConfig>) | undefined;
-  if (s?.type !== "smtp" || !s.host || !s.port || s.security === "none") return [];
-  const r = await checkRelay(
-    {
-      name: key,
-      host: s.host,
-      port: s.port,
-      security: s.security ?? "starttls",
-      servername: s.servername,
-      ca: s.ca,
-      localAddress: s.localAddress,
-      proxyProtocol: s.proxyProtocol,
-      heloName: s.heloName ?? "mailprobe",
-      mailFrom: s.from,
-      timeoutMs: (s.timeoutSeconds ?? 10) * 1000,
-    },
-    signal,
-  );
+  const target = senderCertTarget(key, probe[key]);
+  if (!target) return [];
+  const r = await checkRelay(target, signal);
   return [await certCheck(`${probe.name}/${key}`, r.certNotAfter, r.detail)];
 }
 

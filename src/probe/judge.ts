@@ -35,6 +35,8 @@ export interface JudgeInput {
   diagnosis?: { code: Diagnosis; detail?: string };
   /** The relay check of the probe's SMTP entry points (probe-level). */
   relay?: RelayResult[];
+  /** Certificates read from the route's SMTP sender listener. */
+  smtpCerts?: ProbeResult["smtpCerts"];
 }
 
 export function judge(i: JudgeInput): ProbeResult {
@@ -67,6 +69,7 @@ export function judge(i: JudgeInput): ProbeResult {
     cleanup: i.cleanup,
     aborted: i.aborted,
     ...(i.relay ? { relay: i.relay } : {}),
+    ...(i.smtpCerts ? { smtpCerts: i.smtpCerts } : {}),
     ...(i.probe.sender.authResults?.require.length ? { authRequire: [...i.probe.sender.authResults.require] } : {}),
   });
 }

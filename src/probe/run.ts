@@ -13,6 +13,7 @@ import { receiverFor, type Session } from "../receivers/index.js";
 import { createSender } from "../senders/index.js";
 import { checkRelay } from "../net/smtp-relay.js";
 import { cleanUp } from "./cleanup.js";
+import { senderCertTarget } from "./listeners.js";
 import { judge, type PathState } from "./judge.js";
 
 /** Time cleanup (deletes, stale sweep, diagnosis, logout) may take after the deadline or an abort. */
@@ -164,6 +165,8 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
   // never past the cycle's deadline.
   const relaySignal = AbortSignal.any([AbortSignal.timeout(probe.timeoutMs), ...(deps.signal ? [deps.signal] : [])]);
   const relay = probe.relayCheck?.length ? Promise.all(probe.relayCheck.map((r) => checkRelay(r, relaySignal))) : Promise.resolve(undefined);
+  const certTarget = senderCertTarget("sender", probe.sender);
+  const senderCert = certTarget ? checkRelay(certTarget, relaySignal) : Promise.resolve(undefined);
   let aborted = false;
   const { signal, dispose } = childSignal(deps.signal, probe.timeoutMs, `deadline of ${probe.timeoutMs / 1000} s`);
   try {
@@ -200,5 +203,7 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
   if (credits !== undefined) run.send.credits = credits;
   const relayResults = await relay;
   for (const r of relayResults ?? []) if (r.state !== "refused") log.warn({ entry: r.entry, state: r.state, detail: r.detail }, "relay check");
-  return judge({ ...run, endedMs: now(), aborted, cleanup: cleaned.cleanup, diagnosis: cleaned.diagnosis, relay: relayResults });
+  const cert = (await senderCert)?.certNotAfter;
+  const smtpCerts = cert ? [{ listener: "sender", notAfter: cert }] : undefined;
+  return judge({ ...run, endedMs: now(), aborted, cleanup: cleaned.cleanup, diagnosis: cleaned.diagnosis, relay: relayResults, smtpCerts });
 }

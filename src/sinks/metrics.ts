@@ -59,7 +59,7 @@ export const METRICS = {
   },
   smtpTlsExpiry: {
     name: "mailprobe_smtp_tls_cert_expiry_timestamp_seconds",
-    help: "Unix time the certificate served by this SMTP listener (a relayCheck entry) expires.",
+    help: "Unix time the certificate served by this SMTP listener (a relayCheck entry, or `sender`: the route's SMTP submission listener) expires.",
     labelNames: ["probe", "listener"],
   },
   runDuration: { name: "mailprobe_run_duration_seconds", help: "Wall time of the last run, cleanup included.", labelNames: ["probe"] },
@@ -157,6 +157,7 @@ export function recordRun(g: RunGauges, r: ProbeResult, nowSeconds: number): voi
     if (x.state !== "error") set(g.openRelay, { probe, entry: x.entry }, x.state === "open" ? 1 : 0);
     if (x.certNotAfter) set(g.smtpTlsExpiry, { probe, listener: x.entry }, Math.floor(Date.parse(x.certNotAfter) / 1000));
   }
+  for (const c of r.smtpCerts ?? []) set(g.smtpTlsExpiry, { probe, listener: c.listener }, Math.floor(Date.parse(c.notAfter) / 1000));
 }
 
 /** Roundtrip histogram buckets (seconds): loopback to a slow relay. */

@@ -61,6 +61,10 @@ test("config errors name the field: an unknown method, authResults without recei
     ["probes[0].sender.authResults.authservId: is required when every received.mxHosts entry is a wildcard"],
   );
   assert.ok(issues((p) => p.relayCheck.push({ ...p.relayCheck[0] })).includes('probes[0].relayCheck[1].name: duplicate entry name "public-smtp"'));
+  assert.deepEqual(
+    issues((p) => (p.relayCheck[0].name = "sender")),
+    ["probes[0].relayCheck[0].name: is reserved for the SMTP sender's listener"],
+  );
   assert.ok(issues((p) => (p.watchSender.spam = { maxScore: "high" })).some((i) => i.startsWith("probes[0].watchSender.spam.maxScore")));
 });
 

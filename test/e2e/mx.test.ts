@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { z } from "zod";
 import { fields, main, registerSender, type SenderModule } from "../../src/index.js";
-import { labConfig, runCli } from "../helpers/cli.js";
+import { labConfig, labSmtpSender, runCli } from "../helpers/cli.js";
 import { DEFAULT_STATE, set, type LabState } from "../lab/lab.js";
 import { sendSpam } from "../lab/mx.js";
-import { paths } from "../lab/topology.js";
+import { accounts, paths, port } from "../lab/topology.js";
 
 const postfixLog = join(paths.log, "postfix.log");
 
@@ -61,6 +61,22 @@ test("healthy lab, Brevo route: spf=pass dkim=pass (aligned) dmarc=pass, a score
   );
   assert.match(r.relay[0].detail, /^554 .*Relay access denied/);
   assert.ok(Date.parse(r.relay[0].certNotAfter) > Date.now(), "the listener's certificate was read");
+});
+
+test("an SMTP sender route: the run reads the certificate its submission listener serves (listener `sender`), its own route checks apply", async () => {
+  const { r } = await runIn({}, "mx_smtp", (p) => {
+    p.sender = { ...labSmtpSender(port.submissionStock, { login: true }), received: { expectedCidrs: ["127.0.0.1/32"] } };
+    p.to = accounts.probe.user;
+    delete p.relayCheck;
+  });
+  assert.equal(r.smtpCerts[0].listener, "sender");
+  assert.ok(Date.parse(r.smtpCerts[0].notAfter) > Date.now());
+  // The Brevo route's require [spf, dkim, dmarc] is not this route's: Rspamd does not check an authenticated submission.
+  assert.equal(r.authRequire, undefined);
+  for (const p of r.paths) {
+    assert.equal(p.ok, true, p.detail);
+    assert.equal(p.authResults.state, "none");
+  }
 });
 
 test("proxy=broken: real_ip_forbidden, spf=fail for the node address, DMARC's actual verdict (pass on DKIM alignment) in the detail", async () => {

@@ -46,6 +46,7 @@ const result = (over: Partial<ProbeResult> = {}): ProbeResult => ({
     { entry: "alt-smtp", state: "refused", detail: "554 5.7.1 Relay access denied" },
     { entry: "down", state: "error", detail: "ECONNREFUSED" },
   ],
+  smtpCerts: [{ listener: "sender", notAfter: "2028-01-01T00:00:00.000Z" }],
   cleanup: { deleted: 1, stale: 0, errors: [] },
   aborted: false,
   ...over,
@@ -74,7 +75,10 @@ test("mailprobe_spam_score per path; mailprobe_open_relay per entry (none for an
     [{ probe: "inbound", entry: "public-smtp" }, 1],
     [{ probe: "inbound", entry: "alt-smtp" }, 0],
   ]);
-  assert.deepEqual(await series(METRICS.smtpTlsExpiry.name), [[{ probe: "inbound", listener: "public-smtp" }, Date.parse("2029-02-27T21:14:46Z") / 1000]]);
+  assert.deepEqual(await series(METRICS.smtpTlsExpiry.name), [
+    [{ probe: "inbound", listener: "public-smtp" }, Date.parse("2029-02-27T21:14:46Z") / 1000],
+    [{ probe: "inbound", listener: "sender" }, Date.parse("2028-01-01T00:00:00Z") / 1000],
+  ]);
 });
 
 test("the verdict phrases carry what the MX made of the message, and Kuma's probe message the open relay", () => {
