@@ -1,7 +1,8 @@
 // Rendering of results: a human summary (one row per path) and JSON. Nothing here decides anything.
 import type { ReportedResult } from "../core/result.js";
+import { authPhrase } from "../checks/auth-verdict.js";
 import { paint, table } from "../render/text.js";
-import { verdictRow } from "../render/verdict.js";
+import { relayPhrase, verdictRow } from "../render/verdict.js";
 
 export { table } from "../render/text.js";
 
@@ -43,8 +44,9 @@ export function renderHuman(results: ReportedResult[], o: RenderOptions): string
         out.push(dim(`  ${p.name}: stages send ${f(s.send)} · upstream ${f(s.upstream)} · mx ${f(s.mx)} (Received date, 1 s resolution) · seen ${f(s.seen)}`));
       }
       if (!p.ok && p.foundDuring === "wait" && p.reason === "landed_in_junk") out.push(dim(`  ${p.name}: found in ${p.foundIn} while waiting`));
-      if (p.authResults) out.push(dim(`  ${p.name}: spf=${p.authResults.spf ?? "-"} dkim=${p.authResults.dkim ?? "-"} dmarc=${p.authResults.dmarc ?? "-"}`));
+      if (!p.ok && p.authResults) out.push(dim(`  ${p.name}: ${authPhrase(p.authResults)}${p.spam ? `, score ${p.spam.score.toFixed(2)}` : ""}`));
     }
+    for (const x of r.relay ?? []) out.push(x.state === "open" ? bad(`  relay: ${relayPhrase(x)}`) : dim(`  relay: ${relayPhrase(x)}`));
     if (!r.send.ok && r.send.detail) out.push(`  send: ${r.send.detail}`);
     for (const n of r.send.notes) out.push(`  note: ${n}`);
     if (r.pathSplit) out.push(`  paths disagree: ${r.pathSplit}`);

@@ -14,6 +14,9 @@ import {
   type PathConfig,
   type ProbeConfig,
   type ProxyProtocolConfig,
+  type AuthResultsConfig,
+  type RelayCheckConfig,
+  type SpamConfig,
   type ReceivedConfig,
   type RouteReceivedConfig,
   ServeSchema,
@@ -41,8 +44,17 @@ export type ResolvedPath = ImapPart & {
   kuma?: ResolvedKuma;
 };
 
-/** A sender block as its module resolved it (core/sender.ts), with the route's effective Received rules. */
-export type ResolvedSender = SenderConfig & { received?: ReceivedConfig };
+/** What the MX must make of this route's messages (config/schema.ts routeChecks), resolved. */
+export interface RouteChecks {
+  authResults?: AuthResultsConfig & { authservId: string };
+  spam?: SpamConfig;
+}
+
+/** A sender block as its module resolved it (core/sender.ts), with its route checks and the route's effective Received rules. */
+export type ResolvedSender = SenderConfig & RouteChecks & { received?: ReceivedConfig };
+
+/** One relay-check entry point, its CA read and MAIL FROM filled in. */
+export type ResolvedRelayCheck = Omit<RelayCheckConfig, "timeoutSeconds" | "mailFrom"> & { mailFrom: string; ca?: string; timeoutMs: number };
 
 export type ResolvedProbe = Pick<ProbeConfig, "name" | "to" | "received" | "schedule"> & {
   timeoutMs: number;
@@ -53,6 +65,7 @@ export type ResolvedProbe = Pick<ProbeConfig, "name" | "to" | "received" | "sche
   staleAfterMs: number;
   sweepDays: number;
   kuma?: ResolvedKuma;
+  relayCheck: ResolvedRelayCheck[];
 };
 
 export interface LoadedConfig {
@@ -88,6 +101,7 @@ function routeReceived(probe: ReceivedConfig | undefined, route: RouteReceivedCo
     forbiddenCidrs: route.forbiddenCidrs ?? probe?.forbiddenCidrs ?? [],
     expectedCidrs: route.expectedCidrs ?? probe?.expectedCidrs ?? [],
     internalCidrs: route.internalCidrs ?? probe?.internalCidrs ?? [],
+    requireTls: route.requireTls ?? probe?.requireTls ?? false,
   };
   if (!merged.forbiddenCidrs.length && !merged.expectedCidrs.length) {
     issues.push({
@@ -106,14 +120,44 @@ function resolveSender(s: SenderConfig, f: string, issues: ConfigIssue[], probe:
     readFile: (file, key) => readCa(file, `${f}.${key}`, issues),
     issue: (key, message, ex) => issues.push({ field: `${f}.${key}`, message, example: ex }),
   };
-  const { received, ...block } = s as SenderConfig & { received?: RouteReceivedConfig };
-  return { ...senderModule(s.type).resolve(block, ctx), received: routeReceived(probe.received, received, probeField, f, issues) };
+  const { received, authResults, spam, ...own } = s as SenderConfig & { received?: RouteReceivedConfig; authResults?: AuthResultsConfig; spam?: SpamConfig };
+  const resolved: ResolvedSender = { ...senderModule(s.type).resolve(own, ctx), received: routeReceived(probe.received, received, probeField, f, issues) };
+  const mxHosts = resolved.received?.mxHosts;
+  if (spam) resolved.spam = spam;
+  if (authResults) {
+    const authservId = authResults.authservId ?? mxHosts?.find((h) => !h.includes("*"));
+    // The MX's header is located from the entry hop, which received.mxHosts finds.
+    if (!mxHosts)
+      issues.push({
+        field: `${f}.authResults`,
+        message: "needs received.mxHosts (the probe's or the route's: they locate the MX's header)",
+        example: "received: { mxHosts: [mx.example.com], forbiddenCidrs: [10.42.0.0/16] }",
+      });
+    else if (!authservId)
+      issues.push({
+        field: `${f}.authResults.authservId`,
+        message: "is required when every received.mxHosts entry is a wildcard",
+        example: "mail.example.com",
+      });
+    else resolved.authResults = { ...authResults, authservId: authservId.toLowerCase() };
+  }
+  return resolved;
 }
 
 function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): ResolvedProbe {
   const field = `probes[${i}]`;
   const sender = resolveSender(p.sender, `${field}.sender`, issues, p, field);
   const watchSender = p.watchSender ? resolveSender(p.watchSender, `${field}.watchSender`, issues, p, field) : undefined;
+  const entries = new Set<string>();
+  const relayCheck = (p.relayCheck ?? []).map((r, j): ResolvedRelayCheck => {
+    if (entries.has(r.name)) issues.push({ field: `${field}.relayCheck[${j}].name`, message: `duplicate entry name "${r.name}"` });
+    // `sender` is the SMTP sender route's listener in mailprobe_smtp_tls_cert_expiry_timestamp_seconds.
+    if (r.name === "sender")
+      issues.push({ field: `${field}.relayCheck[${j}].name`, message: "is reserved for the SMTP sender's listener", example: "public-smtp" });
+    entries.add(r.name);
+    const { timeoutSeconds, mailFrom, ...rest } = r;
+    return { ...rest, mailFrom: mailFrom ?? p.sender.from, ca: readCa(r.caFile, `${field}.relayCheck[${j}].caFile`, issues), timeoutMs: timeoutSeconds * 1000 };
+  });
 
   const names = new Set<string>();
   const paths = p.paths.map((raw, j): ResolvedPath => {
@@ -179,6 +223,7 @@ function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): Resolve
     sweepDays: p.cleanup.sweepDays,
     kuma: resolveKuma(p.kuma, `${field}.kuma`, issues),
     schedule: p.schedule,
+    relayCheck,
   };
 }
 

@@ -7,7 +7,9 @@ import { childSignal } from "../core/deadline.js";
 import { errText } from "../core/errors.js";
 import type { ProbeResult } from "../core/result.js";
 import { newToken, tokenKey } from "../core/token.js";
+import { checkRelay } from "../net/smtp-relay.js";
 import { cleanUp } from "./cleanup.js";
+import { senderCertTarget } from "./listeners.js";
 import { judge } from "./judge.js";
 import { isAbort, openSendWait, type Run, type RunDeps } from "./wait.js";
 
@@ -37,6 +39,12 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
     sendStartMs: 0,
   };
   let aborted = false;
+  // The relay check needs no message: it runs beside the whole cycle, on its own timeouts, and
+  // never past the cycle's deadline.
+  const relaySignal = AbortSignal.any([AbortSignal.timeout(probe.timeoutMs), ...(deps.signal ? [deps.signal] : [])]);
+  const relay = probe.relayCheck?.length ? Promise.all(probe.relayCheck.map((r) => checkRelay(r, relaySignal))) : Promise.resolve(undefined);
+  const certTarget = senderCertTarget("sender", probe.sender);
+  const senderCert = certTarget ? checkRelay(certTarget, relaySignal) : Promise.resolve(undefined);
   const { signal, dispose } = childSignal(deps.signal, probe.timeoutMs, `deadline of ${probe.timeoutMs / 1000} s`);
   try {
     await openSendWait(run, signal);
@@ -73,5 +81,9 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
   // Read while the paths opened; by now long answered (or aborted with the run's signal).
   const credits = await run.credits;
   if (credits !== undefined) run.send.credits = credits;
-  return judge({ ...run, endedMs: now(), aborted, cleanup: cleaned.cleanup, diagnosis: cleaned.diagnosis });
+  const relayResults = await relay;
+  for (const r of relayResults ?? []) if (r.state !== "refused") log.warn({ entry: r.entry, state: r.state, detail: r.detail }, "relay check");
+  const cert = (await senderCert)?.certNotAfter;
+  const smtpCerts = cert ? [{ listener: "sender", notAfter: cert }] : undefined;
+  return judge({ ...run, endedMs: now(), aborted, cleanup: cleaned.cleanup, diagnosis: cleaned.diagnosis, relay: relayResults, smtpCerts });
 }

@@ -3,7 +3,7 @@
 // per push) and for `serve`'s /metrics (a long-lived registry) alike.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { DIAGNOSES, REASON_CODES, type Diagnosis } from "../core/reasons.js";
-import type { ProbeResult } from "../core/result.js";
+import { AUTH_METHODS, type ProbeResult } from "../core/result.js";
 import { VERSION } from "../version.js";
 
 export const METRICS = {
@@ -47,6 +47,26 @@ export const METRICS = {
     help: "Unix time the IMAP server certificate of this path expires.",
     labelNames: ["probe", "path"],
   },
+  authResult: {
+    name: "mailprobe_auth_result",
+    help: "1 if the MX's own Authentication-Results says pass for this method, 0 otherwise (also when absent or `none`); required is the route's authResults.require.",
+    labelNames: ["probe", "path", "method", "required"],
+  },
+  spamScore: {
+    name: "mailprobe_spam_score",
+    help: "The MX filter's spam score of the probe message (X-Spam-Status / X-Spamd-Result), last run; absent when the filter wrote none.",
+    labelNames: ["probe", "path"],
+  },
+  openRelay: {
+    name: "mailprobe_open_relay",
+    help: "1 if this SMTP entry point accepted an unauthenticated RCPT to a foreign domain in the last run, 0 if it refused; absent when the check could not run.",
+    labelNames: ["probe", "entry"],
+  },
+  smtpTlsExpiry: {
+    name: "mailprobe_smtp_tls_cert_expiry_timestamp_seconds",
+    help: "Unix time the certificate served by this SMTP listener (a relayCheck entry, or `sender`: the route's SMTP submission listener) expires.",
+    labelNames: ["probe", "listener"],
+  },
   runDuration: { name: "mailprobe_run_duration_seconds", help: "Wall time of the last run, cleanup included.", labelNames: ["probe"] },
   brevoCredits: {
     name: "mailprobe_brevo_credits_remaining",
@@ -89,6 +109,10 @@ export function createRunGauges(registry: Registry): RunGauges {
     failureReason: g("failureReason"),
     diagnosis: g("diagnosis"),
     tlsExpiry: g("tlsExpiry"),
+    authResult: g("authResult"),
+    spamScore: g("spamScore"),
+    openRelay: g("openRelay"),
+    smtpTlsExpiry: g("smtpTlsExpiry"),
     runDuration: g("runDuration"),
     brevoCredits: g("brevoCredits"),
     buildInfo: g("buildInfo"),
@@ -128,7 +152,19 @@ export function recordRun(g: RunGauges, r: ProbeResult, nowSeconds: number): voi
     for (const [stage, v] of Object.entries(p.stages ?? {})) if (v !== undefined) set(g.stage, { ...labels, stage }, v);
     if (p.tlsCertNotAfter) set(g.tlsExpiry, labels, Math.floor(Date.parse(p.tlsCertNotAfter) / 1000));
     for (const reason of REASON_CODES) set(g.failureReason, { ...labels, reason }, p.reason === reason ? 1 : 0);
+    const ar = p.authResults;
+    if (ar) {
+      const required = new Set(r.authRequire ?? []);
+      for (const method of AUTH_METHODS)
+        set(g.authResult, { ...labels, method, required: String(required.has(method)) }, ar[method]?.result === "pass" ? 1 : 0);
+    }
+    if (p.spam) set(g.spamScore, labels, p.spam.score);
   }
+  for (const x of r.relay ?? []) {
+    if (x.state !== "error") set(g.openRelay, { probe, entry: x.entry }, x.state === "open" ? 1 : 0);
+    if (x.certNotAfter) set(g.smtpTlsExpiry, { probe, listener: x.entry }, Math.floor(Date.parse(x.certNotAfter) / 1000));
+  }
+  for (const c of r.smtpCerts ?? []) set(g.smtpTlsExpiry, { probe, listener: c.listener }, Math.floor(Date.parse(c.notAfter) / 1000));
 }
 
 /** Roundtrip histogram buckets (seconds): loopback to a slow relay. */

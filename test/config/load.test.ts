@@ -143,6 +143,7 @@ test("received per sender route: a route's fields replace the probe's fields of 
     forbiddenCidrs: ["10.42.0.0/16"],
     expectedCidrs: ["198.51.100.7/32"],
     internalCidrs: [],
+    requireTls: false,
   });
   // A route without mxHosts anywhere, or an unknown field in it, is refused naming the field.
   const noMx = configIssues(() =>

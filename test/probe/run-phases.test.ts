@@ -43,7 +43,8 @@ function probe(paths: ResolvedPath[], over: Partial<ResolvedProbe> = {}): Resolv
     paths,
     staleAfterMs: 3_600_000,
     sweepDays: 7,
-    received: { mxHosts: ["mx.lab.test"], forbiddenCidrs: ["127.0.0.9/32"], expectedCidrs: ["127.0.0.42/32"], internalCidrs: [] },
+    received: { mxHosts: ["mx.lab.test"], forbiddenCidrs: ["127.0.0.9/32"], expectedCidrs: ["127.0.0.42/32"], internalCidrs: [], requireTls: false },
+    relayCheck: [],
     ...over,
   };
 }
@@ -94,7 +95,9 @@ test("two paths on one mailbox both see the message: healthy, the IP evidence as
   for (const p of r.paths) {
     assert.deepEqual(p.ip?.match, { list: "expectedCidrs", cidr: "127.0.0.42/32" });
     assert.equal(p.ip?.rule, "expectedCidrs 127.0.0.42/32");
-    assert.deepEqual(p.authResults, { spf: "pass" });
+    assert.equal(p.authResults?.state, "found");
+    assert.deepEqual(p.authResults?.spf, { result: "pass" });
+    assert.deepEqual(p.entryTls, { tls: false });
     assert.equal(p.deleted, true);
   }
   assert.equal(r.cleanup.deleted, 1);
