@@ -1,13 +1,58 @@
 // The shipped entry point: dist/cli/bin.js and its production dependencies bundled by esbuild into
 // dist/bundle/ (ESM, code-split, so a run still loads only its own sender). Starts about twice as
-// fast as the unbundled tree (docs/benchmarks.md).
+// fast as the unbundled tree (docs/benchmarks.md). Source maps: tsc's maps (src/ → dist/) are read
+// by esbuild and chained into linked .map files beside the chunks, without the sources' text
+// (sourcesContent: false keeps them small); dist/cli/entry.js turns them on before loading the rest.
 import { readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { build } from "esbuild";
+
+const requireHere = createRequire(import.meta.url);
+
+// Load-time cuts in dependencies, each measured on Node 24 (docs/benchmarks.md, "Start-up").
+const lighter = {
+  name: "lighter",
+  setup(b) {
+    // An ESM import of node:http(s) builds a facade that reads every export, and Node 24's lazy
+    // WebSocket/EventSource getters on node:http then load undici (~10-18 ms): take them by require().
+    b.onResolve({ filter: /^(node:)?https?$/ }, (a) => (a.namespace === "file" ? { path: a.path.replace(/^node:/, ""), namespace: "builtin-cjs" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "builtin-cjs" }, (a) => ({
+      contents: `const m = require("node:${a.path}"); export default m; export const { request, get, createServer, Agent, globalAgent, STATUS_CODES, METHODS, IncomingMessage, ServerResponse, Server } = m;`,
+      loader: "js",
+    }));
+    // imapflow's SOCKS proxy support (socks, ip-address, smart-buffer): mailprobe never sets its `proxy`.
+    b.onResolve({ filter: /^socks$/ }, () => ({ path: "socks-stub", namespace: "stub" }));
+    b.onLoad({ filter: /^socks-stub$/, namespace: "stub" }, () => ({
+      contents: "export const SocksClient = { createConnection() { throw new Error('SOCKS proxies are not supported'); } };",
+      loader: "js",
+    }));
+    // mailsplit require()s libmime's CommonJS build, imapflow imports its ESM build: keep one copy.
+    const libmimeEsm = requireHere.resolve("libmime").replace(/[\\/]dist[\\/].*$/, "/dist/esm/libmime.js");
+    b.onResolve({ filter: /^libmime$/ }, (a) => (a.kind === "require-call" ? { path: "libmime-cjs", namespace: "stub" } : undefined));
+    b.onLoad({ filter: /^libmime-cjs$/, namespace: "stub" }, () => ({
+      contents: `module.exports = require(${JSON.stringify(libmimeEsm)}).default;`,
+      loader: "js",
+      resolveDir: ".",
+    }));
+    // libmime builds iconv-lite's GBK table at import (~17 ms) only to compare a codec with it: on first use instead.
+    b.onLoad({ filter: /libmime[\\/]dist[\\/]esm[\\/]charset\.js$/ }, (a) => {
+      const before = readFileSync(a.path, "utf8");
+      const after = before
+        .replace(
+          "const DBCS_DECODER = iconv.getCodec('gbk').decoder;",
+          "let DBCS_DECODER_; const dbcsDecoder = () => (DBCS_DECODER_ ??= iconv.getCodec('gbk').decoder);",
+        )
+        .replace("codec.decoder === DBCS_DECODER", "codec.decoder === dbcsDecoder()");
+      if (!after.includes("dbcsDecoder()")) throw new Error("scripts/bundle.mjs: libmime's charset.js changed; update the GBK deferral");
+      return { contents: after, loader: "js" };
+    });
+  },
+};
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 rmSync("dist/bundle", { recursive: true, force: true });
 await build({
-  entryPoints: { mailprobe: "dist/cli/bin.js" },
+  entryPoints: { mailprobe: "dist/cli/entry.js" },
   outdir: "dist/bundle",
   bundle: true,
   splitting: true,
@@ -17,8 +62,11 @@ await build({
   // Smaller source parses faster; names are kept (error classes and libraries read them).
   minify: true,
   keepNames: true,
+  sourcemap: "linked",
+  sourcesContent: false,
   logLevel: "warning",
   define: { __MAILPROBE_VERSION__: JSON.stringify(version) },
+  plugins: [lighter],
   // CommonJS dependencies call require() for Node's built-ins.
   banner: { js: "import { createRequire as __mpCreateRequire } from 'node:module'; const require = __mpCreateRequire(import.meta.url);" },
 });

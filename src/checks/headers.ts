@@ -9,19 +9,25 @@ const { Headers } = mailsplit as unknown as {
 
 /** The values of every header named `name` (lower-case), in order, unfolded and without the name. */
 export function headerValues(block: Buffer | string, name: string): string[] {
+  return headerList(block)
+    .filter((h) => h.key === name)
+    .map((h) => h.value);
+}
+
+/** Every header of the block in order (top first): lower-case name and unfolded value. */
+export function headerList(block: Buffer | string): { key: string; value: string }[] {
   let list: { key: string; line: string }[];
   try {
     list = new Headers(block).getList();
   } catch {
     return [];
   }
-  return list
-    .filter((h) => h.key === name)
-    .map((h) =>
-      h.line
-        .replace(/^[^:]*:/, "")
-        .replace(/\r?\n[ \t]*/g, " ")
-        .replace(/\s+/g, " ")
-        .trim(),
-    );
+  return list.map((h) => ({ key: h.key, value: unfold(h.line) }));
 }
+
+const unfold = (line: string) =>
+  line
+    .replace(/^[^:]*:/, "")
+    .replace(/\r?\n[ \t]*/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();

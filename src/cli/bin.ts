@@ -1,17 +1,24 @@
 #!/usr/bin/env node
 // The shipped entry point: the built-in senders, receivers and sinks registered, then argv → main.
-import "../senders/index.js";
-import "../receivers/index.js";
-import "../sinks/index.js";
-import { main } from "./main.js";
+// `--version` answers before anything else is loaded (it is what health checks and scripts call).
+import { VERSION } from "../version.js";
 
 // A failed probe is an exit code, never a crash: anything that escapes is an internal error (1).
 process.on("unhandledRejection", (reason) => {
-  process.stderr.write(`mailprobe: internal error (unhandled rejection): ${reason instanceof Error ? reason.message : String(reason)}\n`);
+  process.stderr.write(`mailprobe: internal error (unhandled rejection): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
   process.exitCode = 1;
 });
 
-main(process.argv.slice(2)).then(
+async function start(argv: string[]): Promise<number> {
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  await Promise.all([import("../senders/index.js"), import("../receivers/index.js"), import("../sinks/index.js")]);
+  return (await import("./main.js")).main(argv);
+}
+
+start(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

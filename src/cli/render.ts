@@ -1,7 +1,8 @@
 // Rendering of results: a human summary (one row per path) and JSON. Nothing here decides anything.
 import type { ReportedResult } from "../core/result.js";
+import { authPhrase } from "../checks/auth-verdict.js";
 import { paint, table } from "../render/text.js";
-import { verdictRow } from "../render/verdict.js";
+import { relayPhrase, verdictRow } from "../render/verdict.js";
 
 export { table } from "../render/text.js";
 
@@ -16,9 +17,7 @@ export function renderHuman(results: ReportedResult[], o: RenderOptions): string
     const head = r.ok ? ok("OK  ") : bad("FAIL");
     const sent = r.send.ok
       ? `sent via ${r.send.type} in ${r.send.seconds?.toFixed(2)} s${r.send.attempts > 1 ? ` (${r.send.attempts} attempts)` : ""}`
-      : r.send.skipped
-        ? "not sent (no path could be opened)"
-        : `send failed: ${r.send.reason}`;
+      : `send failed: ${r.send.reason}`;
     out.push(`${head} probe ${r.probe}  ${dim(`${sent}, ${r.durationSeconds.toFixed(2)} s in all${r.aborted ? ", ABORTED" : ""}`)}`);
     const rows = [["PATH", "STATE", "ROUNDTRIP", "CLIENT IP", "VERDICT / REASON"]];
     for (const p of r.paths) {
@@ -35,12 +34,26 @@ export function renderHuman(results: ReportedResult[], o: RenderOptions): string
         shown.add(p.ip.header);
         out.push(`  entry hop: ${p.ip.header}`);
       }
-      if (p.authResults) out.push(dim(`  ${p.name}: spf=${p.authResults.spf ?? "-"} dkim=${p.authResults.dkim ?? "-"} dmarc=${p.authResults.dmarc ?? "-"}`));
+      if (p.ip?.hint && !shown.has(p.ip.hint)) {
+        shown.add(p.ip.hint);
+        out.push(`  hint: ${p.ip.hint}`);
+      }
+      const s = p.stages;
+      if (s) {
+        const f = (v: number | undefined) => (v === undefined ? "-" : `${v.toFixed(3)} s`);
+        out.push(dim(`  ${p.name}: stages send ${f(s.send)} · upstream ${f(s.upstream)} · mx ${f(s.mx)} (Received date, 1 s resolution) · seen ${f(s.seen)}`));
+      }
+      if (!p.ok && p.foundDuring === "wait" && p.reason === "landed_in_junk") out.push(dim(`  ${p.name}: found in ${p.foundIn} while waiting`));
+      if (!p.ok && p.authResults) out.push(dim(`  ${p.name}: ${authPhrase(p.authResults)}${p.spam ? `, score ${p.spam.score.toFixed(2)}` : ""}`));
     }
+    for (const x of r.relay ?? []) out.push(x.state === "open" ? bad(`  relay: ${relayPhrase(x)}`) : dim(`  relay: ${relayPhrase(x)}`));
     if (!r.send.ok && r.send.detail) out.push(`  send: ${r.send.detail}`);
     for (const n of r.send.notes) out.push(`  note: ${n}`);
     if (r.pathSplit) out.push(`  paths disagree: ${r.pathSplit}`);
-    if (r.diagnosis) out.push(`  upstream: ${r.diagnosis.code}${r.diagnosis.detail ? ` (${r.diagnosis.detail})` : ""}`);
+    if (r.diagnosis) {
+      const when = r.diagnosis.during === "wait" ? ", read while waiting" : "";
+      out.push(`  upstream: ${r.diagnosis.code}${r.diagnosis.detail ? ` (${r.diagnosis.detail}${when})` : when ? ` (${when.slice(2)})` : ""}`);
+    }
     out.push(
       dim(
         `  cleanup: deleted ${r.cleanup.deleted} probe message${r.cleanup.deleted === 1 ? "" : "s"}, ${r.cleanup.stale} stale${r.cleanup.errors.length ? `; ${r.cleanup.errors.join("; ")}` : ""}`,

@@ -1,7 +1,7 @@
 // Field types shared by the config schema and the sender modules' own schemas.
 import ipaddr from "ipaddr.js";
-import cron from "node-cron";
 import { z } from "zod";
+import { isCronExpression } from "./cron.js";
 
 /** A duration in seconds with a default and a sane maximum (a day unless said). */
 export const seconds = (def: number, max = 86_400) => z.number().positive().max(max).default(def);
@@ -32,7 +32,7 @@ export const httpUrl = z.string().refine(
 
 export const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: "must be lower-case letters, digits, '_' or '-' (it becomes a metric label)" });
 
-export const cronExpr = z.string().refine((v) => cron.validate(v), { message: "not a cron expression (5 fields, or 6 with seconds)" });
+export const cronExpr = z.string().refine((v) => isCronExpression(v), { message: "not a cron expression (5 fields, or 6 with seconds)" });
 
 export const email = z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, { message: "not an e-mail address" });
 
@@ -53,12 +53,21 @@ export const ProxyProtocolSchema = z
 
 export type ProxyProtocolConfig = z.infer<typeof ProxyProtocolSchema>;
 
-/** The Uptime Kuma push-URL rule (loader and doctor): http(s), `…/api/push/<token>`, no query. */
-export function isKumaPushUrl(text: string): boolean {
+/**
+ * The Uptime Kuma push-URL rule (loader and doctor): http(s), `…/api/push/<token>`. Kuma shows the
+ * URL with `?status=up&msg=OK&ping=`; the query is dropped (the Kuma sink sets its own), so the
+ * stored URL and its token stay the secret. Returns the URL without query, or undefined.
+ */
+export function kumaPushUrl(text: string): string | undefined {
   try {
     const u = new URL(text);
-    return (u.protocol === "http:" || u.protocol === "https:") && /\/api\/push\/[^/]+$/.test(u.pathname) && !u.search;
+    if ((u.protocol !== "http:" && u.protocol !== "https:") || !/\/api\/push\/[^/]+$/.test(u.pathname)) return undefined;
+    u.search = "";
+    u.hash = "";
+    return u.toString();
   } catch {
-    return false;
+    return undefined;
   }
 }
+
+export const isKumaPushUrl = (text: string): boolean => kumaPushUrl(text) !== undefined;

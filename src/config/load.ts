@@ -13,11 +13,17 @@ import {
   type PathConfig,
   type ProbeConfig,
   type ProxyProtocolConfig,
+  type AuthResultsConfig,
+  type RelayCheckConfig,
+  type SpamConfig,
+  type ReceivedConfig,
+  type RouteReceivedConfig,
   ServeSchema,
   type ServeConfig,
 } from "./schema.js";
 
-import { isKumaPushUrl } from "./fields.js";
+import { coerceInterpolated } from "./coerce.js";
+import { kumaPushUrl } from "./fields.js";
 import { checkSecretLength, dangerousConfig } from "./rules.js";
 import { urlCredentials } from "./urls.js";
 import { parseConfigYaml } from "./yaml.js";
@@ -40,8 +46,17 @@ export type ResolvedPath = ImapPart & {
   kuma?: ResolvedKuma;
 };
 
-/** A sender block as its module resolved it (core/sender.ts). */
-export type ResolvedSender = SenderConfig;
+/** What the MX must make of this route's messages (config/schema.ts routeChecks), resolved. */
+export interface RouteChecks {
+  authResults?: AuthResultsConfig & { authservId: string };
+  spam?: SpamConfig;
+}
+
+/** A sender block as its module resolved it (core/sender.ts), with its route checks and the route's effective Received rules. */
+export type ResolvedSender = SenderConfig & RouteChecks & { received?: ReceivedConfig };
+
+/** One relay-check entry point, its CA read and MAIL FROM filled in. */
+export type ResolvedRelayCheck = Omit<RelayCheckConfig, "timeoutSeconds" | "mailFrom"> & { mailFrom: string; ca?: string; timeoutMs: number };
 
 export type ResolvedProbe = Pick<ProbeConfig, "name" | "to" | "received" | "schedule"> & {
   timeoutMs: number;
@@ -52,11 +67,12 @@ export type ResolvedProbe = Pick<ProbeConfig, "name" | "to" | "received" | "sche
   staleAfterMs: number;
   sweepDays: number;
   kuma?: ResolvedKuma;
+  relayCheck: ResolvedRelayCheck[];
 };
 
 export interface LoadedConfig {
   file?: string;
-  pushgateway?: { url: string; job: string; timeoutMs: number; basicAuth?: { user: string; password: string } };
+  pushgateway?: { url: string; job: string; deployment?: string; timeoutMs: number; basicAuth?: { user: string; password: string } };
   logLevel?: Config["log"]["level"];
   serve?: ReturnType<typeof serveSettings>;
   probes: ResolvedProbe[];
@@ -69,26 +85,82 @@ function resolveKuma(k: KumaConfig | undefined, field: string, issues: ConfigIss
   const pushUrl = secret(k, "pushUrl", field, issues, true);
   if (pushUrl === undefined) return undefined;
   // The URL is a secret: the message must not repeat it.
-  if (!isKumaPushUrl(pushUrl))
-    issues.push({ field: `${field}.pushUrl`, message: "is not an Uptime Kuma push URL without query (…/api/push/<token>)", example: EXAMPLES.pushUrl });
-  else checkSecretLength(pushUrl.split("/").pop(), `${field}.pushUrl (its token)`, issues);
-  return { pushUrl, timeoutMs: k.timeoutSeconds * 1000 };
+  const url = kumaPushUrl(pushUrl);
+  if (url === undefined) issues.push({ field: `${field}.pushUrl`, message: "is not an Uptime Kuma push URL (…/api/push/<token>)", example: EXAMPLES.pushUrl });
+  else checkSecretLength(new URL(url).pathname.split("/").pop(), `${field}.pushUrl (its token)`, issues);
+  return { pushUrl: url ?? pushUrl, timeoutMs: k.timeoutSeconds * 1000 };
 }
 
-function resolveSender(s: SenderConfig, f: string, issues: ConfigIssue[]): ResolvedSender {
+/** The probe's Received rules with a route's own fields in their place (see RouteReceivedSchema). */
+function routeReceived(probe: ReceivedConfig | undefined, route: RouteReceivedConfig | undefined, probeField: string, f: string, issues: ConfigIssue[]) {
+  if (!route) return probe;
+  const mxHosts = route.mxHosts ?? probe?.mxHosts;
+  if (!mxHosts) {
+    issues.push({ field: `${f}.received.mxHosts`, message: `is required (here or in ${probeField}.received)`, example: EXAMPLES.mxHosts });
+    return undefined;
+  }
+  const merged: ReceivedConfig = {
+    mxHosts,
+    forbiddenCidrs: route.forbiddenCidrs ?? probe?.forbiddenCidrs ?? [],
+    expectedCidrs: route.expectedCidrs ?? probe?.expectedCidrs ?? [],
+    internalCidrs: route.internalCidrs ?? probe?.internalCidrs ?? [],
+    requireTls: route.requireTls ?? probe?.requireTls ?? false,
+  };
+  if (!merged.forbiddenCidrs.length && !merged.expectedCidrs.length) {
+    issues.push({
+      field: `${f}.received`,
+      message: "needs forbiddenCidrs or expectedCidrs (its own or the probe's), else it checks nothing",
+      example: EXAMPLES.forbiddenCidrs,
+    });
+  }
+  return merged;
+}
+
+function resolveSender(s: SenderConfig, f: string, issues: ConfigIssue[], probe: ProbeConfig, probeField: string): ResolvedSender {
   const ctx: ResolveContext = {
     field: f,
     secret: (key, required) => secret(s, key, f, issues, required),
     readFile: (file, key) => readCa(file, `${f}.${key}`, issues),
     issue: (key, message, ex) => issues.push({ field: `${f}.${key}`, message, example: ex }),
   };
-  return senderModule(s.type).resolve(s, ctx);
+  const { received, authResults, spam, ...own } = s as SenderConfig & { received?: RouteReceivedConfig; authResults?: AuthResultsConfig; spam?: SpamConfig };
+  const resolved: ResolvedSender = { ...senderModule(s.type).resolve(own, ctx), received: routeReceived(probe.received, received, probeField, f, issues) };
+  const mxHosts = resolved.received?.mxHosts;
+  if (spam) resolved.spam = spam;
+  if (authResults) {
+    const authservId = authResults.authservId ?? mxHosts?.find((h) => !h.includes("*"));
+    // The MX's header is located from the entry hop, which received.mxHosts finds.
+    if (!mxHosts)
+      issues.push({
+        field: `${f}.authResults`,
+        message: "needs received.mxHosts (the probe's or the route's: they locate the MX's header)",
+        example: "received: { mxHosts: [mx.example.com], forbiddenCidrs: [10.42.0.0/16] }",
+      });
+    else if (!authservId)
+      issues.push({
+        field: `${f}.authResults.authservId`,
+        message: "is required when every received.mxHosts entry is a wildcard",
+        example: "mail.example.com",
+      });
+    else resolved.authResults = { ...authResults, authservId: authservId.toLowerCase() };
+  }
+  return resolved;
 }
 
 function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): ResolvedProbe {
   const field = `probes[${i}]`;
-  const sender = resolveSender(p.sender, `${field}.sender`, issues);
-  const watchSender = p.watchSender ? resolveSender(p.watchSender, `${field}.watchSender`, issues) : undefined;
+  const sender = resolveSender(p.sender, `${field}.sender`, issues, p, field);
+  const watchSender = p.watchSender ? resolveSender(p.watchSender, `${field}.watchSender`, issues, p, field) : undefined;
+  const entries = new Set<string>();
+  const relayCheck = (p.relayCheck ?? []).map((r, j): ResolvedRelayCheck => {
+    if (entries.has(r.name)) issues.push({ field: `${field}.relayCheck[${j}].name`, message: `duplicate entry name "${r.name}"` });
+    // `sender` is the SMTP sender route's listener in mailprobe_smtp_tls_cert_expiry_timestamp_seconds.
+    if (r.name === "sender")
+      issues.push({ field: `${field}.relayCheck[${j}].name`, message: "is reserved for the SMTP sender's listener", example: "public-smtp" });
+    entries.add(r.name);
+    const { timeoutSeconds, mailFrom, ...rest } = r;
+    return { ...rest, mailFrom: mailFrom ?? p.sender.from, ca: readCa(r.caFile, `${field}.relayCheck[${j}].caFile`, issues), timeoutMs: timeoutSeconds * 1000 };
+  });
 
   const names = new Set<string>();
   const paths = p.paths.map((raw, j): ResolvedPath => {
@@ -150,11 +222,13 @@ function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): Resolve
     watchSender,
     to: p.to,
     paths,
-    received: p.received,
+    // The main route's rules; `watch --via` swaps in the watchSender's (watch/route.ts).
+    received: sender.received,
     staleAfterMs,
     sweepDays: p.cleanup.sweepDays,
     kuma: resolveKuma(p.kuma, `${field}.kuma`, issues),
     schedule: p.schedule,
+    relayCheck,
   };
 }
 
@@ -191,6 +265,7 @@ export function serveSettings(serve: ServeConfig = ServeSchema.parse({}), bearer
     listen: serve.listen,
     port: serve.port,
     schedule: serve.schedule,
+    runOnStart: serve.runOnStart,
     trigger: { enabled: serve.trigger.enabled, bearerToken },
     shutdownGraceMs: serve.shutdownGraceSeconds * 1000,
   };
@@ -202,9 +277,16 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new ConfigError([{ field: "", message: "the file must hold a YAML mapping with a `probes` list", example: EXAMPLES.probes }], file);
   }
-  const interpolated = interpolate(raw as Json, env, [], issues);
-  const parsed = configSchema().safeParse(interpolated);
-  if (!parsed.success) throw new ConfigError([...issues, ...zodIssues(parsed.error)], file);
+  const origins = new Map<string, string[]>();
+  const interpolated = interpolate(raw as Json, env, [], issues, origins);
+  const schema = configSchema();
+  let parsed = schema.safeParse(interpolated);
+  // A union may report a field only once another is fixed: a few rounds, each coercing what it can.
+  const refused = new Set<string>();
+  for (let round = 0; !parsed.success && round < 4 && coerceInterpolated(interpolated, parsed.error, origins, issues, refused); round++) {
+    parsed = schema.safeParse(interpolated);
+  }
+  if (!parsed.success) throw new ConfigError([...issues, ...zodIssues(parsed.error).filter((i) => !refused.has(i.field))], file);
   const cfg = parsed.data;
   dangerousConfig(cfg, issues);
 
@@ -224,7 +306,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
   if (issues.length) throw new ConfigError(issues, file);
   return {
     file,
-    pushgateway: pg && { url: pg.url, job: pg.job, timeoutMs: pg.timeoutSeconds * 1000, basicAuth },
+    pushgateway: pg && { url: pg.url, job: pg.job, deployment: pg.deployment, timeoutMs: pg.timeoutSeconds * 1000, basicAuth },
     logLevel: cfg.log.level,
     serve: cfg.serve && serveSettings(cfg.serve, bearerToken),
     probes,

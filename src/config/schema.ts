@@ -2,6 +2,7 @@
 // sender block is a union of the registered sender modules' schemas (core/sender.ts), so the whole
 // schema is built by `configSchema()` when a config is loaded, after every registration.
 import { z } from "zod";
+import { AUTH_METHODS } from "../core/result.js";
 import { senderModules, type SenderConfig } from "../core/sender.js";
 import { cidr, cronExpr, email, httpUrl, name, ProxyProtocolSchema, seconds, secretPair } from "./fields.js";
 
@@ -20,9 +21,57 @@ export const IMAP_DEFAULTS = {
   fastPollSeconds: 30,
 } as const;
 
-/** The discriminated union of every registered sender's config block. */
+/**
+ * What the MX must have made of a message sent by this route (its Authentication-Results). Each
+ * sender route carries its own: a Brevo route's DKIM requirement says nothing of an SMTP route.
+ */
+export const AuthResultsSchema = z
+  .object({
+    /** Methods that must pass; default none (report only, so an upgrade does not turn a setup red). */
+    require: z.array(z.enum(AUTH_METHODS)).default([]),
+    /** The MX's authserv-id; default the first non-wildcard entry of received.mxHosts. */
+    authservId: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** The spam filter's verdict for this route's messages. */
+export const SpamSchema = z
+  .object({
+    /** A delivered message scored above this fails with spam_score_high (default: report only). */
+    maxScore: z.number().optional(),
+  })
+  .strict();
+
+/** The route checks every sender block accepts, besides its own fields. */
+export const routeChecks = { authResults: AuthResultsSchema.optional(), spam: SpamSchema.optional() };
+
+/** One SMTP entry point the relay check tries (and whose certificate doctor and run read). */
+export const RelayCheckSchema = z
+  .object({
+    /** A metric label (`entry`, `listener`). */
+    name,
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    /** starttls (25/587, required), tls (465, implicit), none. */
+    security: z.enum(["tls", "starttls", "none"]).default("starttls"),
+    servername: z.string().optional(),
+    caFile: z.string().optional(),
+    /** The local address to connect from (an address outside mynetworks, so the check is a stranger's). */
+    localAddress: z.string().optional(),
+    /** Our own PROXY v2 header, claiming an external address (the alternate listeners). */
+    proxyProtocol: ProxyProtocolSchema.optional(),
+    heloName: z.string().default("mailprobe"),
+    /** MAIL FROM; default the probe's sender address. */
+    mailFrom: email.optional(),
+    /** A recipient in a foreign domain: the server must refuse to relay to it. */
+    rcptTo: email.default("relay-test@example.invalid"),
+    timeoutSeconds: seconds(10),
+  })
+  .strict();
+
+/** The discriminated union of every registered sender's config block, each with its route's `received` and checks. */
 export function senderSchema(): z.ZodType<SenderConfig> {
-  const schemas = senderModules().map((m) => m.schema);
+  const schemas = senderModules().map((m) => m.schema.extend({ received: RouteReceivedSchema.optional(), ...routeChecks }));
   if (!schemas.length) return z.never() as unknown as z.ZodType<SenderConfig>;
   return z.discriminatedUnion("type", schemas as unknown as [z.ZodObject, ...z.ZodObject[]]) as unknown as z.ZodType<SenderConfig>;
 }
@@ -64,6 +113,23 @@ export const ReceivedSchema = z
     expectedCidrs: z.array(cidr).default([]),
     /** The MX's own internal hops besides loopback: content filters that reinject from another address. */
     internalCidrs: z.array(cidr).default([]),
+    /** The entry hop must have used TLS (`with ESMTPS`); else the path fails with entry_hop_plaintext. */
+    requireTls: z.boolean().default(false),
+  })
+  .strict();
+
+/**
+ * A sender route's own Received rules (`sender.received`, `watchSender.received`): Brevo's relays
+ * and a submission route arrive from different addresses. Each field given here replaces the
+ * probe's `received` field of the same name for this route; a field left out is inherited.
+ */
+export const RouteReceivedSchema = z
+  .object({
+    mxHosts: z.array(z.string().min(1)).min(1).optional(),
+    forbiddenCidrs: z.array(cidr).optional(),
+    expectedCidrs: z.array(cidr).optional(),
+    internalCidrs: z.array(cidr).optional(),
+    requireTls: z.boolean().optional(),
   })
   .strict();
 
@@ -92,6 +158,8 @@ export function probeSchema(sender: z.ZodType<SenderConfig> = senderSchema()) {
         .strict()
         .default({ staleAfterSeconds: 3600, sweepDays: 7 }),
       kuma: KumaSchema.optional(),
+      /** SMTP entry points that must refuse to relay (open_relay); their certificates are read too. */
+      relayCheck: z.array(RelayCheckSchema).optional(),
       /** Cron schedule for `serve` (default every 20 minutes). */
       schedule: cronExpr.optional(),
     })
@@ -109,6 +177,12 @@ export const PushgatewaySchema = z
     url: httpUrl,
     basicAuth: BasicAuthSchema.optional(),
     job: name.default("mailprobe"),
+    /**
+     * This deployment's name, pushed as the grouping label `deployment` (e.g. the Helm release).
+     * With it set, a full run deletes the groups of this job and deployment whose probe or path is
+     * no longer configured; groups of other deployments sharing the gateway are never touched.
+     */
+    deployment: name.optional(),
     timeoutSeconds: seconds(5, MAX_SINK_SECONDS),
   })
   .strict();
@@ -119,6 +193,8 @@ export const ServeSchema = z
     listen: z.string().default("0.0.0.0"),
     port: z.number().int().min(0).max(65535).default(9465),
     schedule: cronExpr.default("*/20 * * * *"),
+    /** Run every probe once at start, so /metrics means something right after a deploy. */
+    runOnStart: z.boolean().default(true),
     /** POST /probe/<name> runs a probe on demand; needs a bearer token. */
     trigger: z
       .object({ enabled: z.boolean().default(false), ...secretPair("bearerToken") })
@@ -149,5 +225,9 @@ export type { SenderConfig };
 export type PathConfig = z.infer<typeof PathSchema>;
 export type ImapDefaults = z.infer<typeof ImapDefaultsSchema>;
 export type ReceivedConfig = z.infer<typeof ReceivedSchema>;
+export type AuthResultsConfig = z.infer<typeof AuthResultsSchema>;
+export type SpamConfig = z.infer<typeof SpamSchema>;
+export type RelayCheckConfig = z.infer<typeof RelayCheckSchema>;
+export type RouteReceivedConfig = z.infer<typeof RouteReceivedSchema>;
 export type KumaConfig = z.infer<typeof KumaSchema>;
 export type ServeConfig = z.infer<typeof ServeSchema>;

@@ -18,6 +18,14 @@ export const REASONS = {
     "The entry Received header names a client IP inside forbiddenCidrs: the PROXY header was lost and the mailserver saw the SNAT/node address.",
   real_ip_unexpected: "The entry Received header names a client IP outside expectedCidrs: the message did not arrive through the expected relay.",
   real_ip_missing: "No Received header written by one of received.mxHosts names a client IP. Check mxHosts against the `by` part of the headers.",
+  entry_hop_plaintext:
+    "received.requireTls is set and the entry Received header shows the hop into our MX without TLS (`with ESMTP`, not `ESMTPS`). Check the sender's TLS and the listener's certificate.",
+  auth_failed:
+    "A method in the route's authResults.require did not pass in our MX's own Authentication-Results, or that header is absent or says `none` (the filter skipped the checks: the client may be in Rspamd's local_addrs, or the filter is down). The detail names the method and its result.",
+  spam_score_high:
+    "The message was delivered, but the MX's filter scored it above the route's spam.maxScore. The detail has the score; Rspamd's X-Spamd-Result lists the symbols.",
+  open_relay:
+    "An SMTP entry point accepted an unauthenticated RCPT to a foreign domain (relayCheck): the mailserver relays for anyone, typically because the PROXY header was lost and the node range is in mynetworks. Probe-level: run_success is 0, the paths keep their own reasons.",
   aborted: "The run was interrupted (SIGTERM/SIGINT or the process deadline) before a verdict; its message is deleted or left to the stale sweep.",
   internal_error: "A bug in mailprobe. The detail has the message; please report it.",
 } as const satisfies Record<string, string>;
@@ -32,6 +40,7 @@ export const DIAGNOSES = {
   upstream_deferred: "Brevo could not deliver yet and keeps retrying: our MX refused it temporarily or timed out.",
   upstream_bounced: "Brevo gave up: our MX refused it permanently (hard bounce); Brevo now blocks the recipient.",
   upstream_blocked: "Brevo did not try: the recipient is on Brevo's blocklist.",
+  upstream_error: "Brevo recorded an error sending it (its own failure, not our MX's answer).",
   upstream_accepted_only: "Brevo recorded the request and nothing after it yet.",
   upstream_unknown: "Brevo's event log could not be read or has no events for the message.",
 } as const satisfies Record<string, string>;

@@ -19,27 +19,75 @@ export interface IpVerdict {
   rule?: string;
   /** The CIDR that matched, as data (set by the judge); absent when no range matched. */
   match?: IpMatch;
+  /** Set by the judge when expectedCidrs is empty: the observed entry-hop address, to be added there. */
+  hint?: string;
 }
 
-/** Authentication-Results of a stored message, one result word per method. */
+export const AUTH_METHODS = ["spf", "dkim", "dmarc"] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+/** One method of the MX's Authentication-Results (RFC 8601 resinfo). */
+export interface AuthMethodResult {
+  /** The result word as the MX wrote it, lower-cased: pass, fail, softfail, none, neutral, permerror, temperror… */
+  result: string;
+  /** spf: the domain of smtp.mailfrom (or smtp.helo); dkim: header.d; dmarc: header.from. */
+  domain?: string;
+  /** dkim: whether header.d aligns (relaxed) with the From domain; spf: the same for the envelope domain. */
+  aligned?: boolean;
+  /** The MX's comment or reason, shortened ("body hash did not verify"). */
+  comment?: string;
+}
+
+/**
+ * What the MX's own Authentication-Results says (checks/auth-results.ts). `found`: its header with
+ * methods; `none`: its header without a method (the filter skipped the client, e.g. in local_addrs);
+ * `absent`: no header of ours where the MX puts it (filter down, or skipped without a header).
+ */
 export interface AuthResults {
-  spf?: string;
-  dkim?: string;
-  dmarc?: string;
+  state: "found" | "none" | "absent";
+  /** The authserv-id looked for. */
+  authservId: string;
+  spf?: AuthMethodResult;
+  dkim?: AuthMethodResult;
+  dmarc?: AuthMethodResult;
+  /** The From header's domain (what DKIM and DMARC align to). */
+  fromDomain?: string;
+  /** Authentication-Results claiming our authserv-id elsewhere in the block (sender-written): ignored. */
+  ignored: number;
+  /** Why the state is what it is, when not `found`. */
+  note?: string;
+}
+
+/** The spam filter's score of the stored message, from the MX filter's own trailing header. */
+export interface SpamScore {
+  score: number;
+  /** The filter flagged it (X-Spam-Status: Yes). */
+  flagged?: boolean;
+  /** The filter's own threshold from X-Spamd-Result [score / threshold] (Rspamd's reject score). */
+  threshold?: number;
+  /** The header it was read from. */
+  header: "x-spam-status" | "x-spamd-result";
+}
+
+/** How the entry hop reached our MX (Postfix: `with ESMTPS`, `(using TLSv1.3 with cipher …)`). */
+export interface EntryTls {
+  tls: boolean;
+  protocol?: string;
+  cipher?: string;
 }
 
 export interface SendResult {
   /** The sender type (a key of the sender registry). */
   type: string;
   ok: boolean;
-  /** Not sent at all because no path could be opened (saves the sender's quota). */
-  skipped?: boolean;
   reason?: Reason;
   detail?: string;
   seconds?: number;
   attempts: number;
   messageId?: string;
   notes: string[];
+  /** The account's remaining send credits, read during the run (senders with credits, RunDeps.readCredits). */
+  credits?: number;
 }
 
 export interface PathResult {
@@ -55,12 +103,33 @@ export interface PathResult {
   openSeconds?: number;
   /** The message as stored: its real client IP verdict (absent when not seen or no rules). */
   ip?: IpVerdict;
-  /** Authentication-Results of the message as stored, when it has them. */
+  /** The MX's own Authentication-Results of the message (absent when no received rules locate it). */
   authResults?: AuthResults;
+  /** The MX filter's spam score (absent when the filter wrote none where it writes it). */
+  spam?: SpamScore;
+  /** Whether the entry hop into our MX used TLS (absent when no entry hop was found). */
+  entryTls?: EntryTls;
   /** Where the message was found (the watched mailbox, or the junk mailbox). */
   foundIn?: string;
   tlsCertNotAfter?: string;
   deleted: boolean;
+  /** Whether the wait found the message (in time) or only cleanup's last look did. */
+  foundDuring?: "wait" | "cleanup";
+  /** The roundtrip split where the facts allow (seconds; see Stages). */
+  stages?: Stages;
+}
+
+/**
+ * The roundtrip in stages. `send`: send start → the sender accepted it. `upstream`: accepted → the
+ * sender's log says delivered (only when its log was read during the wait). `mx`: the entry hop's
+ * Received date → seen (our MX and the store; the header has 1 s resolution, truncated, so this
+ * reads up to 1 s long). `seen`: send start → seen (the roundtrip).
+ */
+export interface Stages {
+  send?: number;
+  upstream?: number;
+  mx?: number;
+  seen?: number;
 }
 
 export interface ProbeResult {
@@ -77,11 +146,28 @@ export interface ProbeResult {
   /** Probe-level verdict of the real client IP: every path that saw the message agrees it is ok. */
   realIpOk?: boolean;
   /** What the sender's event log says happened, when no path saw the message. */
-  diagnosis?: { code: Diagnosis; detail?: string };
+  diagnosis?: { code: Diagnosis; detail?: string; during?: "wait" | "cleanup" };
   /** Paths disagree (one saw it, one did not / failed login): isolates the proxy hop from the server. */
   pathSplit?: string;
   cleanup: { deleted: number; stale: number; errors: string[] };
   aborted: boolean;
+  /** The methods the route that sent this message requires (authResults.require): the metric's `required` label. */
+  authRequire?: AuthMethod[];
+  /** The relay check of each configured SMTP entry point (probe-level, not per IMAP path). */
+  relay?: RelayResult[];
+  /** The certificate the route's SMTP sender listener served (`listener: "sender"`). */
+  smtpCerts?: { listener: string; notAfter: string }[];
+}
+
+/** One SMTP entry point's relay check: an unauthenticated RCPT to a foreign domain must be refused. */
+export interface RelayResult {
+  entry: string;
+  /** refused: 4xx/5xx on RCPT (healthy); open: accepted (open_relay); error: the check could not run. */
+  state: "refused" | "open" | "error";
+  /** The server's RCPT answer, or the error. */
+  detail: string;
+  /** The listener's certificate expiry, when the connection used TLS. */
+  certNotAfter?: string;
 }
 
 export interface SinkResult {

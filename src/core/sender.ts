@@ -4,6 +4,7 @@
 // config's sender union, `watch --via`, doctor and the watch budget are built from this registry at
 // run time. It lives on the ground floor because the config floor builds its schema from it.
 import type { z } from "zod";
+import { createBudgets, type RateBudget, type RateBudgetOptions } from "./rate-budget.js";
 import type { Diagnosis, Reason } from "./reasons.js";
 
 export interface OutgoingMessage {
@@ -27,11 +28,38 @@ export interface VerifyOutcome {
   credits?: number;
 }
 
+/** What the sender's event log says of an accepted message, as the run waits. */
+export interface UpstreamEvent {
+  code: Diagnosis;
+  detail?: string;
+  /** When the upstream recorded it (epoch ms), from its log. */
+  atMs?: number;
+  /** A final failure (bounce, block, invalid address, error): the message will not arrive. */
+  final: boolean;
+}
+
+/** Process-wide things a sender may share between runs (serve and watch run many). */
+export interface SenderContext {
+  /** A rate budget by name (e.g. Brevo's event log), the same object for every probe of the process. */
+  budget(name: string, opts: RateBudgetOptions): RateBudget;
+}
+
+/** One per process (run, serve, watch), handed to every run through RunDeps. */
+export function createSenderContext(): SenderContext {
+  return { budget: createBudgets() };
+}
+
 export interface Sender {
   /** Work that may run while the IMAP paths open (e.g. Brevo's blocklist check). */
   prepare?(to: string, signal: AbortSignal): Promise<string[]>;
   /** Sends once, retrying within `deadlineMs` (epoch) by the sender's own policy. */
   send(msg: OutgoingMessage, signal: AbortSignal, deadlineMs: number): Promise<SendOutcome>;
+  /**
+   * Reads the event log on the sender's own schedule and budget while the run waits, calling
+   * `onEvent` with what it finds (e.g. `delivered` with its time); resolves with the first final
+   * failure, or when `signal` aborts (then undefined).
+   */
+  watchEvents?(messageId: string, to: string, signal: AbortSignal, onEvent: (e: UpstreamEvent) => void): Promise<UpstreamEvent | undefined>;
   /** What happened to an accepted message that no path saw. */
   diagnose?(messageId: string, to: string, signal: AbortSignal): Promise<{ code: Diagnosis; detail?: string }>;
   /** Checks credentials without sending (doctor). */
@@ -70,7 +98,7 @@ export interface SenderModule<C extends SenderConfig = SenderConfig> {
   resolve(parsed: Record<string, unknown>, ctx: ResolveContext): C;
   /** Every secret value a resolved config holds (for redaction). */
   secrets(cfg: C): (string | undefined)[];
-  create(cfg: C): Promise<Sender>;
+  create(cfg: C, ctx?: SenderContext): Promise<Sender>;
   /** True when `verify` reports remaining credits worth budgeting (watch). */
   hasCredits?: boolean;
   doctor: {
@@ -105,6 +133,6 @@ export function senderTypeList(quoted = true): string {
   return types.length > 1 ? `${types.slice(0, -1).join(", ")} or ${types.at(-1)}` : (types[0] ?? "(no sender registered)");
 }
 
-export function createSender(cfg: SenderConfig): Promise<Sender> {
-  return senderModule(cfg.type).create(cfg);
+export function createSender(cfg: SenderConfig, ctx?: SenderContext): Promise<Sender> {
+  return senderModule(cfg.type).create(cfg, ctx);
 }

@@ -10,8 +10,10 @@ import { raceSignal } from "../core/deadline.js";
 import { errText } from "../core/errors.js";
 import { httpFetch } from "../net/http-fetch.js";
 import { whenConnected } from "../net/proxy-v2.js";
+import { checkRelay } from "../net/smtp-relay.js";
 import { senderModule } from "../senders/index.js";
-import { tcpHint, timed, type CheckResult } from "./common.js";
+import { senderCertTarget } from "../probe/listeners.js";
+import { TLS_WARN_DAYS, tcpHint, timed, type CheckResult } from "./common.js";
 import { checkPath } from "./path.js";
 
 export { TLS_WARN_DAYS, type CheckResult, type CheckStatus } from "./common.js";
@@ -77,7 +79,7 @@ export async function checkKuma(scope: string, kuma: ResolvedKuma): Promise<Chec
       return { status: "fail", detail: "not a URL", hint: "kuma.pushUrl must look like https://kuma.example/api/push/<token>" };
     }
     if (!isKumaPushUrl(kuma.pushUrl))
-      return { status: "fail", detail: `${u.origin}: not a push URL`, hint: "copy the push URL from the monitor's settings, without ?status=…" };
+      return { status: "fail", detail: `${u.origin}: not a push URL`, hint: "copy the push URL from the monitor's settings (…/api/push/<token>)" };
     const portNum = Number(u.port || (u.protocol === "https:" ? 443 : 80));
     // The token is elided: `https://kuma.example.com/api/push/…`.
     const shown = printableUrl(kuma.pushUrl);
@@ -89,6 +91,45 @@ export async function checkKuma(scope: string, kuma: ResolvedKuma): Promise<Chec
       return { status: "fail", detail: `${shown}: ${errText(e)}`, hint: `${tcpHint(e, u.host)}; Kuma will mark the monitor down when pushes stop` };
     }
   });
+}
+
+/** A relay-check entry: the RCPT to a foreign domain must be refused; its certificate's days left. */
+export async function checkRelayEntry(probe: ResolvedProbe, entry: ResolvedProbe["relayCheck"][number], signal: AbortSignal): Promise<CheckResult[]> {
+  const scope = `${probe.name}/relay/${entry.name}`;
+  let cert: string | undefined;
+  const relay = await timed(scope, "relay", async () => {
+    const r = await checkRelay(entry, signal);
+    cert = r.certNotAfter;
+    if (r.state === "refused") return { status: "ok", detail: `unauthenticated RCPT refused: ${r.detail}` };
+    if (r.state === "open")
+      return {
+        status: "fail",
+        detail: r.detail,
+        hint: "open relay: the server trusts this client (mynetworks?). Behind HAProxy a lost PROXY header shows the node address, which mynetworks may hold",
+      };
+    return { status: "fail", detail: r.detail, hint: `${tcpHint(r.detail, `${entry.host}:${entry.port}`)} (security, servername, caFile, proxyProtocol)` };
+  });
+  if (entry.security === "none") return [relay];
+  return [relay, await certCheck(scope, cert, "the connection failed before TLS")];
+}
+
+function certCheck(scope: string, cert: string | undefined, why: string): Promise<CheckResult> {
+  return timed(scope, "smtp tls", async () => {
+    if (!cert) return { status: "skip", detail: `no certificate read (${why})` };
+    const days = Math.floor((Date.parse(cert) - Date.now()) / 86_400_000);
+    const detail = `certificate expires ${cert.slice(0, 10)}, ${days} days left`;
+    if (days < 0) return { status: "fail", detail, hint: "the listener serves an expired certificate: has Postfix been reloaded since the renewal?" };
+    if (days < TLS_WARN_DAYS) return { status: "warn", detail, hint: "renew it, and reload Postfix so that it serves the new one" };
+    return { status: "ok", detail };
+  });
+}
+
+/** The certificate an SMTP sender route's listener serves (STARTTLS or implicit TLS); no MAIL is sent. */
+export async function checkSmtpSenderCert(probe: ResolvedProbe, key: "sender" | "watchSender", signal: AbortSignal): Promise<CheckResult[]> {
+  const target = senderCertTarget(key, probe[key]);
+  if (!target) return [];
+  const r = await checkRelay(target, signal);
+  return [await certCheck(`${probe.name}/${key}`, r.certNotAfter, r.detail)];
 }
 
 /** Hard deadline of each doctor check group (a path's steps, the sender, a sink): a server that trickles its answers fails it. */
@@ -114,6 +155,9 @@ export async function runDoctor(config: LoadedConfig, probes: ResolvedProbe[], s
     ...probes.flatMap((p) => [
       ...p.paths.map((path) => bounded(`${p.name}/${path.name}`, "path", signal, (s) => checkPath(p, path, s))),
       bounded(`${p.name}/sender`, "sender", signal, (s) => checkSender(p, s).then((r) => [r])),
+      ...(p.relayCheck ?? []).map((e) => bounded(`${p.name}/relay/${e.name}`, "relay", signal, (s) => checkRelayEntry(p, e, s))),
+      bounded(`${p.name}/sender`, "smtp tls", signal, (s) => checkSmtpSenderCert(p, "sender", s)),
+      bounded(`${p.name}/watchSender`, "smtp tls", signal, (s) => checkSmtpSenderCert(p, "watchSender", s)),
       ...(p.kuma ? [checkKuma(`${p.name}/kuma`, p.kuma).then((r) => [r])] : []),
       ...p.paths.filter((path) => path.kuma).map((path) => checkKuma(`${p.name}/${path.name}/kuma`, path.kuma!).then((r) => [r])),
     ]),

@@ -5,8 +5,9 @@ import type { ResolvedProbe } from "../config/load.js";
 import { raceSignal } from "../core/deadline.js";
 import { errText } from "../core/errors.js";
 import type { ProbeResult, SendResult } from "../core/result.js";
-import type { Sender } from "../core/sender.js";
+import type { Sender, UpstreamEvent } from "../core/sender.js";
 import type { TokenKey } from "../core/token.js";
+import { idleKey, type IdleLagMemory } from "./idle-memory.js";
 import type { PathState } from "./judge.js";
 
 /** The share of the cleanup budget the last look (and the Junk look) may take. */
@@ -19,11 +20,17 @@ export interface CleanupInput {
   states: PathState[];
   send: SendResult;
   sender?: Sender;
+  /** What the sender's event log said during the wait, if it was read. */
+  upstream?: UpstreamEvent;
   aborted: boolean;
+  /** serve/watch: learn a due path's IDLE lag on the found message before it is deleted. */
+  idleLags?: IdleLagMemory;
 }
 
 export interface CleanupOutput {
   cleanup: ProbeResult["cleanup"];
+  /** The IDLE lag learnt in this run, if one was measured. */
+  idleLag?: { path: string; lagMs: number };
   diagnosis?: ProbeResult["diagnosis"];
 }
 
@@ -40,11 +47,23 @@ async function lastLook(i: CleanupInput, out: CleanupOutput, signal: AbortSignal
           st.found = await st.session!.findIn(junk, i.token, signal);
           if (st.found) st.junk = true;
         }
+        if (st.found) st.foundDuring = "cleanup";
       } catch (err) {
         out.cleanup.errors.push(`${st.name}: ${errText(err)}`);
       }
     }),
   );
+}
+
+/** One due path per run (two flag changes at once would blur each other), on a message found in time. */
+async function learnIdleLag(i: CleanupInput, signal: AbortSignal): Promise<{ path: string; lagMs: number } | undefined> {
+  const now = Date.now();
+  const st = i.idleLags && i.states.find((s) => s.found && !s.late && s.session?.idleLagMs && i.idleLags!.due(idleKey(i.probe.name, s.name), now));
+  if (!st) return undefined;
+  const lagMs = await st.session!.idleLagMs!(st.found!, signal);
+  if (lagMs === undefined) return undefined;
+  i.idleLags!.learn(idleKey(i.probe.name, st.name), lagMs, now);
+  return { path: st.name, lagMs };
 }
 
 /** Paths on the same mailbox see the same message: delete it once, credit every path. */
@@ -95,11 +114,13 @@ export async function cleanUp(i: CleanupInput, signal: AbortSignal): Promise<Cle
     // The last look gets part of the budget only: a path stuck in it must not cost the others their deletes.
     const look = AbortSignal.any([signal, AbortSignal.timeout(LAST_LOOK_MS)]);
     await raceSignal(lastLook(i, out, look), look).catch(() => out.cleanup.errors.push(`last look stopped after ${LAST_LOOK_MS / 1000} s`));
+    out.idleLag = await learnIdleLag(i, signal);
     await deleteFound(i.states, out, signal);
     await sweepStale(i, out, signal);
-    if (i.send.ok && i.send.messageId && !i.aborted && i.states.every((s) => !s.found) && i.sender?.diagnose) {
-      out.diagnosis = await i.sender.diagnose(i.send.messageId, i.probe.to, signal);
-    }
+    const unseen = i.send.ok && i.send.messageId && !i.aborted && i.states.every((s) => !s.found);
+    // The wait's reading of the event log is the answer when it had one (no second read of a rate-limited API).
+    if (unseen && i.upstream) out.diagnosis = { code: i.upstream.code, detail: i.upstream.detail, during: "wait" };
+    else if (unseen && i.sender?.diagnose) out.diagnosis = { ...(await i.sender.diagnose(i.send.messageId!, i.probe.to, signal)), during: "cleanup" };
   };
   try {
     await raceSignal(steps(), signal).catch((err: unknown) => {

@@ -1,12 +1,16 @@
 // Judging a finished cycle: from what each path saw (or why it could not), what the sender did and
 // what cleanup found, the verdict per path and for the probe. Pure: no I/O, no clock of its own.
-import { parseAuthResults } from "../checks/auth-results.js";
+import { authFailure, authLink, authPhrase } from "../checks/auth-verdict.js";
 import { ipMatch } from "../checks/ip-match.js";
+import { defaultAuthservId, readMxHeaders } from "../checks/mx-headers.js";
 import { checkReceived } from "../checks/received.js";
 import type { ResolvedProbe } from "../config/load.js";
-import type { Diagnosis, Reason } from "../core/reasons.js";
-import type { PathResult, ProbeResult, SendResult } from "../core/result.js";
+import type { Reason } from "../core/reasons.js";
+import { senderModules } from "../core/sender.js";
+import type { PathResult, ProbeResult, RelayResult, SendResult } from "../core/result.js";
+import type { UpstreamEvent } from "../core/sender.js";
 import type { FoundMessage, Session } from "../receivers/session.js";
+import { stagesOf } from "./stages.js";
 
 /** What the run learnt about one path. */
 export interface PathState {
@@ -18,6 +22,8 @@ export interface PathState {
   /** Found only by cleanup's last look (after the deadline or an abort): not a success. */
   late?: boolean;
   deleted?: boolean;
+  /** Found by the wait (in time) or by cleanup's last look. */
+  foundDuring?: "wait" | "cleanup";
 }
 
 export interface JudgeInput {
@@ -30,7 +36,15 @@ export interface JudgeInput {
   sendStartMs: number;
   aborted: boolean;
   cleanup: ProbeResult["cleanup"];
-  diagnosis?: { code: Diagnosis; detail?: string };
+  diagnosis?: ProbeResult["diagnosis"];
+  /** The sender's final failure that ended the wait, if one did. */
+  upstream?: UpstreamEvent;
+  /** When the sender's log says it delivered the message (epoch ms). */
+  deliveredMs?: number;
+  /** The relay check of the probe's SMTP entry points (probe-level). */
+  relay?: RelayResult[];
+  /** Certificates read from the route's SMTP sender listener. */
+  smtpCerts?: ProbeResult["smtpCerts"];
 }
 
 export function judge(i: JudgeInput): ProbeResult {
@@ -45,11 +59,14 @@ export function judge(i: JudgeInput): ProbeResult {
   if (seenOn.length && blind.length) {
     pathSplit = `seen on ${seenOn.join(", ")}; not on ${blind.map((p) => `${p.name} (${p.reason})`).join(", ")}: the mailserver works, look at what only the failing path crosses (HAProxy, NAT, its listener)`;
   }
+  // An open relay fails the probe, not a path: the paths keep their own verdicts (mailprobe_success),
+  // run_success is 0 and the reason is open_relay when no path failed first.
+  const open = (i.relay ?? []).filter((r) => r.state === "open");
   return Object.freeze({
     probe: i.probe.name,
-    ok: failing.length === 0,
+    ok: failing.length === 0 && open.length === 0,
     token: i.token,
-    reason: failing[0]?.reason,
+    reason: failing[0]?.reason ?? (open.length ? "open_relay" : undefined),
     startedAt: new Date(i.startedMs).toISOString(),
     durationSeconds: (i.endedMs - i.startedMs) / 1000,
     send: i.send,
@@ -59,10 +76,15 @@ export function judge(i: JudgeInput): ProbeResult {
     pathSplit,
     cleanup: i.cleanup,
     aborted: i.aborted,
+    ...(i.relay ? { relay: i.relay } : {}),
+    ...(i.smtpCerts ? { smtpCerts: i.smtpCerts } : {}),
+    ...(i.probe.sender.authResults?.require.length ? { authRequire: [...i.probe.sender.authResults.require] } : {}),
   });
 }
 
-export function judgePath(st: PathState, ctx: { probe: ResolvedProbe; send: SendResult; sendStartMs: number; aborted: boolean; seenOn: string[] }): PathResult {
+type PathContext = Pick<JudgeInput, "probe" | "send" | "sendStartMs" | "aborted" | "upstream" | "deliveredMs"> & { seenOn: string[] };
+
+export function judgePath(st: PathState, ctx: PathContext): PathResult {
   const session = st.session;
   const base: PathResult = {
     name: st.name,
@@ -70,6 +92,7 @@ export function judgePath(st: PathState, ctx: { probe: ResolvedProbe; send: Send
     openSeconds: session ? session.openMs / 1000 : undefined,
     tlsCertNotAfter: session?.tlsCertNotAfter?.toISOString(),
     deleted: false,
+    foundDuring: st.foundDuring,
   };
   if (st.error && !st.found) return { ...base, reason: st.error.reason, detail: st.error.detail };
   if (!ctx.send.ok) {
@@ -84,6 +107,8 @@ export function judgePath(st: PathState, ctx: { probe: ResolvedProbe; send: Send
   }
   if (!st.found) {
     if (ctx.aborted) return { ...base, reason: "aborted", detail: "interrupted while waiting for the message" };
+    const up = ctx.upstream;
+    if (up?.final) return { ...base, reason: "not_delivered", detail: `the sender reports ${up.code} (${up.detail ?? "no detail"}): stopped waiting` };
     const elsewhere = ctx.seenOn.length ? ` (seen on ${ctx.seenOn.join(", ")})` : "";
     return { ...base, reason: "not_delivered", detail: `not seen within ${ctx.probe.timeoutMs / 1000} s${elsewhere}` };
   }
@@ -91,19 +116,53 @@ export function judgePath(st: PathState, ctx: { probe: ResolvedProbe; send: Send
     ...base,
     roundtripSeconds: (st.found.seenAtMs - ctx.sendStartMs) / 1000,
     seenAt: new Date(st.found.seenAtMs).toISOString(),
-    authResults: parseAuthResults(st.found.headers),
     foundIn: st.found.mailbox,
     deleted: st.deleted ?? false,
+    stages: stagesOf(st.found, ctx),
   };
-  if (ctx.probe.received) {
-    const verdict = checkReceived(st.found.headers, ctx.probe.received);
-    const match = ipMatch(verdict, ctx.probe.received);
+  const rules = ctx.probe.received;
+  // The route's own checks: a watchSender route carries its own, never the main sender's.
+  const route = ctx.probe.sender;
+  if (rules) {
+    const verdict = checkReceived(st.found.headers, rules);
+    const match = ipMatch(verdict, rules);
     withMessage.ip = match ? { ...verdict, match } : verdict;
+    // Nothing to compare the address with yet: say which one to write down.
+    if (verdict.ip && !rules.expectedCidrs.length && verdict.reason !== "real_ip_forbidden") {
+      const name = senderModules().find((m) => m.type === route.type)?.displayName ?? route.type;
+      withMessage.ip.hint = `observed ${verdict.ip}: add it (or ${name}'s range) to expectedCidrs`;
+    }
+    const authservId = route.authResults?.authservId ?? defaultAuthservId(rules.mxHosts);
+    if (authservId) {
+      const mx = readMxHeaders(st.found.headers, rules, authservId);
+      withMessage.authResults = mx.authResults;
+      if (mx.spam) withMessage.spam = mx.spam;
+      if (mx.entryTls) withMessage.entryTls = mx.entryTls;
+    }
   }
-  if (st.junk) return { ...withMessage, reason: "landed_in_junk", detail: `found in ${st.found.mailbox}, not in ${session?.path.mailbox}` };
-  if (withMessage.ip && !withMessage.ip.ok) {
-    const ip = withMessage.ip;
-    return { ...withMessage, reason: ip.reason, detail: `${ip.ip ?? "no IP"}: ${ip.rule}` };
+  return verdictOf(withMessage, st, ctx.probe, session?.path.mailbox);
+}
+
+/** One reason per path by root cause: the real client IP, the entry hop's TLS, authentication, then spam. */
+function verdictOf(p: PathResult, st: PathState, probe: ResolvedProbe, mailbox: string | undefined): PathResult {
+  const ar = p.authResults;
+  const score = p.spam ? `score ${p.spam.score.toFixed(2)}` : undefined;
+  if (p.ip && !p.ip.ok) {
+    const link = authLink(ar, p.ip.ip);
+    return { ...p, reason: p.ip.reason, detail: `${p.ip.ip ?? "no IP"}: ${p.ip.rule}${link ? `; ${link}` : ""}` };
   }
-  return { ...withMessage, ok: true };
+  if (probe.received?.requireTls && p.entryTls && !p.entryTls.tls) {
+    return { ...p, reason: "entry_hop_plaintext", detail: `the entry hop into the MX used no TLS (received.requireTls): ${p.ip?.header ?? ""}` };
+  }
+  const failed = ar && authFailure(ar, probe.sender.authResults?.require ?? []);
+  if (failed) return { ...p, reason: "auth_failed", detail: failed };
+  if (st.junk) {
+    const why = [score, ar && authPhrase(ar)].filter(Boolean).join(", ");
+    return { ...p, reason: "landed_in_junk", detail: `found in ${st.found!.mailbox}, not in ${mailbox}${why ? ` (${why})` : ""}` };
+  }
+  const max = probe.sender.spam?.maxScore;
+  if (max !== undefined && p.spam && p.spam.score > max) {
+    return { ...p, reason: "spam_score_high", detail: `${score} > spam.maxScore ${max}${p.spam.flagged ? " (flagged by the filter)" : ""}` };
+  }
+  return { ...p, ok: true };
 }

@@ -1,128 +1,23 @@
-// One probe cycle in phases: open every path (remembering where new mail starts) while the sender
-// prepares, send the token, wait on all paths at once, clean up on a budget of its own, judge.
+// One probe cycle in phases: open every path and send at the same time, wait on each path as soon as
+// it is open while the sender's event log is watched (wait.ts), clean up on a budget of its own, judge.
 // Produces one immutable ProbeResult; it never touches metrics or output, and it never throws.
 // Senders and receivers come from their registries; RunDeps can replace both (unit tests).
-import type { ResolvedPath, ResolvedProbe } from "../config/load.js";
-import { AbortedError, childSignal } from "../core/deadline.js";
-import { errText, ProbeError } from "../core/errors.js";
-import type { ProbeResult, SendResult } from "../core/result.js";
-import type { Sender, SenderConfig } from "../core/sender.js";
-import { newToken, tokenKey, TOKEN_HEADER } from "../core/token.js";
-import type { Logger } from "../log.js";
-import { receiverFor, type Session } from "../receivers/index.js";
-import { createSender } from "../senders/index.js";
+import type { ResolvedProbe } from "../config/load.js";
+import { childSignal } from "../core/deadline.js";
+import { errText } from "../core/errors.js";
+import type { ProbeResult } from "../core/result.js";
+import { newToken, tokenKey } from "../core/token.js";
+import { checkRelay } from "../net/smtp-relay.js";
 import { cleanUp } from "./cleanup.js";
-import { judge, type PathState } from "./judge.js";
+import { senderCertTarget } from "./listeners.js";
+import { judge } from "./judge.js";
+import { isAbort, openSendWait, type Run, type RunDeps } from "./wait.js";
+
+export { CREDITS_TIMEOUT_MS } from "./wait.js";
+export type { RunDeps };
 
 /** Time cleanup (deletes, stale sweep, diagnosis, logout) may take after the deadline or an abort. */
 export const CLEANUP_BUDGET_MS = 10_000;
-
-export interface RunDeps {
-  log: Logger;
-  /** Aborts the run from outside (SIGTERM, SIGINT, serve shutdown): the result says `aborted`. */
-  signal?: AbortSignal;
-  /** Builds the sender (default: the sender registry). */
-  createSender?: (cfg: SenderConfig) => Promise<Sender>;
-  /** Opens a path (default: the path's receiver from the registry). */
-  openPath?: (path: ResolvedPath, signal: AbortSignal) => Promise<Session>;
-  /** The clock (default Date.now). */
-  now?: () => number;
-}
-
-interface Run {
-  probe: ResolvedProbe;
-  deps: RunDeps;
-  log: Logger;
-  now: () => number;
-  startedMs: number;
-  token: string;
-  states: PathState[];
-  send: SendResult;
-  sender?: Sender;
-  sendStartMs: number;
-}
-
-function isAbort(err: unknown, outer?: AbortSignal): boolean {
-  return err instanceof AbortedError || (outer?.aborted ?? false);
-}
-
-/** Phase 1: open every path and let the sender prepare, all at once. */
-async function openPhase(run: Run, signal: AbortSignal): Promise<void> {
-  const { probe, deps, log } = run;
-  const open = deps.openPath ?? ((path: ResolvedPath, s: AbortSignal) => receiverFor(path).open(path, s));
-  const senderReady = (deps.createSender ?? createSender)(probe.sender);
-  await Promise.all([
-    ...probe.paths.map(async (p, i) => {
-      try {
-        run.states[i]!.session = await open(p, signal);
-      } catch (err) {
-        if (isAbort(err, deps.signal)) throw err;
-        const e = err instanceof ProbeError ? err : new ProbeError("imap_connect", errText(err), { stage: "connect", path: p.name, cause: err });
-        run.states[i]!.error = { reason: e.code, detail: e.message };
-        log.warn({ path: p.name, reason: e.code, detail: e.message }, "path failed to open");
-      }
-    }),
-    senderReady.then(async (s) => {
-      run.sender = s;
-      if (s.prepare) run.send.notes.push(...(await s.prepare(probe.to, signal)));
-    }),
-  ]);
-}
-
-/** Phase 2: send, unless no path could read the message anyway (saves the sender's quota). */
-async function sendPhase(run: Run, signal: AbortSignal): Promise<void> {
-  const { probe, send, token } = run;
-  if (!run.states.some((s) => s.session)) {
-    send.skipped = true;
-    send.notes.push("not sent: no path could be opened");
-    return;
-  }
-  run.sendStartMs = run.now();
-  const out = await run.sender!.send(
-    {
-      from: probe.sender.from,
-      fromName: probe.sender.fromName,
-      to: probe.to,
-      subject: `mailprobe ${probe.name} ${token}`,
-      text: `This message was sent by mailprobe to check the mail path "${probe.name}".\nIt deletes itself; if you see it, a run was interrupted.\n\ntoken: ${token}\n`,
-      headers: { [TOKEN_HEADER]: token, "X-Mailprobe-Probe": probe.name },
-    },
-    signal,
-    run.startedMs + probe.timeoutMs,
-  );
-  send.seconds = (run.now() - run.sendStartMs) / 1000;
-  send.attempts = out.attempts;
-  send.notes.push(...out.notes);
-  if (out.ok) {
-    send.ok = true;
-    send.messageId = out.messageId;
-  } else {
-    send.reason = out.reason;
-    send.detail = out.detail;
-    run.log.warn({ reason: out.reason, detail: out.detail, attempts: out.attempts }, "send failed");
-  }
-}
-
-/** Phase 3: wait on every open path at once; the deadline leaves a path unseen (judged later). */
-async function waitPhase(run: Run, signal: AbortSignal): Promise<void> {
-  if (!run.send.ok) return;
-  await Promise.all(
-    run.states
-      .filter((s) => s.session)
-      .map(async (st) => {
-        const session = st.session!;
-        try {
-          st.found = await session.waitFor(run.token, signal, run.sendStartMs + session.path.fastPollMs);
-        } catch (err) {
-          if (isAbort(err, run.deps.signal)) throw err;
-          if (err instanceof ProbeError) {
-            st.error = { reason: err.code, detail: err.message };
-            run.log.warn({ path: st.name, reason: err.code, detail: err.message }, "path failed while waiting");
-          }
-        }
-      }),
-  );
-}
 
 export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<ProbeResult> {
   const now = deps.now ?? Date.now;
@@ -144,35 +39,51 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
     sendStartMs: 0,
   };
   let aborted = false;
+  // The relay check needs no message: it runs beside the whole cycle, on its own timeouts, and
+  // never past the cycle's deadline.
+  const relaySignal = AbortSignal.any([AbortSignal.timeout(probe.timeoutMs), ...(deps.signal ? [deps.signal] : [])]);
+  const relay = probe.relayCheck?.length ? Promise.all(probe.relayCheck.map((r) => checkRelay(r, relaySignal))) : Promise.resolve(undefined);
+  const certTarget = senderCertTarget("sender", probe.sender);
+  const senderCert = certTarget ? checkRelay(certTarget, relaySignal) : Promise.resolve(undefined);
   const { signal, dispose } = childSignal(deps.signal, probe.timeoutMs, `deadline of ${probe.timeoutMs / 1000} s`);
   try {
-    await openPhase(run, signal);
-    log.debug({ ms: now() - startedMs, open: run.states.filter((s) => s.session).length }, "paths open, sender ready");
-    await sendPhase(run, signal);
-    log.debug({ ms: now() - startedMs, ok: run.send.ok }, "send finished");
-    await waitPhase(run, signal);
+    await openSendWait(run, signal);
   } catch (err) {
     if (isAbort(err, deps.signal)) {
       aborted = true;
       log.warn({ detail: errText(deps.signal?.reason ?? err) }, "run aborted");
     } else {
-      log.error({ err: errText(err) }, "internal error");
+      log.error({ err: errText(err), stack: err instanceof Error ? err.stack : undefined }, "internal error");
       for (const st of run.states) st.error ??= { reason: "internal_error", detail: errText(err) };
     }
   } finally {
     dispose();
   }
-  log.debug({ ms: now() - startedMs }, "waiting finished");
 
   const budget = childSignal(undefined, CLEANUP_BUDGET_MS, "cleanup budget");
   let cleaned;
   try {
-    cleaned = await cleanUp({ probe, key, token: run.token, states: run.states, send: run.send, sender: run.sender, aborted }, budget.signal);
+    cleaned = await cleanUp(
+      { probe, key, token: run.token, states: run.states, send: run.send, sender: run.sender, upstream: run.upstream, aborted, idleLags: deps.idleLags },
+      budget.signal,
+    );
   } finally {
     budget.dispose();
   }
   for (const e of cleaned.cleanup.errors) log.warn({ detail: e }, "cleanup problem");
+  if (cleaned.idleLag) log.info(cleaned.idleLag, "IDLE lag measured: later cycles poll fast on this path only if it is over 100 ms");
+  for (const st of run.states) {
+    const commands = st.session?.commands?.();
+    if (commands) log.debug({ path: st.name, total: Object.values(commands).reduce((a, b) => a + b, 0), commands }, "IMAP commands sent");
+  }
   log.debug({ ms: now() - startedMs }, "cleanup finished");
 
-  return judge({ ...run, endedMs: now(), aborted, cleanup: cleaned.cleanup, diagnosis: cleaned.diagnosis });
+  // Read while the paths opened; by now long answered (or aborted with the run's signal).
+  const credits = await run.credits;
+  if (credits !== undefined) run.send.credits = credits;
+  const relayResults = await relay;
+  for (const r of relayResults ?? []) if (r.state !== "refused") log.warn({ entry: r.entry, state: r.state, detail: r.detail }, "relay check");
+  const cert = (await senderCert)?.certNotAfter;
+  const smtpCerts = cert ? [{ listener: "sender", notAfter: cert }] : undefined;
+  return judge({ ...run, endedMs: now(), aborted, cleanup: cleaned.cleanup, diagnosis: cleaned.diagnosis, relay: relayResults, smtpCerts });
 }

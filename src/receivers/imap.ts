@@ -7,14 +7,13 @@ import { ImapFlow, type FetchMessageObject } from "imapflow";
 import type { ResolvedPath } from "../config/load.js";
 import { proxyTransport, tlsOptionsOf } from "./imap-transport.js";
 import { raceSignal, sleep } from "../core/deadline.js";
+import { measureIdleLag } from "./idle-lag.js";
+import { commandCounter, type CommandCounter } from "./imap-count.js";
+import { tokenSearch, waitForToken } from "./imap-wait.js";
 import { isTlsError, ProbeError } from "../core/errors.js";
 import { TOKEN_HEADER, verifyToken } from "../core/token.js";
 import type { FoundMessage, Session } from "./session.js";
 
-/** Poll interval once the fast window is over, on servers without IDLE. */
-export const SLOW_POLL_MS = 2000;
-/** While in IDLE, re-check anyway this often (a lost EXISTS must not cost the whole deadline). */
-export const IDLE_RECHECK_MS = 5000;
 /** Socket inactivity limit once connected (imapflow's default is 5 minutes). */
 export const SOCKET_TIMEOUT_MS = 60_000;
 
@@ -53,22 +52,25 @@ export type ImapSession = Session;
 export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise<ImapSession> {
   const started = Date.now();
   const tls = tlsOptionsOf(path);
+  const counter = commandCounter();
   const pp = path.proxyProtocol;
-  const client = new ImapFlow({
-    host: path.host,
-    port: path.port,
-    secure: path.security === "tls",
-    doSTARTTLS: path.security === "starttls" ? true : undefined,
-    servername: path.servername,
-    tls,
-    auth: { user: path.user, pass: path.password },
-    logger: false,
-    connectionTimeout: path.connectTimeoutMs,
-    greetingTimeout: path.connectTimeoutMs,
-    socketTimeout: SOCKET_TIMEOUT_MS,
-    disableAutoIdle: true,
-    ...(pp ? { transport: proxyTransport(path) } : {}),
-  } as ConstructorParameters<typeof ImapFlow>[0]);
+  const options = (logger: CommandCounter["logger"] | false) =>
+    ({
+      host: path.host,
+      port: path.port,
+      secure: path.security === "tls",
+      doSTARTTLS: path.security === "starttls" ? true : undefined,
+      servername: path.servername,
+      tls,
+      auth: { user: path.user, pass: path.password },
+      logger,
+      connectionTimeout: path.connectTimeoutMs,
+      greetingTimeout: path.connectTimeoutMs,
+      socketTimeout: SOCKET_TIMEOUT_MS,
+      disableAutoIdle: true,
+      ...(pp ? { transport: proxyTransport(path) } : {}),
+    }) as ConstructorParameters<typeof ImapFlow>[0];
+  const client = new ImapFlow(options(counter.logger));
   // imapflow reports socket trouble as 'error' events as well as rejections: keep them from crashing us.
   client.on("error", () => undefined);
   const onAbort = () => client.close();
@@ -76,11 +78,13 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
 
   let phase: "connect" | "mailbox" = "connect";
   let uidNext: number;
+  let openUidNext: number;
   try {
     await raceSignal(client.connect(), signal);
     phase = "mailbox";
     const box = await raceSignal(client.mailboxOpen(path.mailbox), signal);
     uidNext = box.uidNext;
+    openUidNext = uidNext;
   } catch (err) {
     signal.removeEventListener("abort", onAbort);
     client.close();
@@ -109,6 +113,26 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     return (msg && msg.headers) || Buffer.alloc(0);
   }
 
+  async function searchFrom(mailbox: string, fromUid: number, token: string): Promise<FoundMessage | undefined> {
+    const other = mailbox !== path.mailbox;
+    const lock = other ? await client.getMailboxLock(mailbox) : undefined;
+    try {
+      const uids = (await client.search(tokenSearch(fromUid, token), { uid: true })) || [];
+      for (const uid of uids.reverse()) {
+        // The same proof as a new message: the token header itself, not the search's substring match.
+        const headers = await headersOf(uid);
+        if (tokenOf({ uid, headers } as FetchMessageObject) === token) return { uid, seenAtMs: Date.now(), headers, mailbox };
+      }
+      return undefined;
+    } finally {
+      if (lock) {
+        lock.release();
+        // Back to the watched mailbox (deletes by UID, new-mail polls).
+        await client.mailboxOpen(path.mailbox).catch(() => undefined);
+      }
+    }
+  }
+
   async function findNew(token: string): Promise<FoundMessage | undefined> {
     const list = await scan(uidNext);
     for (const m of list) uidNext = Math.max(uidNext, m.uid + 1);
@@ -125,49 +149,25 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     tlsCertNotAfter: validTo ? new Date(validTo) : undefined,
 
     async waitFor(token, waitSignal, fastUntilMs) {
-      let dirty = true;
-      let wake: (() => void) | undefined;
-      const onExists = () => {
-        dirty = true;
-        wake?.();
-      };
-      client.on("exists", onExists);
-      const abortWait = () => wake?.();
-      waitSignal.addEventListener("abort", abortWait);
       try {
-        for (;;) {
-          if (waitSignal.aborted) throw waitSignal.reason;
-          if (dirty) {
-            dirty = false;
-            const hit = await raceSignal(findNew(token), waitSignal);
-            if (hit) return hit;
-          }
-          const fast = Date.now() < fastUntilMs;
-          if (fast || !idleSupported) {
-            await sleep(fast ? path.pollIntervalMs : SLOW_POLL_MS, waitSignal);
-            // NOOP makes the server report new messages (EXISTS), which sets `dirty`.
-            await raceSignal(client.noop(), waitSignal);
-            continue;
-          }
-          // IDLE until EXISTS arrives or the re-check timer fires; the next command ends IDLE.
-          client.idle().catch(() => undefined);
-          await new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, IDLE_RECHECK_MS);
-            wake = () => {
-              clearTimeout(t);
-              resolve();
-            };
-          });
-          wake = undefined;
-          dirty = true;
-        }
+        return await waitForToken({ client, path, idleSupported, openUidNext, findNew, searchFrom }, token, waitSignal, fastUntilMs);
       } catch (err) {
         if (waitSignal.aborted) throw waitSignal.reason;
         throw classifyImapError(err, "wait", path.name);
-      } finally {
-        client.off("exists", onExists);
-        waitSignal.removeEventListener("abort", abortWait);
       }
+    },
+
+    commands: () => counter.counts(),
+
+    async idleLagMs(found, s) {
+      if (!idleSupported || found.mailbox !== path.mailbox) return undefined;
+      const watcher = async () => {
+        const b = new ImapFlow(options(false));
+        b.on("error", () => undefined);
+        await b.connect();
+        return b;
+      };
+      return measureIdleLag(client, watcher, path.mailbox, found.uid, s).catch(() => undefined);
     },
 
     async findNow(token, s) {

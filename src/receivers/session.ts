@@ -23,8 +23,15 @@ export interface Session {
   readonly openMs: number;
   readonly idleSupported: boolean;
   readonly tlsCertNotAfter?: Date;
-  /** Waits until a message carrying `token` is in the mailbox (UIDs ≥ the UIDNEXT seen at open). */
+  /**
+   * Waits until a message carrying `token` is in the mailbox (new since open, or a bounded look back
+   * below it: the send runs alongside the open) or, when the path has a junk mailbox, in that one.
+   */
   waitFor(token: string, signal: AbortSignal, fastUntilMs: number): Promise<FoundMessage>;
+  /** How late the server tells an IDLE client of a change (ms), measured on a found message before its delete. */
+  idleLagMs?(found: FoundMessage, signal: AbortSignal): Promise<number | undefined>;
+  /** The commands this session has sent so far, by verb (debug log, benchmarks); optional. */
+  commands?(): Record<string, number>;
   /** Looks once for `token` among messages that arrived since open, without waiting. */
   findNow(token: string, signal: AbortSignal): Promise<FoundMessage | undefined>;
   /** Looks for `token` in another mailbox (e.g. Junk) among recent messages. */

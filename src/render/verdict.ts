@@ -1,21 +1,37 @@
 // The one place that phrases a path's verdict from its evidence. Three lengths of the same phrase:
 // the run table's last column, watch's state phrase, and a Kuma message (bounded by Kuma's field).
-import type { PathResult, ProbeResult } from "../core/result.js";
+import { authPhrase } from "../checks/auth-verdict.js";
+import type { PathResult, ProbeResult, RelayResult } from "../core/result.js";
 
 /** Kuma's message field is short: longer messages are cut. */
 export const MAX_KUMA_MSG = 200;
 
 const oneLine = (s: string) => s.replace(/\s+/g, " ").trim();
 
+/** What the MX made of the message: `spf=pass dkim=pass (d, aligned) dmarc=pass, score -0.60[, no TLS]`. */
+export function mxPhrase(p: PathResult): string | undefined {
+  const parts = [
+    p.authResults && authPhrase(p.authResults),
+    p.spam && `score ${p.spam.score.toFixed(2)}`,
+    p.entryTls && !p.entryTls.tls && "entry hop without TLS",
+  ];
+  const text = parts.filter(Boolean).join(", ");
+  return text || undefined;
+}
+
 /** The run table's VERDICT / REASON column. */
 export function verdictRow(p: PathResult): string {
-  if (p.ok) return p.ip ? (p.ip.rule ?? "ok") : "ok (no Received rules)";
+  const mx = mxPhrase(p);
+  if (p.ok) return (p.ip ? (p.ip.rule ?? "ok") : "ok (no Received rules)") + (mx ? `; ${mx}` : "");
   return `${p.reason}: ${p.detail ?? ""}`;
 }
 
 /** Watch's phrase: the verdict when OK, the reason and its evidence when failing. */
 export function verdictPhrase(p: PathResult): string {
-  if (p.ok) return p.ip?.ip ? `ok ${p.ip.ip}${p.ip.rule ? ` (${p.ip.rule})` : ""}` : "ok";
+  if (p.ok) {
+    const mx = mxPhrase(p);
+    return (p.ip?.ip ? `ok ${p.ip.ip}${p.ip.rule ? ` (${p.ip.rule})` : ""}` : "ok") + (mx ? ` ${mx}` : "");
+  }
   const ip = p.ip;
   if (ip && !ip.ok && (p.reason === ip.reason || !p.reason)) {
     // The evidence as data: the range that matched, not a rule string taken apart.
@@ -28,17 +44,24 @@ export function verdictPhrase(p: PathResult): string {
 
 /** A Kuma push message for one path. */
 export function verdictMessage(p: PathResult): string {
-  if (p.ok) return `OK ${p.roundtripSeconds?.toFixed(2)} s${p.ip?.ip ? `, client ${p.ip.ip}` : ""}`;
+  if (p.ok) {
+    const mx = mxPhrase(p);
+    return `OK ${p.roundtripSeconds?.toFixed(2)} s${p.ip?.ip ? `, client ${p.ip.ip}` : ""}${mx ? `, ${mx}` : ""}`.slice(0, MAX_KUMA_MSG);
+  }
   return `FAIL ${p.reason}${p.detail ? `: ${p.detail}` : ""}`.slice(0, MAX_KUMA_MSG);
+}
+
+/** A relay-check entry's verdict: `smtp-25 refused (554 5.7.1 …)`, `smtp-25 OPEN RELAY (250 …)`. */
+export function relayPhrase(r: RelayResult): string {
+  const what = r.state === "open" ? "OPEN RELAY" : r.state === "refused" ? "refused" : "not checked";
+  return `${r.entry} ${what} (${oneLine(r.detail).slice(0, 80)})`;
 }
 
 /** A Kuma push message for a whole probe. */
 export function probeMessage(r: ProbeResult): string {
+  const open = (r.relay ?? []).filter((x) => x.state === "open").map((x) => `open_relay ${x.entry}`);
   return (
     (r.ok ? "OK " : "FAIL ") +
-    r.paths
-      .map((p) => `${p.name} ${p.ok ? `${p.roundtripSeconds?.toFixed(2)} s` : p.reason}`)
-      .join(", ")
-      .slice(0, MAX_KUMA_MSG)
+    [...r.paths.map((p) => `${p.name} ${p.ok ? `${p.roundtripSeconds?.toFixed(2)} s` : p.reason}`), ...open].join(", ").slice(0, MAX_KUMA_MSG)
   );
 }

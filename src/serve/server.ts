@@ -6,10 +6,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { LoadedConfig, ResolvedProbe } from "../config/load.js";
 import type { ReportedResult } from "../core/result.js";
 import type { Logger } from "../log.js";
+import { createSenderContext } from "../core/sender.js";
+import { createIdleLagMemory } from "../probe/idle-memory.js";
 import { runProbe } from "../probe/run.js";
 import { createScheduler } from "../schedule/scheduler.js";
 import { CLEANUP_BUDGET_MS } from "../probe/run.js";
-import { report, sinkBudgetMs } from "../sinks/index.js";
+import { report, sinkBudgetMs, tidy } from "../sinks/index.js";
 import { createServeMetrics } from "../sinks/metrics.js";
 import { redactDeep } from "../redact.js";
 
@@ -48,6 +50,10 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
   const byName = new Map(probes.map((p) => [p.name, p]));
   const metrics = createServeMetrics(probes);
   const stuck = new Set<string>();
+  // One per process: every probe and cycle shares the senders' rate budgets (Brevo's event log).
+  const senderContext = createSenderContext();
+  // What the cycles learn of each path's IDLE lag (fast polls only where IDLE is slow).
+  const idleLags = createIdleLagMemory();
 
   const scheduler = createScheduler<ReportedResult>({
     schedules: Object.fromEntries(probes.map((p) => [p.name, p.schedule ?? serve.schedule])),
@@ -68,7 +74,7 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
       watchdog.unref();
       try {
         // Only the scheduler aborts a cycle (at the end of the shutdown grace), not SIGTERM itself.
-        const r = await report(config, probe, await runProbe(probe, { log, signal }), log);
+        const r = await report(config, probe, await runProbe(probe, { log, signal, readCredits: true, senderContext, idleLags }), log);
         metrics.record(r, Date.now() / 1000);
         log.info({ probe: name, ok: r.ok, reason: r.reason, seconds: r.durationSeconds }, "run finished");
         return r;
@@ -114,6 +120,11 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
   });
   const addr = server.address();
   scheduler.start();
+  // Serving every configured probe (no --probe): remove the groups of probes and paths no longer configured.
+  if (probes.length === config.probes.length) void tidy(config, log);
+  // The first cycle of each probe now rather than at its first tick (up to 20 minutes away).
+  if (serve.runOnStart)
+    for (const p of probes) scheduler.trigger(p.name)?.catch((err: Error) => log.error({ probe: p.name, err: err.message }, "start-up run failed"));
   return {
     address: typeof addr === "object" && addr ? `${addr.address}:${addr.port}` : String(addr),
     async stop() {

@@ -3,7 +3,7 @@
 // per push) and for `serve`'s /metrics (a long-lived registry) alike.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { DIAGNOSES, REASON_CODES, type Diagnosis } from "../core/reasons.js";
-import type { ProbeResult } from "../core/result.js";
+import { AUTH_METHODS, type ProbeResult } from "../core/result.js";
 import { VERSION } from "../version.js";
 
 export const METRICS = {
@@ -19,6 +19,11 @@ export const METRICS = {
     labelNames: ["probe", "path"],
   },
   imapOpen: { name: "mailprobe_imap_open_seconds", help: "IMAP connect, login and select on this path, last run.", labelNames: ["probe", "path"] },
+  stage: {
+    name: "mailprobe_stage_seconds",
+    help: "The last run's roundtrip on this path in stages: send, upstream (sender's queue), mx (entry hop's Received date to seen, 1 s resolution), seen.",
+    labelNames: ["probe", "path", "stage"],
+  },
   send: { name: "mailprobe_send_seconds", help: "Time the sender took to accept the message (with retries), last run.", labelNames: ["probe"] },
   realIpOk: {
     name: "mailprobe_real_client_ip_ok",
@@ -42,7 +47,32 @@ export const METRICS = {
     help: "Unix time the IMAP server certificate of this path expires.",
     labelNames: ["probe", "path"],
   },
+  authResult: {
+    name: "mailprobe_auth_result",
+    help: "1 if the MX's own Authentication-Results says pass for this method, 0 otherwise (also when absent or `none`); required is the route's authResults.require.",
+    labelNames: ["probe", "path", "method", "required"],
+  },
+  spamScore: {
+    name: "mailprobe_spam_score",
+    help: "The MX filter's spam score of the probe message (X-Spam-Status / X-Spamd-Result), last run; absent when the filter wrote none.",
+    labelNames: ["probe", "path"],
+  },
+  openRelay: {
+    name: "mailprobe_open_relay",
+    help: "1 if this SMTP entry point accepted an unauthenticated RCPT to a foreign domain in the last run, 0 if it refused; absent when the check could not run.",
+    labelNames: ["probe", "entry"],
+  },
+  smtpTlsExpiry: {
+    name: "mailprobe_smtp_tls_cert_expiry_timestamp_seconds",
+    help: "Unix time the certificate served by this SMTP listener (a relayCheck entry, or `sender`: the route's SMTP submission listener) expires.",
+    labelNames: ["probe", "listener"],
+  },
   runDuration: { name: "mailprobe_run_duration_seconds", help: "Wall time of the last run, cleanup included.", labelNames: ["probe"] },
+  brevoCredits: {
+    name: "mailprobe_brevo_credits_remaining",
+    help: "Brevo's remaining send credits, read by the last run (the sender with credits to show); absent when not read.",
+    labelNames: ["probe"],
+  },
   buildInfo: { name: "mailprobe_build_info", help: "Always 1; the version label says which mailprobe ran.", labelNames: ["version"] },
   // serve only
   roundtripHistogram: {
@@ -77,13 +107,19 @@ export function createRunGauges(registry: Registry): RunGauges {
     runSuccess: g("runSuccess"),
     roundtrip: g("roundtrip"),
     imapOpen: g("imapOpen"),
+    stage: g("stage"),
     send: g("send"),
     realIpOk: g("realIpOk"),
     lastRun: g("lastRun"),
     failureReason: g("failureReason"),
     diagnosis: g("diagnosis"),
     tlsExpiry: g("tlsExpiry"),
+    authResult: g("authResult"),
+    spamScore: g("spamScore"),
+    openRelay: g("openRelay"),
+    smtpTlsExpiry: g("smtpTlsExpiry"),
     runDuration: g("runDuration"),
+    brevoCredits: g("brevoCredits"),
     buildInfo: g("buildInfo"),
     written: new Map(),
   };
@@ -110,6 +146,7 @@ export function recordRun(g: RunGauges, r: ProbeResult, nowSeconds: number): voi
   set(g.lastRun, { probe }, nowSeconds);
   set(g.runDuration, { probe }, r.durationSeconds);
   if (r.send.seconds !== undefined) set(g.send, { probe }, r.send.seconds);
+  if (r.send.credits !== undefined) set(g.brevoCredits, { probe }, r.send.credits);
   if (r.realIpOk !== undefined) set(g.realIpOk, { probe }, r.realIpOk ? 1 : 0);
   for (const d of Object.keys(DIAGNOSES) as Diagnosis[]) set(g.diagnosis, { probe, diagnosis: d }, r.diagnosis?.code === d ? 1 : 0);
   for (const p of r.paths) {
@@ -117,9 +154,22 @@ export function recordRun(g: RunGauges, r: ProbeResult, nowSeconds: number): voi
     set(g.success, labels, p.ok ? 1 : 0);
     if (p.roundtripSeconds !== undefined) set(g.roundtrip, labels, p.roundtripSeconds);
     if (p.openSeconds !== undefined) set(g.imapOpen, labels, p.openSeconds);
+    for (const [stage, v] of Object.entries(p.stages ?? {})) if (v !== undefined) set(g.stage, { ...labels, stage }, v);
     if (p.tlsCertNotAfter) set(g.tlsExpiry, labels, Math.floor(Date.parse(p.tlsCertNotAfter) / 1000));
     for (const reason of REASON_CODES) set(g.failureReason, { ...labels, reason }, p.reason === reason ? 1 : 0);
+    const ar = p.authResults;
+    if (ar) {
+      const required = new Set(r.authRequire ?? []);
+      for (const method of AUTH_METHODS)
+        set(g.authResult, { ...labels, method, required: String(required.has(method)) }, ar[method]?.result === "pass" ? 1 : 0);
+    }
+    if (p.spam) set(g.spamScore, labels, p.spam.score);
   }
+  for (const x of r.relay ?? []) {
+    if (x.state !== "error") set(g.openRelay, { probe, entry: x.entry }, x.state === "open" ? 1 : 0);
+    if (x.certNotAfter) set(g.smtpTlsExpiry, { probe, listener: x.entry }, Math.floor(Date.parse(x.certNotAfter) / 1000));
+  }
+  for (const c of r.smtpCerts ?? []) set(g.smtpTlsExpiry, { probe, listener: c.listener }, Math.floor(Date.parse(c.notAfter) / 1000));
 }
 
 /** Roundtrip histogram buckets (seconds): loopback to a slow relay. */

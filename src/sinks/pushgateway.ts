@@ -10,8 +10,16 @@ import { createLastSuccessGauge, createRunGauges, recordRun } from "./metrics.js
 export interface PushgatewayConfig {
   url: string;
   job: string;
+  /** The grouping label `deployment` of every group this deployment pushes (pushgateway-tidy.ts). */
+  deployment?: string;
   timeoutMs: number;
   basicAuth?: { user: string; password: string };
+}
+
+/** `pushgateway.basicAuth` as an Authorization header (never in the URL). */
+export function authHeaders(cfg: Pick<PushgatewayConfig, "basicAuth">): Record<string, string> {
+  const a = cfg.basicAuth;
+  return a ? { authorization: `Basic ${Buffer.from(`${a.user}:${a.password}`).toString("base64")}` } : {};
 }
 
 /** `<url>/metrics/job/<job>/<label>/<value>…`, as prom-client builds it (names are label-safe). */
@@ -38,11 +46,15 @@ async function pushGroup(
   signal: AbortSignal,
 ): Promise<SinkResult> {
   const started = Date.now();
-  const headers: Record<string, string> = { "content-type": registry.contentType };
-  if (cfg.basicAuth) headers.authorization = `Basic ${Buffer.from(`${cfg.basicAuth.user}:${cfg.basicAuth.password}`).toString("base64")}`;
+  const headers: Record<string, string> = { "content-type": registry.contentType, ...authHeaders(cfg) };
   try {
     const body = await registry.metrics();
-    const res = await httpFetch(groupUrl(cfg, groupings), { method: "PUT", headers, body, signal });
+    const res = await httpFetch(groupUrl(cfg, cfg.deployment ? { deployment: cfg.deployment, ...groupings } : groupings), {
+      method: "PUT",
+      headers,
+      body,
+      signal,
+    });
     if (res.status >= 400) {
       // The gateway's answer is shown short: a proxy's error page could echo the request.
       const text = (await res.text()).replace(/\s+/g, " ").trim().slice(0, 120);
@@ -85,5 +97,8 @@ export async function pushResult(
 
 /** The Pushgateway sink: every PUT under the caller's signal and the gateway's own timeoutSeconds. */
 export function pushgatewaySink(cfg: PushgatewayConfig): Sink {
-  return { publish: (_probe, r, signal) => pushResult(cfg, r, signal) };
+  return {
+    publish: (_probe, r, signal) => pushResult(cfg, r, signal),
+    tidy: async (config, signal) => (await import("./pushgateway-tidy.js")).tidyGroups(cfg, config.probes, signal),
+  };
 }

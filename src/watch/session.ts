@@ -6,6 +6,8 @@ import type { ResolvedProbe } from "../config/load.js";
 import { sleep } from "../core/deadline.js";
 import type { ProbeResult } from "../core/result.js";
 import type { Logger } from "../log.js";
+import { createSenderContext } from "../core/sender.js";
+import { createIdleLagMemory } from "../probe/idle-memory.js";
 import { runProbe } from "../probe/run.js";
 import { checkBudget } from "./budget.js";
 import { accountCredits, creditSender } from "./route.js";
@@ -96,6 +98,9 @@ export async function runWatch(o: WatchOptions): Promise<number> {
     });
   draw();
 
+  // One per session: every cycle shares the senders' rate budgets (Brevo's event log).
+  const senderContext = createSenderContext();
+  const idleLags = createIdleLagMemory();
   try {
     while (!o.signal.aborted && (count === undefined || cycle < count)) {
       cycle += 1;
@@ -103,7 +108,7 @@ export async function runWatch(o: WatchOptions): Promise<number> {
       nextAtMs = undefined;
       draw();
       const cycleStart = Date.now();
-      const results = await Promise.all(probes.map((p) => runProbe(p, { log, signal: o.signal })));
+      const results = await Promise.all(probes.map((p) => runProbe(p, { log, signal: o.signal, senderContext, idleLags })));
       running = false;
       const at = Date.now();
       const creditSends = results.filter((r) => r.send.type === creditType && r.send.ok).length;

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { port } from "../lab/topology.js";
-import { labConfig, runCli } from "../helpers/cli.js";
+import { labConfig, labSmtpSender, runCli } from "../helpers/cli.js";
 import { fakeBrevo, fakeKuma } from "../helpers/lab.js";
 import { accounts, brevo, kuma } from "../lab/topology.js";
 
@@ -30,12 +30,16 @@ test("doctor on the healthy lab: every check passes, no mail sent, no Kuma heart
   assert.match(find(res, "inbound/external", "tls").detail, /CN=mx\.lab\.test .*issued by CN=mailprobe lab CA, \d+ days left, trusted/);
   assert.match(find(res, "inbound/sender", "brevo api key").detail, /API key valid .*\d+ send credits left/);
   assert.equal(find(res, "pushgateway", "reachable").status, "ok");
+  for (const entry of ["public-smtp", "alt-smtp"]) {
+    assert.match(find(res, `inbound/relay/${entry}`, "relay").detail, /unauthenticated RCPT refused: 554 .*Relay access denied/);
+    assert.match(find(res, `inbound/relay/${entry}`, "smtp tls").detail, /certificate expires \d{4}-\d\d-\d\d, \d+ days left/);
+  }
   assert.equal(checks.filter((c: any) => c.check === "kuma url" && c.status === "ok").length, 3);
   assert.equal(((await (await fakeBrevo("/__lab/sent")).json()) as unknown[]).length, sentBefore, "no mail sent");
   assert.deepEqual(await (await fakeKuma("/__lab/calls")).json(), [], "no heartbeat");
   const human = await doctor(undefined, false);
   assert.match(human.stdout, /SCOPE\s+CHECK\s+STATUS\s+DETAIL/);
-  assert.match(human.stdout, /doctor: all 17 checks passed/);
+  assert.match(human.stdout, /doctor: all 21 checks passed/);
 });
 
 test("doctor: IMAP auth broken → login FAIL on each path with the cause, select and idle skipped, exit 1", async () => {
@@ -54,7 +58,7 @@ test("doctor: IMAP auth broken → login FAIL on each path with the cause, selec
   const human = await doctor((c) => (c.probes[0].imap.password = "Wr0ng-Doctor-Pass-9"), false);
   assert.match(human.stdout, /inbound\/external\s+login\s+FAIL\s+login refused/);
   assert.match(human.stdout, /→ the server refused probe@lab\.test: check user and password/);
-  assert.match(human.stdout, /doctor: 2 of 17 checks failed/);
+  assert.match(human.stdout, /doctor: 2 of 21 checks failed/);
 });
 
 test("doctor: TLS trust broken (no caFile) → tls FAIL naming the untrusted chain, login skipped", async () => {
@@ -111,4 +115,11 @@ test("doctor: a bad Brevo key and an unreachable Kuma host are named", async () 
   assert.equal(k.status, "fail");
   assert.doesNotMatch(k.detail, /labprobe/);
   assert.ok(!res.stdout.includes("xkeysib-bad-doctor-key-000"));
+});
+
+test("doctor: an SMTP watchSender's listener certificate (STARTTLS on the stock submission), read without MAIL", async () => {
+  const res = await doctor((c) => (c.probes[0].watchSender = labSmtpSender(port.submissionStock, { login: true })));
+  const cert = find(res, "inbound/watchSender", "smtp tls");
+  assert.equal(cert?.status, "ok", JSON.stringify(cert));
+  assert.match(cert.detail, /certificate expires \d{4}-\d\d-\d\d, \d+ days left/);
 });

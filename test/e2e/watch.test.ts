@@ -182,6 +182,8 @@ test("watch --via smtp: the probe's watchSender route, no Brevo budget; without 
     c.probes[0].watchSender = labSmtpSender(port.submissionStock, { login: true });
     c.probes[0].to = accounts.probe.user;
     delete c.probes[0].received;
+    // The Brevo route's authResults need received.mxHosts to locate the MX's header.
+    delete c.probes[0].sender.authResults;
   });
   const res = await runCli(["watch", "--config", cfg, "--via", "smtp", "--every", "1s", "--count", "2"]);
   assert.equal(res.code, 0, res.stdout + res.stderr);

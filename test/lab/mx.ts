@@ -28,7 +28,7 @@ export async function sendViaBrevo(subject: string, headers: Record<string, stri
  * no To, a Date two days ahead, HTML only, a link to an IP address. Nothing in the lab's config names it; the sender's
  * SPF and DMARC pass, so only content and form make it spam. Into HAProxy from the relay address.
  */
-export async function sendSpam(subject: string): Promise<void> {
+export async function sendSpam(subject: string, headers: Record<string, string> = {}): Promise<void> {
   const t = nodemailer.createTransport({
     host: addr.listen,
     port: port.extSmtp,
@@ -43,6 +43,7 @@ export async function sendSpam(subject: string): Promise<void> {
     `Subject: ${subject} FREE MONEY!!! ACT NOW`,
     "MIME-Version: 1.0",
     "Content-Type: text/html; charset=utf-8",
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
     "",
     `<html><body><a href="http://192.0.2.1/claim">http://www.paypal.com/claim</a> You have WON. Click here to claim your prize now!!!</body></html>`,
     "",

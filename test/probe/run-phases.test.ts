@@ -43,7 +43,8 @@ function probe(paths: ResolvedPath[], over: Partial<ResolvedProbe> = {}): Resolv
     paths,
     staleAfterMs: 3_600_000,
     sweepDays: 7,
-    received: { mxHosts: ["mx.lab.test"], forbiddenCidrs: ["127.0.0.9/32"], expectedCidrs: ["127.0.0.42/32"], internalCidrs: [] },
+    received: { mxHosts: ["mx.lab.test"], forbiddenCidrs: ["127.0.0.9/32"], expectedCidrs: ["127.0.0.42/32"], internalCidrs: [], requireTls: false },
+    relayCheck: [],
     ...over,
   };
 }
@@ -94,7 +95,9 @@ test("two paths on one mailbox both see the message: healthy, the IP evidence as
   for (const p of r.paths) {
     assert.deepEqual(p.ip?.match, { list: "expectedCidrs", cidr: "127.0.0.42/32" });
     assert.equal(p.ip?.rule, "expectedCidrs 127.0.0.42/32");
-    assert.deepEqual(p.authResults, { spf: "pass" });
+    assert.equal(p.authResults?.state, "found");
+    assert.deepEqual(p.authResults?.spf, { result: "pass" });
+    assert.deepEqual(p.entryTls, { tls: false });
     assert.equal(p.deleted, true);
   }
   assert.equal(r.cleanup.deleted, 1);
@@ -133,18 +136,66 @@ test("one path cannot log in, the other sees the message: its own reason, and th
   assert.match(r.pathSplit ?? "", /^seen on internal; not on external \(imap_auth\)/);
 });
 
-test("no path opens: nothing is sent (the quota is spared); every path keeps its open error", async () => {
+test("no path opens: the message is sent anyway and the sender's verdict from its log, read while waiting, is the diagnosis", async () => {
   const calls: string[] = [];
-  const r = await runProbe(probe([path("external")]), {
+  const r = await runProbe(probe([path("external")], { timeoutMs: 5000 }), {
     log,
-    createSender: async () => fakeSender(sentOk, calls),
+    createSender: async () => ({
+      ...fakeSender(sentOk, calls),
+      watchEvents: async () => (calls.push("watch"), { code: "upstream_bounced", detail: "hardBounces · 550 user unknown", final: true }),
+    }),
     openPath: async () => {
       throw new Error("ECONNREFUSED");
     },
   });
-  assert.equal(r.send.skipped, true);
-  assert.ok(!calls.includes("send"));
+  assert.ok(calls.includes("send") && calls.includes("watch"), calls.join());
+  assert.equal(r.send.ok, true);
+  assert.ok(
+    r.send.notes.some((n) => /left to the stale sweep/.test(n)),
+    r.send.notes.join(),
+  );
   assert.equal(r.paths[0]!.reason, "imap_connect");
+  assert.deepEqual(r.diagnosis, { code: "upstream_bounced", detail: "hardBounces · 550 user unknown", during: "wait" });
+});
+
+test("the sender's log reports a final failure while the paths wait: the wait ends, not_delivered with the upstream diagnosis", async () => {
+  const calls: string[] = [];
+  let waitEnded = false;
+  const r = await runProbe(probe([path("external")], { timeoutMs: 60_000 }), {
+    log,
+    createSender: async () => ({
+      ...fakeSender(sentOk, calls),
+      diagnose: async () => (calls.push("diagnose"), { code: "upstream_unknown" as const }),
+      watchEvents: async (_id, _to, signal) => {
+        await new Promise((res) => setTimeout(res, 30));
+        assert.equal(signal.aborted, false, "the wait is still on when the event arrives");
+        return { code: "upstream_blocked" as const, detail: "blocked", final: true };
+      },
+    }),
+    openPath: async (p) => ({
+      ...fakeSession(p, {}, calls),
+      waitFor: (_t, signal) => new Promise((_, reject) => signal.addEventListener("abort", () => ((waitEnded = true), reject(signal.reason)), { once: true })),
+    }),
+  });
+  assert.ok(waitEnded, "the path's wait was ended");
+  assert.equal(r.paths[0]!.reason, "not_delivered");
+  assert.match(r.paths[0]!.detail ?? "", /the sender reports upstream_blocked \(blocked\): stopped waiting/);
+  assert.deepEqual(r.diagnosis, { code: "upstream_blocked", detail: "blocked", during: "wait" });
+  assert.ok(!calls.includes("diagnose"), "no second read of the log in cleanup");
+});
+
+test("the wait finds the message in Junk: landed_in_junk found during the wait", async () => {
+  const r = await runProbe(probe([path("external", { junkMailbox: "Junk" })], { timeoutMs: 60_000 }), {
+    log,
+    createSender: async () => fakeSender(sentOk, []),
+    openPath: async (p) => ({
+      ...fakeSession(p, {}, []),
+      waitFor: async () => ({ uid: 9, seenAtMs: Date.now(), headers: received("127.0.0.42"), mailbox: "Junk" }),
+    }),
+  });
+  const p = r.paths[0]!;
+  assert.equal(p.reason, "landed_in_junk");
+  assert.equal(p.foundDuring, "wait");
 });
 
 test("the sender refuses: every path says not sent, with the sender's reason", async () => {

@@ -33,12 +33,6 @@ const panels: { title: string; expr: string }[] = dashboard.panels.flatMap((p: a
  * fails when a pending panel returns data, so this list cannot go stale.
  */
 const PENDING_PRODUCT_METRICS = [
-  "Per-stage latency", // mailprobe_stage_seconds{probe,path,stage}
-  "Authentication results", // mailprobe_auth_result{probe,path,method,required}
-  "Spam score", // mailprobe_spam_score
-  "Open relay", // mailprobe_open_relay{probe,entry}
-  "SMTP certificate days left", // mailprobe_smtp_tls_cert_expiry_timestamp_seconds{probe,listener}
-  "Brevo credits left", // mailprobe_brevo_credits_remaining{probe}
   "Messages left behind", // mailprobe_messages_left_behind{probe,path}
 ];
 const live = panels.filter((p) => !PENDING_PRODUCT_METRICS.includes(p.title));

@@ -3,14 +3,57 @@
 // 5xx and network failures back off, 4xx is final.
 import { httpFetch } from "../../net/http-fetch.js";
 import { sleep } from "../../core/deadline.js";
+import { createRateBudget } from "../../core/rate-budget.js";
 import type { Diagnosis } from "../../core/reasons.js";
-import type { OutgoingMessage, SendOutcome, Sender } from "../../core/sender.js";
+import type { OutgoingMessage, SendOutcome, Sender, SenderContext, UpstreamEvent } from "../../core/sender.js";
 import type { BrevoConfig } from "./index.js";
 
 /** Backoff between attempts after a 5xx or a network failure. */
 export const BREVO_BACKOFF_MS = [500, 1500, 3000] as const;
 /** The least time worth starting another attempt with. */
 export const MIN_ATTEMPT_MS = 2000;
+/**
+ * When a waiting run reads Brevo's event log: first 10 s after the send (Brevo's relay has usually
+ * tried by then), then every 15 s. Every read also takes a token of the process's event budget.
+ */
+export const BREVO_EVENT_POLL = { firstMs: 10_000, everyMs: 15_000 } as const;
+/** The event log's share of Brevo's rate limit (a few hundred calls an hour), per process. */
+export const BREVO_EVENT_BUDGET = { burst: 6, perHour: 240 } as const;
+
+interface BrevoEvent {
+  email?: string;
+  event?: unknown;
+  reason?: string;
+  date?: string;
+}
+
+/** Events that end a message's journey upstream: it will not arrive. */
+const FINAL: [Diagnosis, string[]][] = [
+  ["upstream_bounced", ["hardBounces", "bounces", "invalid"]],
+  ["upstream_blocked", ["blocked"]],
+  ["upstream_error", ["error"]],
+];
+/** The rest, from the most to the least telling. */
+const PROGRESS: [Diagnosis, string[]][] = [
+  ["upstream_deferred", ["deferred", "softBounces"]],
+  ["upstream_accepted_only", ["requests"]],
+];
+
+/** What a message's events say, most telling first: delivered, a final failure, progress. */
+export function classifyEvents(all: BrevoEvent[], to: string): UpstreamEvent | undefined {
+  const events = all.filter((e) => !e.email || e.email === to);
+  const pick = (code: Diagnosis, names: string[], final: boolean): UpstreamEvent | undefined => {
+    const e = events.find((x) => names.includes(String(x.event)));
+    if (!e) return undefined;
+    const atMs = e.date ? Date.parse(e.date) : NaN;
+    return { code, detail: [e.event, e.reason, e.date].filter(Boolean).join(" · "), final, ...(Number.isFinite(atMs) ? { atMs } : {}) };
+  };
+  return (
+    pick("delivered_not_seen", ["delivered"], false) ??
+    FINAL.map(([c, n]) => pick(c, n, true)).find(Boolean) ??
+    PROGRESS.map(([c, n]) => pick(c, n, false)).find(Boolean)
+  );
+}
 
 interface BrevoErrorLike {
   name?: string;
@@ -35,7 +78,9 @@ export function rateLimitResetSeconds(err: BrevoErrorLike): number | undefined {
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
-export async function createBrevoSender(cfg: BrevoConfig): Promise<Sender> {
+export async function createBrevoSender(cfg: BrevoConfig, ctx?: SenderContext): Promise<Sender> {
+  // Without a process-wide context (a library caller), this sender keeps a budget of its own.
+  const budget = ctx ? ctx.budget("brevo events", BREVO_EVENT_BUDGET) : createRateBudget(BREVO_EVENT_BUDGET);
   // Only the SDK's two clients mailprobe uses, loaded only when a probe uses Brevo: the whole SDK
   // (every resource's client) is the heaviest import there is (docs/benchmarks.md).
   const [{ TransactionalEmailsClient }, { AccountClient }] = await Promise.all([
@@ -119,22 +164,33 @@ export async function createBrevoSender(cfg: BrevoConfig): Promise<Sender> {
       }
     },
 
+    async watchEvents(messageId, to, signal, onEvent) {
+      if (!cfg.diagnose) return undefined;
+      let waitMs: number = BREVO_EVENT_POLL.firstMs;
+      try {
+        for (;;) {
+          await sleep(waitMs, signal);
+          waitMs = BREVO_EVENT_POLL.everyMs;
+          if (!budget.take()) continue;
+          const res = await api.getEmailEventReport({ messageId, days: 2, limit: 50 }, { abortSignal: signal, maxRetries: 0 }).catch(() => undefined);
+          const e = classifyEvents(res?.events ?? [], to);
+          if (!e) continue;
+          onEvent(e);
+          if (e.final) return e;
+          // Delivered: the rest is our MX's and the paths' business.
+          if (e.code === "delivered_not_seen") return undefined;
+        }
+      } catch {
+        // The signal ended the wait.
+        return undefined;
+      }
+    },
+
     async diagnose(messageId, to, signal) {
       try {
         const res = await api.getEmailEventReport({ messageId, days: 2, limit: 50 }, { abortSignal: signal, maxRetries: 0 });
-        const events = (res.events ?? []).filter((e) => !e.email || e.email === to);
-        const has = (...names: string[]) => events.find((e) => names.includes(String(e.event)));
-        const pick = (code: Diagnosis, names: string[]) => {
-          const e = has(...names);
-          return e ? { code, detail: [e.event, e.reason, e.date].filter(Boolean).join(" · ") } : undefined;
-        };
-        return (
-          pick("delivered_not_seen", ["delivered"]) ??
-          pick("upstream_bounced", ["hardBounces", "bounces", "invalid"]) ??
-          pick("upstream_blocked", ["blocked"]) ??
-          pick("upstream_deferred", ["deferred", "softBounces", "error"]) ??
-          pick("upstream_accepted_only", ["requests"]) ?? { code: "upstream_unknown", detail: "Brevo has no events for the message yet" }
-        );
+        const e = classifyEvents(res.events ?? [], to);
+        return e ? { code: e.code, detail: e.detail } : { code: "upstream_unknown", detail: "Brevo has no events for the message yet" };
       } catch (err) {
         return { code: "upstream_unknown", detail: describe(err as BrevoErrorLike) };
       }

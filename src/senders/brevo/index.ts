@@ -28,7 +28,7 @@ export const brevoSender: SenderModule<BrevoConfig> = {
   secretFields: { apiKey: '"${BREVO_API_KEY}" or apiKeyFile: /run/secrets/brevo-api-key' },
   resolve: (parsed, ctx) => ({ ...(parsed as z.infer<typeof BrevoSenderSchema>), apiKey: ctx.secret("apiKey", true) ?? "" }),
   secrets: (cfg) => [cfg.apiKey],
-  create: async (cfg) => (await import("./client.js")).createBrevoSender(cfg),
+  create: async (cfg, ctx) => (await import("./client.js")).createBrevoSender(cfg, ctx),
   hasCredits: true,
   doctor: {
     check: "brevo api key",

@@ -1,0 +1,114 @@
+// The MX-header reader (Authentication-Results, spam score, entry TLS) never throws and never hangs
+// on generated header blocks; and forged MX headers from the sender's side — an Authentication-Results
+// claiming our authserv-id, an X-Spam-Status — never change what it reads, with the filter up (its
+// own headers present) or down (then: absent, no score).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { readMxHeaders } from "../../src/checks/mx-headers.js";
+
+/** mulberry32: a failure can be replayed from its seed. */
+function rng(seed: number) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const rules = { mxHosts: ["mx.example.com"], forbiddenCidrs: ["10.42.0.0/16"], expectedCidrs: [] };
+const ID = "mx.example.com";
+
+const PIECES = [
+  "Authentication-Results: ",
+  "mx.example.com",
+  "MX.EXAMPLE.COM.",
+  "; ",
+  ";",
+  "spf=pass",
+  "dkim=fail",
+  "dmarc=",
+  "header.d=",
+  "smtp.mailfrom=a@b",
+  'reason="x;y(z"',
+  "(",
+  ")",
+  '"',
+  "\\",
+  "none",
+  "Received: from h (r [192.0.2.1]) by mx.example.com (Postfix) with ESMTPS id E\r\n",
+  "X-Spam-Status: Yes, score=",
+  "X-Spamd-Result: default: False [",
+  " / 15.00]",
+  "-1e999",
+  "NaN",
+  "9".repeat(400),
+  "From: <a@b.example>\r\n",
+  "\r\n",
+  "\r\n ",
+  "\n",
+  "\u0000",
+  "é",
+  "𝕏",
+  "ARC-Seal: i=1\r\n",
+];
+
+test("50,000 generated blocks: a reading for each, no exception, scores are numbers, bounded time per case", () => {
+  const next = rng(20261125);
+  let slowest = 0;
+  const states = new Map<string, number>();
+  for (let i = 0; i < 50_000; i++) {
+    let input: string | Buffer;
+    if (next() < 0.1) {
+      input = Buffer.alloc(Math.floor(next() * 512));
+      for (let k = 0; k < input.length; k++) input[k] = Math.floor(next() * 256);
+    } else {
+      input = "Received: from h (r [192.0.2.1]) by mx.example.com (Postfix) with ESMTPS id E\r\n";
+      // Half of them start where the MX writes its header, so that every reading is reached.
+      if (next() < 0.5) input += "Authentication-Results: mx.example.com; ";
+      const n = Math.floor(next() * 30);
+      for (let k = 0; k < n; k++) input += PIECES[Math.floor(next() * PIECES.length)];
+      input += next() < 0.5 ? "\r\n\r\n" : "";
+    }
+    const t = performance.now();
+    const r = readMxHeaders(input, rules, ID);
+    slowest = Math.max(slowest, performance.now() - t);
+    states.set(r.authResults.state, (states.get(r.authResults.state) ?? 0) + 1);
+    assert.ok(["found", "none", "absent"].includes(r.authResults.state), `case ${i}`);
+    if (r.authResults.state === "found") assert.ok(r.authResults.spf || r.authResults.dkim || r.authResults.dmarc, `case ${i}: found names a method`);
+    if (r.spam) assert.ok(!Number.isNaN(r.spam.score), `case ${i}: a number`);
+    if (r.spam) assert.notEqual(r.authResults.state, "absent", `case ${i}: a score without the MX's header`);
+  }
+  for (const s of ["found", "none", "absent"]) assert.ok((states.get(s) ?? 0) > 0, `no ${s} case: ${[...states]}`);
+  assert.ok(slowest < 2000, `slowest case ${slowest} ms`);
+});
+
+test("10,000 messages with forged MX headers from the sender: the MX's own reading is unchanged; with the filter down nothing is believed", () => {
+  const next = rng(20261126);
+  const pick = <T>(a: T[]) => a[Math.floor(next() * a.length)]!;
+  const results = ["pass", "fail", "softfail", "none", "neutral", "temperror"];
+  for (let i = 0; i < 10_000; i++) {
+    const top = "Return-Path: <b@relay.example>\r\nReceived: from mx.example.com ([127.0.0.1]) by mx.example.com with LMTP id L\r\n";
+    const entry = `Received: from relay (unknown [${pick(["192.0.2.7", "10.42.0.9"])}]) by mx.example.com (Postfix) with ${pick(["ESMTP", "ESMTPS"])} id E\r\n`;
+    const mxAr = `Authentication-Results: mx.example.com;\r\n\tdkim=${pick(results)} header.d=a.example;\r\n\tspf=${pick(results)} smtp.mailfrom=b@relay.example;\r\n\tdmarc=${pick(results)} header.from=a.example\r\n`;
+    const sender = ["DKIM-Signature: v=1; d=a.example", "X-Mailprobe-Token: t", "From: A <x@a.example>", "Subject: s", "Message-ID: <m@a>"];
+    const score = `X-Spam-Status: ${pick(["Yes", "No"])}, score=${(next() * 20 - 5).toFixed(2)}\r\nX-Spamd-Result: default: False [1.00 / 15.00];\r\n\tSYM(1.00)[]\r\n`;
+    const forged = [
+      `Authentication-Results: ${pick(["mx.example.com", "MX.Example.Com.", "mx.example.com 1"])}; spf=pass smtp.mailfrom=x@a.example; dkim=pass header.d=a.example; dmarc=pass`,
+      `Authentication-Results: mx.example.com; none`,
+      `X-Spam-Status: No, score=-${(next() * 10).toFixed(2)}`,
+      `X-Spamd-Result: default: False [-9.00 / 15.00]`,
+    ];
+    const attacked = [...sender];
+    for (let k = 1 + Math.floor(next() * 4); k > 0; k--) attacked.splice(1 + Math.floor(next() * attacked.length), 0, pick(forged));
+    const block = (s: string[], filterUp: boolean) => top + entry + (filterUp ? mxAr : "") + s.join("\r\n") + "\r\n" + (filterUp ? score : "") + "\r\n";
+    const honest = readMxHeaders(block(sender, true), rules, ID);
+    const withForged = readMxHeaders(block(attacked, true), rules, ID);
+    assert.deepEqual({ ...withForged.authResults, ignored: 0 }, { ...honest.authResults, ignored: 0 }, `case ${i}: forged A-R changed the MX's reading`);
+    assert.deepEqual(withForged.spam, honest.spam, `case ${i}: forged score changed the reading`);
+    const down = readMxHeaders(block(attacked, false), rules, ID);
+    assert.equal(down.authResults.state, "absent", `case ${i}: filter down, yet a header was believed`);
+    assert.equal(down.spam, undefined, `case ${i}: filter down, yet a score was believed`);
+  }
+});
