@@ -66,10 +66,10 @@ export async function trickleHttp(): Promise<Trickler> {
 
 /**
  * An IMAPS server (the lab's mx certificate) that greets, answers CAPABILITY, LOGIN, SELECT (an
- * empty mailbox), NOOP and SEARCH (two hits) at once, and trickles its answer to FETCH: so a run
- * waits normally, then its stale sweep is held in the FETCH after the SEARCH.
+ * empty mailbox), NOOP and SEARCH (two hits) at once, and trickles its answer to FETCH (or to the
+ * commands named in `on`): so a run waits normally, then cleanup is held in the FETCH after a SEARCH.
  */
-export async function trickleImap(): Promise<Trickler> {
+export async function trickleImap(on: string[] = ["UID FETCH", "FETCH"]): Promise<Trickler> {
   const seen: string[] = [];
   const server = createTlsServer({ key: readFileSync(join(paths.tls, "mx.key")), cert: readFileSync(join(paths.tls, "mx.crt")) }, (sock) => {
     sock.setEncoding("utf8");
@@ -87,15 +87,15 @@ export async function trickleImap(): Promise<Trickler> {
         const cmd = words.startsWith("UID ") ? words.split(" ").slice(0, 2).join(" ") : words.split(" ")[0]!;
         seen.push(cmd);
         const ok = (extra = "") => sock.write(`${extra}${tag} OK ${cmd} done\r\n`);
-        if (cmd === "CAPABILITY") ok("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n");
+        if (on.includes(cmd)) {
+          stuck = true;
+          sock.write("* ");
+          trickle((b) => sock.write(b), sock);
+        } else if (cmd === "CAPABILITY") ok("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n");
         else if (cmd === "SELECT" || cmd === "EXAMINE")
           ok("* 0 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 3] n\r\n* FLAGS (\\Seen \\Deleted)\r\n");
         else if (cmd === "UID SEARCH" || cmd === "SEARCH") ok("* SEARCH 1 2\r\n");
-        else if (cmd === "UID FETCH" || cmd === "FETCH") {
-          stuck = true;
-          sock.write("* 1 FETCH (UID 1 ");
-          trickle((b) => sock.write(b), sock);
-        } else ok();
+        else ok();
       }
     });
     sock.on("error", () => undefined);
