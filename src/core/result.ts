@@ -61,6 +61,16 @@ export interface PathResult {
   foundIn?: string;
   tlsCertNotAfter?: string;
   deleted: boolean;
+  /** How this path's server lets probe messages be removed, and what cleanup did here (absent: the path never opened). */
+  cleanup?: { mode: "uid-expunge" | "moved-to-trash" | "left"; detail: string };
+  /** Stale probe messages the sweep saw in this path's mailbox but did not remove (counted on the path that swept it). */
+  leftBehind?: number;
+}
+
+/** A problem of the setup that does not fail the run but must be fixed (said loudly in every output). */
+export interface RunWarning {
+  code: "no_token_key";
+  message: string;
 }
 
 export interface ProbeResult {
@@ -80,8 +90,9 @@ export interface ProbeResult {
   diagnosis?: { code: Diagnosis; detail?: string };
   /** Paths disagree (one saw it, one did not / failed login): isolates the proxy hop from the server. */
   pathSplit?: string;
-  cleanup: { deleted: number; stale: number; errors: string[] };
+  cleanup: { deleted: number; stale: number; errors: string[]; leftBehind?: number };
   aborted: boolean;
+  warnings?: RunWarning[];
 }
 
 export interface SinkResult {

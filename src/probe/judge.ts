@@ -5,8 +5,8 @@ import { ipMatch } from "../checks/ip-match.js";
 import { checkReceived } from "../checks/received.js";
 import type { ResolvedProbe } from "../config/load.js";
 import type { Diagnosis, Reason } from "../core/reasons.js";
-import type { PathResult, ProbeResult, SendResult } from "../core/result.js";
-import type { FoundMessage, Session } from "../receivers/session.js";
+import type { PathResult, ProbeResult, RunWarning, SendResult } from "../core/result.js";
+import type { CleanupMode, FoundMessage, Session } from "../receivers/session.js";
 
 /** What the run learnt about one path. */
 export interface PathState {
@@ -18,6 +18,10 @@ export interface PathState {
   /** Found only by cleanup's last look (after the deadline or an abort): not a success. */
   late?: boolean;
   deleted?: boolean;
+  /** What cleanup did on this path (set for every opened path). */
+  cleanup?: { mode: CleanupMode; detail: string };
+  /** Stale probe messages the sweep left in this path's mailbox (set on the path that swept it). */
+  leftBehind?: number;
 }
 
 export interface JudgeInput {
@@ -31,6 +35,7 @@ export interface JudgeInput {
   aborted: boolean;
   cleanup: ProbeResult["cleanup"];
   diagnosis?: { code: Diagnosis; detail?: string };
+  warnings?: RunWarning[];
 }
 
 export function judge(i: JudgeInput): ProbeResult {
@@ -59,6 +64,7 @@ export function judge(i: JudgeInput): ProbeResult {
     pathSplit,
     cleanup: i.cleanup,
     aborted: i.aborted,
+    ...(i.warnings?.length ? { warnings: i.warnings } : {}),
   });
 }
 
@@ -70,6 +76,8 @@ export function judgePath(st: PathState, ctx: { probe: ResolvedProbe; send: Send
     openSeconds: session ? session.openMs / 1000 : undefined,
     tlsCertNotAfter: session?.tlsCertNotAfter?.toISOString(),
     deleted: false,
+    cleanup: st.cleanup,
+    leftBehind: st.leftBehind,
   };
   if (st.error && !st.found) return { ...base, reason: st.error.reason, detail: st.error.detail };
   if (!ctx.send.ok) {

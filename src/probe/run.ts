@@ -5,9 +5,9 @@
 import type { ResolvedPath, ResolvedProbe } from "../config/load.js";
 import { AbortedError, childSignal } from "../core/deadline.js";
 import { errText, ProbeError } from "../core/errors.js";
-import type { ProbeResult, SendResult } from "../core/result.js";
+import type { ProbeResult, RunWarning, SendResult } from "../core/result.js";
 import type { Sender, SenderConfig } from "../core/sender.js";
-import { newToken, tokenKey, TOKEN_HEADER } from "../core/token.js";
+import { ephemeralTokenKey, newToken, noTokenKeyWarning, tokenKey, TOKEN_HEADER } from "../core/token.js";
 import type { Logger } from "../log.js";
 import { receiverFor, type Session } from "../receivers/index.js";
 import { createSender } from "../senders/index.js";
@@ -128,10 +128,9 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
   const now = deps.now ?? Date.now;
   const log = deps.log.child({ probe: probe.name });
   const startedMs = now();
-  const key = tokenKey(
-    probe.name,
-    probe.paths.map((p) => p.password),
-  );
+  const key = probe.tokenKey ? tokenKey(probe.tokenKey) : ephemeralTokenKey();
+  const warnings: RunWarning[] = key.configured ? [] : [noTokenKeyWarning()];
+  if (!key.configured) log.warn({ code: "no_token_key" }, warnings[0]!.message);
   const run: Run = {
     probe,
     deps,
@@ -174,5 +173,5 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
   for (const e of cleaned.cleanup.errors) log.warn({ detail: e }, "cleanup problem");
   log.debug({ ms: now() - startedMs }, "cleanup finished");
 
-  return judge({ ...run, endedMs: now(), aborted, cleanup: cleaned.cleanup, diagnosis: cleaned.diagnosis });
+  return judge({ ...run, endedMs: now(), aborted, cleanup: cleaned.cleanup, diagnosis: cleaned.diagnosis, warnings });
 }

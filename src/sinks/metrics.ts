@@ -42,6 +42,11 @@ export const METRICS = {
     help: "Unix time the IMAP server certificate of this path expires.",
     labelNames: ["probe", "path"],
   },
+  leftBehind: {
+    name: "mailprobe_messages_left_behind",
+    help: "Stale probe messages the last run's sweep saw in this path's mailbox but did not remove (no UIDPLUS/MOVE, a failed delete, or no tokenKey to prove them ours); 0 when none; counted once per mailbox, on its first path.",
+    labelNames: ["probe", "path"],
+  },
   runDuration: { name: "mailprobe_run_duration_seconds", help: "Wall time of the last run, cleanup included.", labelNames: ["probe"] },
   buildInfo: { name: "mailprobe_build_info", help: "Always 1; the version label says which mailprobe ran.", labelNames: ["version"] },
   // serve only
@@ -79,6 +84,7 @@ export function createRunGauges(registry: Registry): RunGauges {
     diagnosis: g("diagnosis"),
     tlsExpiry: g("tlsExpiry"),
     runDuration: g("runDuration"),
+    leftBehind: g("leftBehind"),
     buildInfo: g("buildInfo"),
     written: new Map(),
   };
@@ -112,6 +118,8 @@ export function recordRun(g: RunGauges, r: ProbeResult, nowSeconds: number): voi
     set(g.success, labels, p.ok ? 1 : 0);
     if (p.roundtripSeconds !== undefined) set(g.roundtrip, labels, p.roundtripSeconds);
     if (p.openSeconds !== undefined) set(g.imapOpen, labels, p.openSeconds);
+    // Only paths whose session opened took part in the sweep; a deduplicated path (same mailbox) writes 0.
+    if (p.cleanup) set(g.leftBehind, labels, p.leftBehind ?? 0);
     if (p.tlsCertNotAfter) set(g.tlsExpiry, labels, Math.floor(Date.parse(p.tlsCertNotAfter) / 1000));
     for (const reason of REASON_CODES) set(g.failureReason, { ...labels, reason }, p.reason === reason ? 1 : 0);
   }

@@ -79,6 +79,9 @@ export const accounts = {
   alias: "alias@lab.test",
 } as const;
 
+/** The lab's token MAC key (examples/lab.yaml's default for ${MAILPROBE_TOKEN_KEY}). */
+export const labTokenKey = "lab-token-key-0123456789abcdef0123456789abcdef";
+
 export const brevo = {
   apiKey: "xkeysib-lab-0123456789abcdef-LABKEY",
   sender: "probe@sender.lab.test",
