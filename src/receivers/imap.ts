@@ -208,6 +208,8 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     async delete(found, s) {
       const remove = async () => {
         // Another path to the same mailbox (another listener of the same server) may have removed it already.
+        // NOOP first: it brings this session's view up to date (EXPUNGEs by other sessions).
+        await client.noop();
         const still = (await client.search({ uid: String(found.uid) }, { uid: true })) || [];
         if (!still.length)
           return { mode: plan.mode, removed: true, count: 0, detail: `uid ${found.uid} already removed (through another path to this mailbox)` };
