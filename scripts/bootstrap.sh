@@ -9,6 +9,8 @@ debs=(postfix dovecot-imapd dovecot-lmtpd haproxy prometheus-pushgateway prometh
 # The MX's filter pipeline: Rspamd as Postfix's milter, its private DNS server (unbound), Sieve in
 # Dovecot's LMTP (Junk filing), and nftables for the lab's egress test (counts non-loopback packets).
 debs+=(rspamd unbound dovecot-sieve nftables)
+# The image test (scripts/image.sh): buildah builds the Dockerfile; busybox-static is the base image's shell.
+debs+=(buildah busybox-static)
 # The benchmarks' peer: the Nagios plugin check_email_delivery and the Perl modules it needs;
 # GNU time for the peak RSS figures (bench/cost.ts, bench/verdict.ts).
 [ -z "${MAILPROBE_BENCH:-}" ] || debs+=(monitoring-plugins-contrib libmail-imapclient-perl libio-socket-ssl-perl libnet-smtp-tls-perl curl time)
@@ -36,7 +38,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# Node 24 (the image's runtime: the whole suite, the lab, the demo) and Node 22 (the smoke subset).
+# Node 24 (the image's runtime: the whole suite, the lab, the demo; with the npm of that release,
+# from which scripts/image.sh builds the image's base) and Node 22 (the smoke subset).
 for v in 24 22; do
   stamp=tools/node$v/node_modules/.mailprobe-lock
   want=$(sha256sum tools/node$v/package-lock.json | cut -d' ' -f1)

@@ -7,7 +7,7 @@ import { main } from "./main.js";
 
 // A failed probe is an exit code, never a crash: anything that escapes is an internal error (1).
 process.on("unhandledRejection", (reason) => {
-  process.stderr.write(`mailprobe: internal error (unhandled rejection): ${reason instanceof Error ? reason.message : String(reason)}\n`);
+  process.stderr.write(`mailprobe: internal error (unhandled rejection): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
   process.exitCode = 1;
 });
 

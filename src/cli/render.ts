@@ -35,6 +35,10 @@ export function renderHuman(results: ReportedResult[], o: RenderOptions): string
         shown.add(p.ip.header);
         out.push(`  entry hop: ${p.ip.header}`);
       }
+      if (p.ip?.hint && !shown.has(p.ip.hint)) {
+        shown.add(p.ip.hint);
+        out.push(`  hint: ${p.ip.hint}`);
+      }
       if (p.authResults) out.push(dim(`  ${p.name}: spf=${p.authResults.spf ?? "-"} dkim=${p.authResults.dkim ?? "-"} dmarc=${p.authResults.dmarc ?? "-"}`));
     }
     if (!r.send.ok && r.send.detail) out.push(`  send: ${r.send.detail}`);

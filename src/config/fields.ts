@@ -52,12 +52,21 @@ export const ProxyProtocolSchema = z
 
 export type ProxyProtocolConfig = z.infer<typeof ProxyProtocolSchema>;
 
-/** The Uptime Kuma push-URL rule (loader and doctor): http(s), `…/api/push/<token>`, no query. */
-export function isKumaPushUrl(text: string): boolean {
+/**
+ * The Uptime Kuma push-URL rule (loader and doctor): http(s), `…/api/push/<token>`. Kuma shows the
+ * URL with `?status=up&msg=OK&ping=`; the query is dropped (the Kuma sink sets its own), so the
+ * stored URL and its token stay the secret. Returns the URL without query, or undefined.
+ */
+export function kumaPushUrl(text: string): string | undefined {
   try {
     const u = new URL(text);
-    return (u.protocol === "http:" || u.protocol === "https:") && /\/api\/push\/[^/]+$/.test(u.pathname) && !u.search;
+    if ((u.protocol !== "http:" && u.protocol !== "https:") || !/\/api\/push\/[^/]+$/.test(u.pathname)) return undefined;
+    u.search = "";
+    u.hash = "";
+    return u.toString();
   } catch {
-    return false;
+    return undefined;
   }
 }
+
+export const isKumaPushUrl = (text: string): boolean => kumaPushUrl(text) !== undefined;

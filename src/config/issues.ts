@@ -89,11 +89,18 @@ export function exampleFor(field: string): string | undefined {
   return example(lastName(field).replace(/File$/, ""));
 }
 
-/** Replaces ${VAR} and ${VAR:-default} in every string; $${ stays a literal ${. */
-export function interpolate(value: Json, env: NodeJS.ProcessEnv, path: PropertyKey[], issues: ConfigIssue[]): Json {
+/**
+ * Replaces ${VAR} and ${VAR:-default} in every string; $${ stays a literal ${. `origins` records,
+ * by field, the variables a string was made of (for coercion to numbers and booleans, ./coerce.ts).
+ */
+export function interpolate(value: Json, env: NodeJS.ProcessEnv, path: PropertyKey[], issues: ConfigIssue[], origins?: Map<string, string[]>): Json {
   if (typeof value === "string") {
     return value.replace(/\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (whole, escaped: string, name: string, def?: string) => {
       if (escaped) return whole.slice(1);
+      if (origins) {
+        const key = fieldName(path);
+        origins.set(key, [...(origins.get(key) ?? []), name]);
+      }
       const v = env[name];
       if (v !== undefined && v !== "") return v;
       if (def !== undefined) return def;
@@ -101,9 +108,9 @@ export function interpolate(value: Json, env: NodeJS.ProcessEnv, path: PropertyK
       return "";
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, i], issues));
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, i], issues, origins));
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, [...path, k], issues)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, [...path, k], issues, origins)]));
   }
   return value;
 }

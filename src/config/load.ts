@@ -14,11 +14,14 @@ import {
   type PathConfig,
   type ProbeConfig,
   type ProxyProtocolConfig,
+  type ReceivedConfig,
+  type RouteReceivedConfig,
   ServeSchema,
   type ServeConfig,
 } from "./schema.js";
 
-import { isKumaPushUrl } from "./fields.js";
+import { coerceInterpolated } from "./coerce.js";
+import { kumaPushUrl } from "./fields.js";
 import { TOKEN_KEY_MIN_BYTES } from "../core/token.js";
 
 export { ConfigError, type ConfigIssue } from "./issues.js";
@@ -39,8 +42,8 @@ export type ResolvedPath = ImapPart & {
   kuma?: ResolvedKuma;
 };
 
-/** A sender block as its module resolved it (core/sender.ts). */
-export type ResolvedSender = SenderConfig;
+/** A sender block as its module resolved it (core/sender.ts), with the route's effective Received rules. */
+export type ResolvedSender = SenderConfig & { received?: ReceivedConfig };
 
 export type ResolvedProbe = Pick<ProbeConfig, "name" | "to" | "received" | "schedule"> & {
   timeoutMs: number;
@@ -57,7 +60,7 @@ export type ResolvedProbe = Pick<ProbeConfig, "name" | "to" | "received" | "sche
 
 export interface LoadedConfig {
   file?: string;
-  pushgateway?: { url: string; job: string; timeoutMs: number };
+  pushgateway?: { url: string; job: string; deployment?: string; timeoutMs: number };
   logLevel?: Config["log"]["level"];
   serve?: ReturnType<typeof serveSettings>;
   probes: ResolvedProbe[];
@@ -70,25 +73,50 @@ function resolveKuma(k: KumaConfig | undefined, field: string, issues: ConfigIss
   const pushUrl = secret(k, "pushUrl", field, issues, true);
   if (pushUrl === undefined) return undefined;
   // The URL is a secret: the message must not repeat it.
-  if (!isKumaPushUrl(pushUrl))
-    issues.push({ field: `${field}.pushUrl`, message: "is not an Uptime Kuma push URL without query (…/api/push/<token>)", example: EXAMPLES.pushUrl });
-  return { pushUrl, timeoutMs: k.timeoutSeconds * 1000 };
+  const url = kumaPushUrl(pushUrl);
+  if (url === undefined) issues.push({ field: `${field}.pushUrl`, message: "is not an Uptime Kuma push URL (…/api/push/<token>)", example: EXAMPLES.pushUrl });
+  return { pushUrl: url ?? pushUrl, timeoutMs: k.timeoutSeconds * 1000 };
 }
 
-function resolveSender(s: SenderConfig, f: string, issues: ConfigIssue[]): ResolvedSender {
+/** The probe's Received rules with a route's own fields in their place (see RouteReceivedSchema). */
+function routeReceived(probe: ReceivedConfig | undefined, route: RouteReceivedConfig | undefined, probeField: string, f: string, issues: ConfigIssue[]) {
+  if (!route) return probe;
+  const mxHosts = route.mxHosts ?? probe?.mxHosts;
+  if (!mxHosts) {
+    issues.push({ field: `${f}.received.mxHosts`, message: `is required (here or in ${probeField}.received)`, example: EXAMPLES.mxHosts });
+    return undefined;
+  }
+  const merged: ReceivedConfig = {
+    mxHosts,
+    forbiddenCidrs: route.forbiddenCidrs ?? probe?.forbiddenCidrs ?? [],
+    expectedCidrs: route.expectedCidrs ?? probe?.expectedCidrs ?? [],
+    internalCidrs: route.internalCidrs ?? probe?.internalCidrs ?? [],
+  };
+  if (!merged.forbiddenCidrs.length && !merged.expectedCidrs.length) {
+    issues.push({
+      field: `${f}.received`,
+      message: "needs forbiddenCidrs or expectedCidrs (its own or the probe's), else it checks nothing",
+      example: EXAMPLES.forbiddenCidrs,
+    });
+  }
+  return merged;
+}
+
+function resolveSender(s: SenderConfig, f: string, issues: ConfigIssue[], probe: ProbeConfig, probeField: string): ResolvedSender {
   const ctx: ResolveContext = {
     field: f,
     secret: (key, required) => secret(s, key, f, issues, required),
     readFile: (file, key) => readCa(file, `${f}.${key}`, issues),
     issue: (key, message, ex) => issues.push({ field: `${f}.${key}`, message, example: ex }),
   };
-  return senderModule(s.type).resolve(s, ctx);
+  const { received, ...block } = s as SenderConfig & { received?: RouteReceivedConfig };
+  return { ...senderModule(s.type).resolve(block, ctx), received: routeReceived(probe.received, received, probeField, f, issues) };
 }
 
 function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): ResolvedProbe {
   const field = `probes[${i}]`;
-  const sender = resolveSender(p.sender, `${field}.sender`, issues);
-  const watchSender = p.watchSender ? resolveSender(p.watchSender, `${field}.watchSender`, issues) : undefined;
+  const sender = resolveSender(p.sender, `${field}.sender`, issues, p, field);
+  const watchSender = p.watchSender ? resolveSender(p.watchSender, `${field}.watchSender`, issues, p, field) : undefined;
 
   const names = new Set<string>();
   const paths = p.paths.map((raw, j): ResolvedPath => {
@@ -149,7 +177,8 @@ function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): Resolve
     watchSender,
     to: p.to,
     paths,
-    received: p.received,
+    // The main route's rules; `watch --via` swaps in the watchSender's (watch/route.ts).
+    received: sender.received,
     staleAfterMs,
     sweepDays: p.cleanup.sweepDays,
     kuma: resolveKuma(p.kuma, `${field}.kuma`, issues),
@@ -195,6 +224,7 @@ export function serveSettings(serve: ServeConfig = ServeSchema.parse({}), bearer
     listen: serve.listen,
     port: serve.port,
     schedule: serve.schedule,
+    runOnStart: serve.runOnStart,
     trigger: { enabled: serve.trigger.enabled, bearerToken, minIntervalMs: serve.trigger.minIntervalSeconds * 1000 },
     shutdownGraceMs: serve.shutdownGraceSeconds * 1000,
   };
@@ -206,9 +236,16 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new ConfigError([{ field: "", message: "the file must hold a YAML mapping with a `probes` list", example: EXAMPLES.probes }], file);
   }
-  const interpolated = interpolate(raw as Json, env, [], issues);
-  const parsed = configSchema().safeParse(interpolated);
-  if (!parsed.success) throw new ConfigError([...issues, ...zodIssues(parsed.error)], file);
+  const origins = new Map<string, string[]>();
+  const interpolated = interpolate(raw as Json, env, [], issues, origins);
+  const schema = configSchema();
+  let parsed = schema.safeParse(interpolated);
+  // A union may report a field only once another is fixed: a few rounds, each coercing what it can.
+  const refused = new Set<string>();
+  for (let round = 0; !parsed.success && round < 4 && coerceInterpolated(interpolated, parsed.error, origins, issues, refused); round++) {
+    parsed = schema.safeParse(interpolated);
+  }
+  if (!parsed.success) throw new ConfigError([...issues, ...zodIssues(parsed.error).filter((i) => !refused.has(i.field))], file);
   const cfg = parsed.data;
 
   const probeNames = new Set<string>();
@@ -223,7 +260,12 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
   if (issues.length) throw new ConfigError(issues, file);
   return {
     file,
-    pushgateway: cfg.pushgateway && { url: cfg.pushgateway.url, job: cfg.pushgateway.job, timeoutMs: cfg.pushgateway.timeoutSeconds * 1000 },
+    pushgateway: cfg.pushgateway && {
+      url: cfg.pushgateway.url,
+      job: cfg.pushgateway.job,
+      deployment: cfg.pushgateway.deployment,
+      timeoutMs: cfg.pushgateway.timeoutSeconds * 1000,
+    },
     logLevel: cfg.log.level,
     serve: cfg.serve && serveSettings(cfg.serve, bearerToken),
     probes,

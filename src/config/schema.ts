@@ -17,9 +17,9 @@ export const IMAP_DEFAULTS = {
   fastPollSeconds: 30,
 } as const;
 
-/** The discriminated union of every registered sender's config block. */
+/** The discriminated union of every registered sender's config block, each with its route's `received`. */
 export function senderSchema(): z.ZodType<SenderConfig> {
-  const schemas = senderModules().map((m) => m.schema);
+  const schemas = senderModules().map((m) => m.schema.extend({ received: RouteReceivedSchema.optional() }));
   if (!schemas.length) return z.never() as unknown as z.ZodType<SenderConfig>;
   return z.discriminatedUnion("type", schemas as unknown as [z.ZodObject, ...z.ZodObject[]]) as unknown as z.ZodType<SenderConfig>;
 }
@@ -66,6 +66,20 @@ export const ReceivedSchema = z
   })
   .strict();
 
+/**
+ * A sender route's own Received rules (`sender.received`, `watchSender.received`): Brevo's relays
+ * and a submission route arrive from different addresses. Each field given here replaces the
+ * probe's `received` field of the same name for this route; a field left out is inherited.
+ */
+export const RouteReceivedSchema = z
+  .object({
+    mxHosts: z.array(z.string().min(1)).min(1).optional(),
+    forbiddenCidrs: z.array(cidr).optional(),
+    expectedCidrs: z.array(cidr).optional(),
+    internalCidrs: z.array(cidr).optional(),
+  })
+  .strict();
+
 /** One probe; `sender` is the union of the registered senders (see senderSchema). */
 export function probeSchema(sender: z.ZodType<SenderConfig> = senderSchema()) {
   return z
@@ -101,6 +115,12 @@ export const PushgatewaySchema = z
   .object({
     url: httpUrl,
     job: name.default("mailprobe"),
+    /**
+     * This deployment's name, pushed as the grouping label `deployment` (e.g. the Helm release).
+     * With it set, a full run deletes the groups of this job and deployment whose probe or path is
+     * no longer configured; groups of other deployments sharing the gateway are never touched.
+     */
+    deployment: name.optional(),
     timeoutSeconds: seconds(5),
   })
   .strict();
@@ -110,6 +130,8 @@ export const ServeSchema = z
     listen: z.string().default("0.0.0.0"),
     port: z.number().int().min(0).max(65535).default(9465),
     schedule: cronExpr.default("*/20 * * * *"),
+    /** Run every probe once at start, so /metrics means something right after a deploy. */
+    runOnStart: z.boolean().default(true),
     /** POST /probe/<name> runs a probe on demand; needs a bearer token. */
     trigger: z
       .object({
@@ -147,5 +169,6 @@ export type { SenderConfig };
 export type PathConfig = z.infer<typeof PathSchema>;
 export type ImapDefaults = z.infer<typeof ImapDefaultsSchema>;
 export type ReceivedConfig = z.infer<typeof ReceivedSchema>;
+export type RouteReceivedConfig = z.infer<typeof RouteReceivedSchema>;
 export type KumaConfig = z.infer<typeof KumaSchema>;
 export type ServeConfig = z.infer<typeof ServeSchema>;

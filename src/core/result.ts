@@ -19,6 +19,8 @@ export interface IpVerdict {
   rule?: string;
   /** The CIDR that matched, as data (set by the judge); absent when no range matched. */
   match?: IpMatch;
+  /** Set by the judge when expectedCidrs is empty: the observed entry-hop address, to be added there. */
+  hint?: string;
 }
 
 /** Authentication-Results of a stored message, one result word per method. */
@@ -40,6 +42,8 @@ export interface SendResult {
   attempts: number;
   messageId?: string;
   notes: string[];
+  /** The account's remaining send credits, read during the run (senders with credits, RunDeps.readCredits). */
+  credits?: number;
 }
 
 export interface PathResult {

@@ -68,7 +68,7 @@ export async function checkKuma(scope: string, kuma: ResolvedKuma): Promise<Chec
       return { status: "fail", detail: "not a URL", hint: "kuma.pushUrl must look like https://kuma.example/api/push/<token>" };
     }
     if (!isKumaPushUrl(kuma.pushUrl))
-      return { status: "fail", detail: `${u.origin}: not a push URL`, hint: "copy the push URL from the monitor's settings, without ?status=…" };
+      return { status: "fail", detail: `${u.origin}: not a push URL`, hint: "copy the push URL from the monitor's settings (…/api/push/<token>)" };
     const portNum = Number(u.port || (u.protocol === "https:" ? 443 : 80));
     try {
       const host = u.hostname.replace(/^\[|\]$/g, "");

@@ -5,6 +5,7 @@ import { ipMatch } from "../checks/ip-match.js";
 import { checkReceived } from "../checks/received.js";
 import type { ResolvedProbe } from "../config/load.js";
 import type { Diagnosis, Reason } from "../core/reasons.js";
+import { senderModules } from "../core/sender.js";
 import type { PathResult, ProbeResult, RunWarning, SendResult } from "../core/result.js";
 import type { CleanupMode, FoundMessage, Session } from "../receivers/session.js";
 
@@ -107,6 +108,11 @@ export function judgePath(st: PathState, ctx: { probe: ResolvedProbe; send: Send
     const verdict = checkReceived(st.found.headers, ctx.probe.received);
     const match = ipMatch(verdict, ctx.probe.received);
     withMessage.ip = match ? { ...verdict, match } : verdict;
+    // Nothing to compare the address with yet: say which one to write down.
+    if (verdict.ip && !ctx.probe.received.expectedCidrs.length && verdict.reason !== "real_ip_forbidden") {
+      const route = senderModules().find((m) => m.type === ctx.probe.sender.type)?.displayName ?? ctx.probe.sender.type;
+      withMessage.ip.hint = `observed ${verdict.ip}: add it (or ${route}'s range) to expectedCidrs`;
+    }
   }
   if (st.junk) return { ...withMessage, reason: "landed_in_junk", detail: `found in ${st.found.mailbox}, not in ${session?.path.mailbox}` };
   if (withMessage.ip && !withMessage.ip.ok) {

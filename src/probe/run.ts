@@ -6,7 +6,7 @@ import type { ResolvedPath, ResolvedProbe } from "../config/load.js";
 import { AbortedError, childSignal } from "../core/deadline.js";
 import { errText, ProbeError } from "../core/errors.js";
 import type { ProbeResult, RunWarning, SendResult } from "../core/result.js";
-import type { Sender, SenderConfig } from "../core/sender.js";
+import { senderModules, type Sender, type SenderConfig } from "../core/sender.js";
 import { ephemeralTokenKey, newToken, noTokenKeyWarning, tokenKey, TOKEN_HEADER } from "../core/token.js";
 import type { Logger } from "../log.js";
 import { receiverFor, type Session } from "../receivers/index.js";
@@ -16,6 +16,9 @@ import { judge, type PathState } from "./judge.js";
 
 /** Time cleanup (deletes, stale sweep, diagnosis, logout) may take after the deadline or an abort. */
 export const CLEANUP_BUDGET_MS = 10_000;
+
+/** The longest the credits read (RunDeps.readCredits) may take; it runs beside the paths' opening. */
+export const CREDITS_TIMEOUT_MS = 5_000;
 
 export interface RunDeps {
   log: Logger;
@@ -27,6 +30,11 @@ export interface RunDeps {
   openPath?: (path: ResolvedPath, signal: AbortSignal) => Promise<Session>;
   /** The clock (default Date.now). */
   now?: () => number;
+  /**
+   * Read the account's remaining credits when the sender has them (one cheap call, e.g. Brevo's
+   * GET /v3/account, while the paths open; it never delays or fails the run). run and serve do.
+   */
+  readCredits?: boolean;
 }
 
 interface Run {
@@ -40,6 +48,7 @@ interface Run {
   send: SendResult;
   sender?: Sender;
   sendStartMs: number;
+  credits?: Promise<number | undefined>;
 }
 
 function isAbort(err: unknown, outer?: AbortSignal): boolean {
@@ -64,6 +73,13 @@ async function openPhase(run: Run, signal: AbortSignal): Promise<void> {
     }),
     senderReady.then(async (s) => {
       run.sender = s;
+      if (deps.readCredits && s.verify && senderModules().find((m) => m.type === probe.sender.type)?.hasCredits) {
+        // Its own bound: the run's signal stops ticking once the waiting is over.
+        run.credits = s.verify(AbortSignal.any([signal, AbortSignal.timeout(CREDITS_TIMEOUT_MS)])).then(
+          (v) => v.credits,
+          (err: unknown) => void log.debug({ detail: errText(err) }, "credits not read"),
+        );
+      }
       if (s.prepare) run.send.notes.push(...(await s.prepare(probe.to, signal)));
     }),
   ]);
@@ -155,7 +171,7 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
       aborted = true;
       log.warn({ detail: errText(deps.signal?.reason ?? err) }, "run aborted");
     } else {
-      log.error({ err: errText(err) }, "internal error");
+      log.error({ err: errText(err), stack: err instanceof Error ? err.stack : undefined }, "internal error");
       for (const st of run.states) st.error ??= { reason: "internal_error", detail: errText(err) };
     }
   } finally {
@@ -173,5 +189,8 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
   for (const e of cleaned.cleanup.errors) log.warn({ detail: e }, "cleanup problem");
   log.debug({ ms: now() - startedMs }, "cleanup finished");
 
+  // Read while the paths opened; by now long answered (or aborted with the run's signal).
+  const credits = await run.credits;
+  if (credits !== undefined) run.send.credits = credits;
   return judge({ ...run, endedMs: now(), aborted, cleanup: cleaned.cleanup, diagnosis: cleaned.diagnosis, warnings });
 }

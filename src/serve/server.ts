@@ -8,7 +8,7 @@ import type { ReportedResult } from "../core/result.js";
 import type { Logger } from "../log.js";
 import { runProbe } from "../probe/run.js";
 import { createScheduler } from "../schedule/scheduler.js";
-import { report } from "../sinks/index.js";
+import { report, tidy } from "../sinks/index.js";
 import { createServeMetrics } from "../sinks/metrics.js";
 
 export type ServeSettings = NonNullable<LoadedConfig["serve"]>;
@@ -51,7 +51,7 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
     run: async (name, signal) => {
       const probe = byName.get(name)!;
       // Only the scheduler aborts a cycle (at the end of the shutdown grace), not SIGTERM itself.
-      const r = await report(config, probe, await runProbe(probe, { log, signal }), log);
+      const r = await report(config, probe, await runProbe(probe, { log, signal, readCredits: true }), log);
       metrics.record(r, Date.now() / 1000);
       log.info({ probe: name, ok: r.ok, reason: r.reason, seconds: r.durationSeconds }, "run finished");
       return r;
@@ -101,6 +101,11 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
   });
   const addr = server.address();
   scheduler.start();
+  // Serving every configured probe (no --probe): remove the groups of probes and paths no longer configured.
+  if (probes.length === config.probes.length) void tidy(config, log);
+  // The first cycle of each probe now rather than at its first tick (up to 20 minutes away).
+  if (serve.runOnStart)
+    for (const p of probes) scheduler.trigger(p.name)?.catch((err: Error) => log.error({ probe: p.name, err: err.message }, "start-up run failed"));
   return {
     address: typeof addr === "object" && addr ? `${addr.address}:${addr.port}` : String(addr),
     async stop() {

@@ -38,3 +38,16 @@ export async function report(
   for (const s of sinks) if (!s.ok) log.warn({ probe: r.probe, sink: s.sink, target: s.target, detail: s.error }, "sink failed");
   return { ...r, sinks };
 }
+
+/**
+ * After a run over every configured probe: each sink removes what this deployment published for
+ * probes or paths it no longer configures (Pushgateway groups). Callers skip it for a `--probe` run.
+ */
+export async function tidy(config: LoadedConfig, log: Logger, loaded: Promise<Sink[]> = loadSinks(config), signal: AbortSignal = new AbortController().signal) {
+  const results = (await Promise.all((await loaded).map((s) => s.tidy?.(config, signal) ?? []))).flat();
+  for (const r of results) {
+    if (r.ok) log.info({ sink: r.sink, target: r.target }, "removed a group this deployment no longer configures");
+    else log.warn({ sink: r.sink, target: r.target, detail: r.error }, "sink clean-up failed");
+  }
+  return results;
+}

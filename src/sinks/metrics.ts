@@ -48,6 +48,11 @@ export const METRICS = {
     labelNames: ["probe", "path"],
   },
   runDuration: { name: "mailprobe_run_duration_seconds", help: "Wall time of the last run, cleanup included.", labelNames: ["probe"] },
+  brevoCredits: {
+    name: "mailprobe_brevo_credits_remaining",
+    help: "Brevo's remaining send credits, read by the last run (the sender with credits to show); absent when not read.",
+    labelNames: ["probe"],
+  },
   buildInfo: { name: "mailprobe_build_info", help: "Always 1; the version label says which mailprobe ran.", labelNames: ["version"] },
   // serve only
   roundtripHistogram: {
@@ -85,6 +90,7 @@ export function createRunGauges(registry: Registry): RunGauges {
     tlsExpiry: g("tlsExpiry"),
     runDuration: g("runDuration"),
     leftBehind: g("leftBehind"),
+    brevoCredits: g("brevoCredits"),
     buildInfo: g("buildInfo"),
     written: new Map(),
   };
@@ -111,6 +117,7 @@ export function recordRun(g: RunGauges, r: ProbeResult, nowSeconds: number): voi
   set(g.lastRun, { probe }, nowSeconds);
   set(g.runDuration, { probe }, r.durationSeconds);
   if (r.send.seconds !== undefined) set(g.send, { probe }, r.send.seconds);
+  if (r.send.credits !== undefined) set(g.brevoCredits, { probe }, r.send.credits);
   if (r.realIpOk !== undefined) set(g.realIpOk, { probe }, r.realIpOk ? 1 : 0);
   for (const d of Object.keys(DIAGNOSES) as Diagnosis[]) set(g.diagnosis, { probe, diagnosis: d }, r.diagnosis?.code === d ? 1 : 0);
   for (const p of r.paths) {

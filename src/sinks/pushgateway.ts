@@ -9,6 +9,8 @@ import { createLastSuccessGauge, createRunGauges, recordRun } from "./metrics.js
 export interface PushgatewayConfig {
   url: string;
   job: string;
+  /** The grouping label `deployment` of every group this deployment pushes (pushgateway-tidy.ts). */
+  deployment?: string;
   timeoutMs: number;
 }
 
@@ -16,7 +18,7 @@ async function pushGroup(cfg: PushgatewayConfig, registry: Registry, groupings: 
   const started = Date.now();
   const gateway = new Pushgateway(cfg.url, { timeout: cfg.timeoutMs }, registry);
   try {
-    await gateway.push({ jobName: cfg.job, groupings });
+    await gateway.push({ jobName: cfg.job, groupings: cfg.deployment ? { deployment: cfg.deployment, ...groupings } : groupings });
     return { sink: "pushgateway", target, ok: true, ms: Date.now() - started };
   } catch (err) {
     return { sink: "pushgateway", target, ok: false, error: (err as Error).message, ms: Date.now() - started };
@@ -47,5 +49,8 @@ export async function pushResult(cfg: PushgatewayConfig, r: ProbeResult, nowSeco
  * the hard deadline of a push is a later change, made here.
  */
 export function pushgatewaySink(cfg: PushgatewayConfig): Sink {
-  return { publish: (_probe, r) => pushResult(cfg, r) };
+  return {
+    publish: (_probe, r) => pushResult(cfg, r),
+    tidy: async (config, signal) => (await import("./pushgateway-tidy.js")).tidyGroups(cfg, config.probes, signal),
+  };
 }

@@ -7,6 +7,11 @@ import type { ProbeResult, SinkResult } from "../core/result.js";
 export interface Sink {
   /** Publishes one probe's result; one SinkResult per target (a group, a monitor). Never throws. */
   publish(probe: ResolvedProbe, result: ProbeResult, signal: AbortSignal): Promise<SinkResult[]>;
+  /**
+   * After a run over every configured probe (never a `--probe` subset): removes what this
+   * deployment published earlier for probes or paths it no longer configures. Never throws.
+   */
+  tidy?(config: LoadedConfig, signal: AbortSignal): Promise<SinkResult[]>;
 }
 
 export interface SinkModule {

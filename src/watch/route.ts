@@ -11,7 +11,7 @@ export function route(probes: ResolvedProbe[], via: string | undefined): Resolve
   for (const p of probes) {
     const s: ResolvedSender | undefined = p.sender.type === via ? p.sender : p.watchSender?.type === via ? p.watchSender : undefined;
     if (!s) return `probe ${p.name} has no ${via} route: add probes[].watchSender with type: ${via} to the config`;
-    out.push({ ...p, sender: s });
+    out.push({ ...p, sender: s, received: s.received });
   }
   return out;
 }

@@ -38,10 +38,11 @@ test("examples/homelab.yaml loads: Brevo route, external/internal/direct-alt pat
   assert.ok(paths.external!.kuma?.pushUrl.includes("kuma-externalTok3n"));
   assert.ok(p.kuma?.pushUrl);
   for (const c of ["10.42.0.0/16", "10.43.0.0/16", "192.168.1.0/24", "192.168.1.1/32"]) assert.ok(p.received?.forbiddenCidrs.includes(c), c);
-  assert.ok(
-    p.received?.expectedCidrs.includes(
-      `${p.watchSender?.type === "smtp" && (p.watchSender as { proxyProtocol?: { sourceAddress: string } }).proxyProtocol?.sourceAddress}/32`,
-    ),
-  );
+  // Each route its own expected addresses: Brevo's ranges for the sender, the claimed address for the watchSender.
+  const claimed = `${(p.watchSender as { proxyProtocol?: { sourceAddress: string } }).proxyProtocol?.sourceAddress}/32`;
+  assert.deepEqual(p.watchSender?.received?.expectedCidrs, [claimed]);
+  assert.deepEqual(p.watchSender?.received?.forbiddenCidrs, p.received?.forbiddenCidrs);
+  assert.ok(!p.received?.expectedCidrs.includes(claimed));
+  assert.equal(cfg.pushgateway?.deployment, "mailprobe-home");
   assert.equal(cfg.pushgateway?.url, "http://prometheus-pushgateway.monitoring:9091");
 });

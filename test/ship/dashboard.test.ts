@@ -38,7 +38,6 @@ const PENDING_PRODUCT_METRICS = [
   "Spam score", // mailprobe_spam_score
   "Open relay", // mailprobe_open_relay{probe,entry}
   "SMTP certificate days left", // mailprobe_smtp_tls_cert_expiry_timestamp_seconds{probe,listener}
-  "Brevo credits left", // mailprobe_brevo_credits_remaining{probe}
 ];
 const live = panels.filter((p) => !PENDING_PRODUCT_METRICS.includes(p.title));
 

@@ -2,7 +2,7 @@
 // every path of every probe is healthy, 1 otherwise.
 import { runProbe } from "../../probe/run.js";
 import type { ReportedResult } from "../../core/result.js";
-import { loadSinks, report } from "../../sinks/index.js";
+import { loadSinks, report, tidy } from "../../sinks/index.js";
 import { renderHuman } from "../render.js";
 import type { CommandContext } from "../context.js";
 
@@ -10,8 +10,10 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
   const sinks = loadSinks(ctx.config);
   sinks.catch(() => undefined);
   const results: ReportedResult[] = await Promise.all(
-    ctx.probes.map(async (probe) => report(ctx.config, probe, await runProbe(probe, { log: ctx.log, signal: ctx.signal }), ctx.log, sinks)),
+    ctx.probes.map(async (probe) => report(ctx.config, probe, await runProbe(probe, { log: ctx.log, signal: ctx.signal, readCredits: true }), ctx.log, sinks)),
   );
+  // Only a run over every configured probe knows what is no longer configured.
+  if (!ctx.args.probe) await tidy(ctx.config, ctx.log, sinks);
   const ok = results.every((r) => r.ok);
   for (const r of results) {
     ctx.log.info(

@@ -1,0 +1,8 @@
+// The bundle's entry: source maps on before the rest is loaded (Node maps only the modules loaded
+// after), so an internal error's stack names src/…ts lines; then the CLI itself (./bin.ts).
+import module from "node:module";
+
+const m = module as { setSourceMapsSupport?: (enabled: boolean) => void };
+if (m.setSourceMapsSupport) m.setSourceMapsSupport(true);
+else process.setSourceMapsEnabled(true);
+await import("./bin.js");
