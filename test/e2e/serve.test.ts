@@ -92,8 +92,9 @@ test("serve trigger: the Bearer scheme in any case; at most one on-demand run pe
     c.serve = {
       listen: addr.listen,
       port: port.serveMetrics,
-      // No scheduled cycle during the test: only triggers run.
+      // No scheduled cycle during the test (none at start either): only triggers run.
       schedule: "0 0 1 1 *",
+      runOnStart: false,
       trigger: { enabled: true, bearerToken: TRIGGER, minIntervalSeconds: 4 },
     };
     c.probes[0].name = "serve_rate";
