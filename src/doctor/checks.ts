@@ -7,6 +7,7 @@ import type { LoadedConfig, ResolvedKuma, ResolvedProbe } from "../config/load.j
 import { isKumaPushUrl } from "../config/fields.js";
 import { raceSignal } from "../core/deadline.js";
 import { errText } from "../core/errors.js";
+import { noTokenKeyWarning } from "../core/token.js";
 import { httpFetch } from "../net/http-fetch.js";
 import { whenConnected } from "../net/proxy-v2.js";
 import { checkRelay } from "../net/smtp-relay.js";
@@ -120,8 +121,18 @@ export async function checkSmtpSenderCert(probe: ResolvedProbe, key: "sender" | 
   return [await certCheck(`${probe.name}/${key}`, r.certNotAfter, r.detail)];
 }
 
+/** The token MAC key: without it the stale sweep is off (a warning: runs still work). */
+export function checkTokenKey(probes: ResolvedProbe[]): CheckResult {
+  if (probes.every((p) => p.tokenKey))
+    return { scope: "config", check: "token key", status: "ok", detail: "tokenKey set: the stale sweep can prove probe messages ours", ms: 0 };
+  const w = noTokenKeyWarning();
+  const [detail, hint] = w.message.split(". ");
+  return { scope: "config", check: "token key", status: "warn", detail: `${w.code}: ${detail}`, hint, ms: 0 };
+}
+
 export async function runDoctor(config: LoadedConfig, probes: ResolvedProbe[], signal: AbortSignal): Promise<CheckResult[]> {
   const groups = await Promise.all([
+    [checkTokenKey(probes)],
     ...probes.flatMap((p) => [
       ...p.paths.map((path) => checkPath(p, path, signal)),
       checkSender(p, signal).then((r) => [r]),

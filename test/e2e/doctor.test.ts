@@ -24,9 +24,12 @@ test("doctor on the healthy lab: every check passes, no mail sent, no Kuma heart
   assert.equal(res.code, 0, res.stdout);
   const checks = res.json.checks;
   for (const path of ["external", "internal"]) {
-    for (const c of ["dns", "tcp", "tls", "login", "select", "idle"])
+    for (const c of ["dns", "tcp", "tls", "login", "select", "idle", "cleanup"])
       assert.equal(find(res, `inbound/${path}`, c)?.status, "ok", `${path} ${c}: ${JSON.stringify(find(res, `inbound/${path}`, c))}`);
   }
+  assert.match(find(res, "inbound/internal", "cleanup").detail, /^uid-expunge: the server announces UIDPLUS/);
+  assert.equal(find(res, "config", "token key").status, "ok");
+  assert.deepEqual(res.json.warnings, []);
   assert.match(find(res, "inbound/external", "tls").detail, /CN=mx\.lab\.test .*issued by CN=mailprobe lab CA, \d+ days left, trusted/);
   assert.match(find(res, "inbound/sender", "brevo api key").detail, /API key valid .*\d+ send credits left/);
   assert.equal(find(res, "pushgateway", "reachable").status, "ok");
@@ -39,7 +42,7 @@ test("doctor on the healthy lab: every check passes, no mail sent, no Kuma heart
   assert.deepEqual(await (await fakeKuma("/__lab/calls")).json(), [], "no heartbeat");
   const human = await doctor(undefined, false);
   assert.match(human.stdout, /SCOPE\s+CHECK\s+STATUS\s+DETAIL/);
-  assert.match(human.stdout, /doctor: all 21 checks passed/);
+  assert.match(human.stdout, /doctor: all 24 checks passed/);
 });
 
 test("doctor: IMAP auth broken → login FAIL on each path with the cause, select and idle skipped, exit 1", async () => {
@@ -53,12 +56,13 @@ test("doctor: IMAP auth broken → login FAIL on each path with the cause, selec
     assert.equal(find(res, `inbound/${path}`, "tls").status, "ok");
     assert.equal(find(res, `inbound/${path}`, "select").status, "skip");
     assert.equal(find(res, `inbound/${path}`, "idle").status, "skip");
+    assert.equal(find(res, `inbound/${path}`, "cleanup").status, "skip");
   }
   assert.ok(!res.stdout.includes("Wr0ng-Doctor-Pass-9"));
   const human = await doctor((c) => (c.probes[0].imap.password = "Wr0ng-Doctor-Pass-9"), false);
   assert.match(human.stdout, /inbound\/external\s+login\s+FAIL\s+login refused/);
   assert.match(human.stdout, /→ the server refused probe@lab\.test: check user and password/);
-  assert.match(human.stdout, /doctor: 2 of 21 checks failed/);
+  assert.match(human.stdout, /doctor: 2 of 24 checks failed/);
 });
 
 test("doctor: TLS trust broken (no caFile) → tls FAIL naming the untrusted chain, login skipped", async () => {

@@ -108,6 +108,10 @@ function vars(state: LabState): Record<string, string> {
     SUBMISSION_ALT: String(port.submissionAlt),
     IMAPS_STOCK: String(port.imapsStock),
     IMAPS_ALT: String(port.imapsAlt),
+    IMAPS_NOUIDPLUS: String(port.imapsNoUidplus),
+    IMAPS_NOUIDPLUS_NOMOVE: String(port.imapsNoUidplusNoMove),
+    NOUIDPLUS_MOVE_ADDR: addr.noUidplusMove,
+    NOUIDPLUS_NOMOVE_ADDR: addr.noUidplusNoMove,
   };
 }
 
@@ -492,6 +496,8 @@ export async function up(log: (line: string) => void = console.log): Promise<num
   await Promise.all([
     waitFor("dovecot imaps", () => tcpOpen(h, port.imapsStock)),
     waitFor("dovecot imaps (proxy)", () => tcpOpen(h, port.imapsAlt)),
+    waitFor("dovecot imaps (no UIDPLUS)", () => tcpOpen(addr.noUidplusMove, port.imapsNoUidplus)),
+    waitFor("dovecot imaps (no UIDPLUS, no MOVE)", () => tcpOpen(addr.noUidplusNoMove, port.imapsNoUidplusNoMove)),
     waitFor("dovecot lmtp", () => existsSync(join(paths.run, "dovecot", "lmtp"))),
     waitFor("postfix smtpd", () => tcpOpen(h, port.smtpStock)),
     waitFor("postfix postscreen", () => tcpOpen(h, port.smtpAlt)),
