@@ -121,9 +121,10 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     try {
       const uids = (await client.search(tokenSearch(fromUid, token), { uid: true })) || [];
       for (const uid of uids.reverse()) {
-        // The same proof as a new message: the token header itself, not the search's substring match.
-        const headers = await headersOf(uid);
-        if (tokenOf({ uid, headers } as FetchMessageObject) === token) return { uid, seenAtMs: Date.now(), headers, mailbox };
+        // The same proof as a new message: the token header itself (not the search's substring match)
+        // and the sender, kept with the message for cleanup's check before it removes anything.
+        const msg = await client.fetchOne(String(uid), { uid: true, headers: true, envelope: true }, { uid: true });
+        if (msg && proofOf(msg).tokenHeader === token) return { uid, seenAtMs: Date.now(), headers: msg.headers ?? Buffer.alloc(0), mailbox, ...proofOf(msg) };
       }
       return undefined;
     } finally {

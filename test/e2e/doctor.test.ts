@@ -2,10 +2,9 @@
 // part is named on its own line with the likely cause, and the checks after it are skipped.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { port } from "../lab/topology.js";
 import { labConfig, labSmtpSender, runCli } from "../helpers/cli.js";
 import { fakeBrevo, fakeKuma } from "../helpers/lab.js";
-import { accounts, brevo, kuma } from "../lab/topology.js";
+import { accounts, addr, brevo, kuma, mx, paths, port } from "../lab/topology.js";
 
 const SECRETS = [brevo.apiKey, accounts.probe.password, ...kuma.tokens];
 
@@ -126,4 +125,32 @@ test("doctor: an SMTP watchSender's listener certificate (STARTTLS on the stock 
   const cert = find(res, "inbound/watchSender", "smtp tls");
   assert.equal(cert?.status, "ok", JSON.stringify(cert));
   assert.match(cert.detail, /certificate expires \d{4}-\d\d-\d\d, \d+ days left/);
+});
+
+test("doctor reads the certificate of implicit-TLS listeners: 465, and 4465 behind our own PROXY header", async () => {
+  const entry = (name: string, p: number, extra: Record<string, unknown> = {}) => ({
+    name,
+    host: addr.listen,
+    port: p,
+    security: "tls",
+    servername: mx.hostname,
+    caFile: paths.caCert,
+    localAddress: addr.proxyClaim,
+    ...extra,
+  });
+  const res = await doctor((c) => {
+    c.probes[0].relayCheck = [
+      entry("smtps", port.smtpsStock),
+      entry("smtps-alt", port.smtpsAlt, { localAddress: undefined, proxyProtocol: { sourceAddress: addr.proxyClaim } }),
+      // STARTTLS spoken to an implicit-TLS listener: the check must notice it is not talking TLS as configured.
+      entry("smtps-wrong", port.smtpsStock, { security: "starttls" }),
+    ];
+  });
+  for (const name of ["smtps", "smtps-alt"]) {
+    assert.match(find(res, `inbound/relay/${name}`, "relay").detail, /unauthenticated RCPT refused: 5\d\d /, name);
+    assert.match(find(res, `inbound/relay/${name}`, "smtp tls").detail, /certificate expires \d{4}-\d\d-\d\d, \d+ days left/, name);
+  }
+  assert.equal(find(res, "inbound/relay/smtps-wrong", "relay").status, "fail");
+  assert.equal(find(res, "inbound/relay/smtps-wrong", "smtp tls").status, "skip");
+  assert.equal(res.code, 1);
 });

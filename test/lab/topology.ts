@@ -39,6 +39,10 @@ export const port = {
   smtpAlt: basePort + 525,
   /** submission smtpd, requires PROXY v2 (production 5587). */
   submissionAlt: basePort + 588,
+  /** Postfix stock SMTPS, implicit TLS (production 465). */
+  smtpsStock: basePort + 465,
+  /** Postfix SMTPS, implicit TLS after a required PROXY v2 header (production 4465). */
+  smtpsAlt: basePort + 466,
   /** Dovecot IMAPS, no PROXY (production 993). */
   imapsStock: basePort + 993,
   /** Dovecot IMAPS, requires PROXY v2 (production 10993). */
