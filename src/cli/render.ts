@@ -11,7 +11,7 @@ export interface RenderOptions {
 }
 
 export function renderHuman(results: ReportedResult[], o: RenderOptions): string {
-  const { ok, bad, dim } = paint(o.color);
+  const { ok, bad, dim, warn } = paint(o.color);
   const out: string[] = [];
   for (const r of results) {
     const head = r.ok ? ok("OK  ") : bad("FAIL");
@@ -59,6 +59,12 @@ export function renderHuman(results: ReportedResult[], o: RenderOptions): string
         `  cleanup: deleted ${r.cleanup.deleted} probe message${r.cleanup.deleted === 1 ? "" : "s"}, ${r.cleanup.stale} stale${r.cleanup.errors.length ? `; ${r.cleanup.errors.join("; ")}` : ""}`,
       ),
     );
+    for (const p of r.paths) {
+      if (!p.cleanup) continue;
+      const line = `  ${p.name}: cleanup ${p.cleanup.mode}: ${p.cleanup.detail}${p.leftBehind ? `; ${p.leftBehind} stale probe message(s) left behind` : ""}`;
+      out.push(p.cleanup.mode === "uid-expunge" && !p.leftBehind ? dim(line) : warn(line));
+    }
+    for (const w of r.warnings ?? []) out.push(warn(`  WARNING ${w.code}: ${w.message}`));
     if (r.sinks.length) {
       out.push("  sinks: " + r.sinks.map((s) => (s.ok ? dim(`${s.sink} ${s.target} ok`) : bad(`${s.sink} ${s.target} FAILED (${s.error})`))).join(", "));
     }

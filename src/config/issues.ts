@@ -51,6 +51,8 @@ export const EXAMPLES: Record<string, string> = {
   caFile: '"/etc/mailprobe/ca.crt"',
   servername: '"mx.example.com"',
   level: '"info"',
+  tokenKey: '"${MAILPROBE_TOKEN_KEY}" or tokenKeyFile: /run/secrets/mailprobe/token-key (make one with `openssl rand -hex 32`)',
+  minIntervalSeconds: "60",
   schedule: '"*/20 * * * *"',
 };
 
@@ -144,17 +146,18 @@ export function readSecretFile(file: string, field: string, issues: ConfigIssue[
 export function secret(obj: Record<string, unknown>, key: string, field: string, issues: ConfigIssue[], required: boolean): string | undefined {
   const inline = obj[key] as string | undefined;
   const file = obj[`${key}File`] as string | undefined;
+  const at = (k: string) => (field ? `${field}.${k}` : k);
   if (inline !== undefined && file !== undefined) {
-    issues.push({ field: `${field}.${key}`, message: `give either ${key} or ${key}File, not both` });
+    issues.push({ field: at(key), message: `give either ${key} or ${key}File, not both` });
     return undefined;
   }
   if (file !== undefined) {
-    const value = readSecretFile(file, `${field}.${key}File`, issues);
-    checkSecretLength(value, `${field}.${key}File`, issues);
+    const value = readSecretFile(file, at(`${key}File`), issues);
+    checkSecretLength(value, at(`${key}File`), issues);
     return value;
   }
-  if (inline === undefined && required) issues.push({ field: `${field}.${key}`, message: `is required (or ${key}File)`, example: example(key) });
-  checkSecretLength(inline, `${field}.${key}`, issues);
+  if (inline === undefined && required) issues.push({ field: at(key), message: `is required (or ${key}File)`, example: example(key) });
+  checkSecretLength(inline, at(key), issues);
   return inline;
 }
 

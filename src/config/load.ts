@@ -27,6 +27,7 @@ import { kumaPushUrl } from "./fields.js";
 import { checkSecretLength, dangerousConfig } from "./rules.js";
 import { urlCredentials } from "./urls.js";
 import { parseConfigYaml } from "./yaml.js";
+import { TOKEN_KEY_MIN_BYTES } from "../core/token.js";
 
 export { ConfigError, type ConfigIssue } from "./issues.js";
 
@@ -34,7 +35,7 @@ export { ConfigError, type ConfigIssue } from "./issues.js";
 export type ResolvedKuma = { pushUrl: string; timeoutMs: number };
 
 type ImapPart = Required<Pick<PathConfig, "host" | "port" | "security" | "user" | "mailbox">> &
-  Pick<PathConfig, "servername" | "junkMailbox" | "pollIntervalMs" | "name"> & { proxyProtocol?: ProxyProtocolConfig };
+  Pick<PathConfig, "servername" | "junkMailbox" | "trashMailbox" | "pollIntervalMs" | "name"> & { proxyProtocol?: ProxyProtocolConfig };
 
 /** One IMAP path: the probe's `imap` defaults and IMAP_DEFAULTS merged in, secrets and CA read. */
 export type ResolvedPath = ImapPart & {
@@ -68,6 +69,8 @@ export type ResolvedProbe = Pick<ProbeConfig, "name" | "to" | "received" | "sche
   sweepDays: number;
   kuma?: ResolvedKuma;
   relayCheck: ResolvedRelayCheck[];
+  /** The top-level token MAC key (a secret); absent: the stale sweep is off and every result says so. */
+  tokenKey?: string;
 };
 
 export interface LoadedConfig {
@@ -191,6 +194,7 @@ function resolveProbe(p: ProbeConfig, i: number, issues: ConfigIssue[]): Resolve
       password,
       mailbox: m.mailbox,
       junkMailbox: m.junkMailbox,
+      trashMailbox: m.trashMailbox,
       connectTimeoutMs: m.connectTimeoutSeconds * 1000,
       pollIntervalMs: m.pollIntervalMs,
       fastPollMs: m.fastPollSeconds * 1000,
@@ -259,6 +263,18 @@ function collectSecrets(probes: ResolvedProbe[], extra: (string | undefined)[]):
   return [...out].sort((a, b) => b.length - a.length);
 }
 
+/** The token MAC key: a dedicated secret of ≥ 32 bytes, and never one of the IMAP passwords. */
+function resolveTokenKey(cfg: Config, issues: ConfigIssue[]): string | undefined {
+  const key = secret(cfg, "tokenKey", "", issues, false);
+  if (key === undefined) return undefined;
+  if (Buffer.byteLength(key, "utf8") < TOKEN_KEY_MIN_BYTES) {
+    issues.push({ field: "tokenKey", message: `must be at least ${TOKEN_KEY_MIN_BYTES} bytes of a random secret`, example: EXAMPLES.tokenKey });
+  }
+  const passwords = cfg.probes.flatMap((p) => [p.imap.password, ...p.paths.map((x) => x.password)]);
+  if (passwords.includes(key)) issues.push({ field: "tokenKey", message: "must be its own secret, not an IMAP password", example: EXAMPLES.tokenKey });
+  return key;
+}
+
 /** The serve block resolved; with no block, the schema's defaults (they live in ServeSchema only). */
 export function serveSettings(serve: ServeConfig = ServeSchema.parse({}), bearerToken?: string) {
   return {
@@ -266,7 +282,7 @@ export function serveSettings(serve: ServeConfig = ServeSchema.parse({}), bearer
     port: serve.port,
     schedule: serve.schedule,
     runOnStart: serve.runOnStart,
-    trigger: { enabled: serve.trigger.enabled, bearerToken },
+    trigger: { enabled: serve.trigger.enabled, bearerToken, minIntervalMs: serve.trigger.minIntervalSeconds * 1000 },
     shutdownGraceMs: serve.shutdownGraceSeconds * 1000,
   };
 }
@@ -295,7 +311,8 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
     if (probeNames.has(p.name)) issues.push({ field: `probes[${i}].name`, message: `duplicate probe name "${p.name}"` });
     probeNames.add(p.name);
   });
-  const probes = cfg.probes.map((p, i) => resolveProbe(p, i, issues));
+  const tokenKey = resolveTokenKey(cfg, issues);
+  const probes = cfg.probes.map((p, i) => ({ ...resolveProbe(p, i, issues), tokenKey }));
   const trigger = cfg.serve?.trigger;
   const bearerToken = trigger ? secret(trigger, "bearerToken", "serve.trigger", issues, trigger.enabled) : undefined;
   const pg = cfg.pushgateway;
@@ -310,7 +327,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
     logLevel: cfg.log.level,
     serve: cfg.serve && serveSettings(cfg.serve, bearerToken),
     probes,
-    secrets: collectSecrets(probes, [bearerToken, basicAuth?.password, ...urlSecrets]),
+    secrets: collectSecrets(probes, [bearerToken, tokenKey, basicAuth?.password, ...urlSecrets]),
   };
 }
 

@@ -86,6 +86,8 @@ const imapFields = {
   ...secretPair("password"),
   mailbox: z.string().min(1).meta({ default: IMAP_DEFAULTS.mailbox }),
   junkMailbox: z.string().min(1),
+  /** Where probe messages are moved on a server without UIDPLUS but with MOVE, when no mailbox is marked SPECIAL-USE \\Trash. */
+  trashMailbox: z.string().min(1),
   connectTimeoutSeconds: z.number().positive().max(600).meta({ default: IMAP_DEFAULTS.connectTimeoutSeconds }),
   /** Poll interval while the message is expected (fast detection where IDLE lags). */
   pollIntervalMs: z.number().int().min(10).max(60_000).meta({ default: IMAP_DEFAULTS.pollIntervalMs }),
@@ -197,9 +199,14 @@ export const ServeSchema = z
     runOnStart: z.boolean().default(true),
     /** POST /probe/<name> runs a probe on demand; needs a bearer token. */
     trigger: z
-      .object({ enabled: z.boolean().default(false), ...secretPair("bearerToken") })
+      .object({
+        enabled: z.boolean().default(false),
+        ...secretPair("bearerToken"),
+        /** Each POST /probe/<name> spends a send (a Brevo credit): at most one per probe in this many seconds (429 otherwise). */
+        minIntervalSeconds: z.number().min(0).max(86_400).default(60),
+      })
       .strict()
-      .default({ enabled: false }),
+      .default({ enabled: false, minIntervalSeconds: 60 }),
     shutdownGraceSeconds: seconds(30, 600),
   })
   .strict();
@@ -214,6 +221,8 @@ export function configSchema() {
         .strict()
         .default({}),
       serve: ServeSchema.optional(),
+      /** The token MAC key: ≥ 32 bytes of a dedicated random secret (`openssl rand -hex 32`); without it the stale sweep is off. */
+      ...secretPair("tokenKey"),
       probes: z.array(probeSchema()).min(1),
     })
     .strict();

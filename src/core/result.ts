@@ -117,6 +117,16 @@ export interface PathResult {
   foundDuring?: "wait" | "cleanup";
   /** The roundtrip split where the facts allow (seconds; see Stages). */
   stages?: Stages;
+  /** How this path's server lets probe messages be removed, and what cleanup did here (absent: the path never opened). */
+  cleanup?: { mode: "uid-expunge" | "moved-to-trash" | "left"; detail: string };
+  /** Stale probe messages the sweep saw in this path's mailbox but did not remove (counted on the path that swept it). */
+  leftBehind?: number;
+}
+
+/** A problem of the setup that does not fail the run but must be fixed (said loudly in every output). */
+export interface RunWarning {
+  code: "no_token_key";
+  message: string;
 }
 
 /**
@@ -149,7 +159,7 @@ export interface ProbeResult {
   diagnosis?: { code: Diagnosis; detail?: string; during?: "wait" | "cleanup" };
   /** Paths disagree (one saw it, one did not / failed login): isolates the proxy hop from the server. */
   pathSplit?: string;
-  cleanup: { deleted: number; stale: number; errors: string[] };
+  cleanup: { deleted: number; stale: number; errors: string[]; leftBehind?: number };
   aborted: boolean;
   /** The methods the route that sent this message requires (authResults.require): the metric's `required` label. */
   authRequire?: AuthMethod[];
@@ -157,6 +167,7 @@ export interface ProbeResult {
   relay?: RelayResult[];
   /** The certificate the route's SMTP sender listener served (`listener: "sender"`). */
   smtpCerts?: { listener: string; notAfter: string }[];
+  warnings?: RunWarning[];
 }
 
 /** One SMTP entry point's relay check: an unauthenticated RCPT to a foreign domain must be refused. */

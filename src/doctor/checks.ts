@@ -8,6 +8,7 @@ import { isKumaPushUrl } from "../config/fields.js";
 import { printableUrl } from "../config/urls.js";
 import { raceSignal } from "../core/deadline.js";
 import { errText } from "../core/errors.js";
+import { noTokenKeyWarning } from "../core/token.js";
 import { httpFetch } from "../net/http-fetch.js";
 import { whenConnected } from "../net/proxy-v2.js";
 import { checkRelay } from "../net/smtp-relay.js";
@@ -132,6 +133,15 @@ export async function checkSmtpSenderCert(probe: ResolvedProbe, key: "sender" | 
   return [await certCheck(`${probe.name}/${key}`, r.certNotAfter, r.detail)];
 }
 
+/** The token MAC key: without it the stale sweep is off (a warning: runs still work). */
+export function checkTokenKey(probes: ResolvedProbe[]): CheckResult {
+  if (probes.every((p) => p.tokenKey))
+    return { scope: "config", check: "token key", status: "ok", detail: "tokenKey set: the stale sweep can prove probe messages ours", ms: 0 };
+  const w = noTokenKeyWarning();
+  const [detail, hint] = w.message.split(". ");
+  return { scope: "config", check: "token key", status: "warn", detail: `${w.code}: ${detail}`, hint, ms: 0 };
+}
+
 /** Hard deadline of each doctor check group (a path's steps, the sender, a sink): a server that trickles its answers fails it. */
 export const DOCTOR_CHECK_MS = 30_000;
 
@@ -152,6 +162,7 @@ function bounded(scope: string, check: string, signal: AbortSignal, fn: (s: Abor
 
 export async function runDoctor(config: LoadedConfig, probes: ResolvedProbe[], signal: AbortSignal): Promise<CheckResult[]> {
   const groups = await Promise.all([
+    [checkTokenKey(probes)],
     ...probes.flatMap((p) => [
       ...p.paths.map((path) => bounded(`${p.name}/${path.name}`, "path", signal, (s) => checkPath(p, path, s))),
       bounded(`${p.name}/sender`, "sender", signal, (s) => checkSender(p, s).then((r) => [r])),

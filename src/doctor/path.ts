@@ -12,7 +12,7 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
   const scope = `${probe.name}/${path.name}`;
   const where = `${path.host}:${path.port}`;
   const out: CheckResult[] = [];
-  const steps = ["dns", "tcp", "tls", "login", "select", "idle"];
+  const steps = ["dns", "tcp", "tls", "login", "select", "idle", "cleanup"];
   const skipRest = (from: string, after: string) => steps.slice(steps.indexOf(from)).forEach((c) => out.push(skip(scope, c, after)));
 
   const dns = await timed(scope, "dns", async () => {
@@ -91,12 +91,14 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
 
   // Login, select and IDLE with the very client the probe uses.
   let idle = false;
+  let cleanup: { mode: string; why: string } | undefined;
   let stage: "login" | "select" | "done" = "login";
   let failure: ProbeError | undefined;
   const t0 = performance.now();
   try {
     const session = await receiverFor(path).open(path, signal);
     idle = session.idleSupported;
+    cleanup = { mode: session.cleanupMode, why: session.cleanupWhy };
     stage = "done";
     await session.close();
   } catch (e) {
@@ -140,5 +142,22 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
           ms: 0,
         },
   );
+  if (cleanup) out.push(cleanupCheck(scope, cleanup));
   return out;
+}
+
+/** How probe messages are removed on this server: anything but UID EXPUNGE is a warning, never a failure. */
+function cleanupCheck(scope: string, c: { mode: string; why: string }): CheckResult {
+  if (c.mode === "uid-expunge") return { scope, check: "cleanup", status: "ok", detail: `uid-expunge: ${c.why}`, ms: 0 };
+  return {
+    scope,
+    check: "cleanup",
+    status: "warn",
+    detail: `${c.mode}: ${c.why}`,
+    hint:
+      c.mode === "moved-to-trash"
+        ? "probe messages collect in the trash mailbox: let the server or a client empty it (mailprobe never sends a plain EXPUNGE)"
+        : "probe messages stay in the mailbox (see mailprobe_messages_left_behind): enable UIDPLUS or MOVE on the server, or give a trash mailbox (imap.trashMailbox) where MOVE exists",
+    ms: 0,
+  };
 }

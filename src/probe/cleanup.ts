@@ -1,6 +1,6 @@
 // The cleanup phase of a run, on a budget of its own (it must run after the deadline and after an
 // abort): one last look for a late message (and in Junk), delete what was found once per mailbox,
-// sweep stale leftovers once per account, ask the sender what happened when nobody saw anything.
+// sweep stale leftovers once per mailbox (host, port, user, folder), ask the sender what happened when nobody saw anything.
 import type { ResolvedProbe } from "../config/load.js";
 import { raceSignal } from "../core/deadline.js";
 import { errText } from "../core/errors.js";
@@ -9,6 +9,7 @@ import type { Sender, UpstreamEvent } from "../core/sender.js";
 import type { TokenKey } from "../core/token.js";
 import { idleKey, type IdleLagMemory } from "./idle-memory.js";
 import type { PathState } from "./judge.js";
+import { provenOwn, type CleanupAction } from "../receivers/session.js";
 
 /** The share of the cleanup budget the last look (and the Junk look) may take. */
 export const LAST_LOOK_MS = 4000;
@@ -66,37 +67,75 @@ async function learnIdleLag(i: CleanupInput, signal: AbortSignal): Promise<{ pat
   return { path: st.name, lagMs };
 }
 
-/** Paths on the same mailbox see the same message: delete it once, credit every path. */
-async function deleteFound(states: PathState[], out: CleanupOutput, signal: AbortSignal): Promise<void> {
-  const deletes = new Map<string, Promise<boolean>>();
-  const idOf = (st: PathState) => `${st.session!.path.user}|${st.found!.mailbox}|${st.found!.uid}`;
-  for (const st of states) {
-    if (!st.found || !st.session || deletes.has(idOf(st))) continue;
-    deletes.set(
-      idOf(st),
-      st.session.delete(st.found, signal).catch((err: unknown) => {
-        out.cleanup.errors.push(`${st.name}: delete failed: ${errText(err)}`);
-        return false;
-      }),
-    );
-  }
-  for (const ok of await Promise.all(deletes.values())) if (ok) out.cleanup.deleted++;
-  for (const st of states) if (st.found && st.session) st.deleted = await deletes.get(idOf(st));
+/** One mailbox is one server, account and folder: deletes and sweeps run once per mailbox. */
+export function mailboxKey(st: PathState, mailbox: string): string {
+  const p = st.session!.path;
+  return `${p.host}|${p.port}|${p.user}|${mailbox}`;
 }
 
-/** The stale sweep, once per mailbox account. */
+/**
+ * Paths on the same mailbox see the same message: remove it once (if proven ours), credit every path.
+ * The same user and folder behind two host:port pairs may be two servers or two listeners of one:
+ * each is asked in turn, and a listener that finds the message already gone says so (count 0).
+ */
+async function deleteFound(i: CleanupInput, out: CleanupOutput, signal: AbortSignal): Promise<void> {
+  const actions = new Map<string, CleanupAction | undefined>();
+  const groups = new Map<string, PathState[]>();
+  for (const st of i.states) {
+    if (!st.found || !st.session || actions.has(idOf(st))) continue;
+    actions.set(idOf(st), undefined);
+    const g = `${st.session.path.user}|${st.found.mailbox}|${st.found.uid}`;
+    groups.set(g, [...(groups.get(g) ?? []), st]);
+  }
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      for (const st of group) actions.set(idOf(st), await removeOne(st, i, out, signal));
+    }),
+  );
+  for (const action of actions.values()) out.cleanup.deleted += action?.count ?? 0;
+  for (const st of i.states) {
+    if (!st.session) continue;
+    const action = st.found ? actions.get(idOf(st)) : undefined;
+    st.deleted = action?.removed ?? (st.found ? false : undefined);
+    st.cleanup = action
+      ? { mode: action.mode, detail: action.detail }
+      : { mode: st.session.cleanupMode, detail: st.found ? "delete failed (see cleanup errors)" : `nothing of this run to remove; ${st.session.cleanupWhy}` };
+  }
+}
+
+const idOf = (st: PathState) => `${mailboxKey(st, st.found!.mailbox)}|${st.found!.uid}`;
+
+async function removeOne(st: PathState, i: CleanupInput, out: CleanupOutput, signal: AbortSignal): Promise<CleanupAction | undefined> {
+  const found = st.found!;
+  if (!provenOwn(found, i.token, i.probe.sender.from)) {
+    const detail = `uid ${found.uid} in ${found.mailbox} not removed: its token header or sender does not prove it is this run's message`;
+    return { mode: st.session!.cleanupMode, removed: false, count: 0, detail };
+  }
+  try {
+    return await st.session!.delete(found, signal);
+  } catch (err) {
+    out.cleanup.errors.push(`${st.name}: delete failed: ${errText(err)}`);
+    return undefined;
+  }
+}
+
+/** The stale sweep, once per mailbox; without a configured key it only counts look-alikes. */
 async function sweepStale(i: CleanupInput, out: CleanupOutput, signal: AbortSignal): Promise<void> {
   const swept = new Set<string>();
   for (const st of i.states) {
     if (!st.session) continue;
-    const id = `${st.session.path.user}|${st.session.path.mailbox}`;
+    const id = mailboxKey(st, st.session.path.mailbox);
     if (swept.has(id)) continue;
     swept.add(id);
     try {
-      out.cleanup.stale += await st.session.sweep(
-        { key: i.key, from: i.probe.sender.from, staleAfterMs: i.probe.staleAfterMs, sweepDays: i.probe.sweepDays },
+      const r = await st.session.sweep(
+        { key: i.key.configured ? i.key : undefined, from: i.probe.sender.from, staleAfterMs: i.probe.staleAfterMs, sweepDays: i.probe.sweepDays },
         signal,
       );
+      out.cleanup.stale += r.removed;
+      out.cleanup.leftBehind = (out.cleanup.leftBehind ?? 0) + r.leftBehind;
+      st.leftBehind = r.leftBehind;
+      if (r.leftBehind && r.detail) out.cleanup.errors.push(`${st.name}: stale sweep: ${r.detail}`);
     } catch (err) {
       out.cleanup.errors.push(`${st.name}: stale sweep failed: ${errText(err)}`);
     }
@@ -109,13 +148,13 @@ async function sweepStale(i: CleanupInput, out: CleanupOutput, signal: AbortSign
  * sockets, so the command ends too. Closes every session and the sender at the end.
  */
 export async function cleanUp(i: CleanupInput, signal: AbortSignal): Promise<CleanupOutput> {
-  const out: CleanupOutput = { cleanup: { deleted: 0, stale: 0, errors: [] } };
+  const out: CleanupOutput = { cleanup: { deleted: 0, stale: 0, errors: [], leftBehind: 0 } };
   const steps = async () => {
     // The last look gets part of the budget only: a path stuck in it must not cost the others their deletes.
     const look = AbortSignal.any([signal, AbortSignal.timeout(LAST_LOOK_MS)]);
     await raceSignal(lastLook(i, out, look), look).catch(() => out.cleanup.errors.push(`last look stopped after ${LAST_LOOK_MS / 1000} s`));
     out.idleLag = await learnIdleLag(i, signal);
-    await deleteFound(i.states, out, signal);
+    await deleteFound(i, out, signal);
     await sweepStale(i, out, signal);
     const unseen = i.send.ok && i.send.messageId && !i.aborted && i.states.every((s) => !s.found);
     // The wait's reading of the event log is the answer when it had one (no second read of a rate-limited API).

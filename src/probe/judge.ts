@@ -7,9 +7,9 @@ import { checkReceived } from "../checks/received.js";
 import type { ResolvedProbe } from "../config/load.js";
 import type { Reason } from "../core/reasons.js";
 import { senderModules } from "../core/sender.js";
-import type { PathResult, ProbeResult, RelayResult, SendResult } from "../core/result.js";
+import type { PathResult, ProbeResult, RelayResult, RunWarning, SendResult } from "../core/result.js";
 import type { UpstreamEvent } from "../core/sender.js";
-import type { FoundMessage, Session } from "../receivers/session.js";
+import type { CleanupMode, FoundMessage, Session } from "../receivers/session.js";
 import { stagesOf } from "./stages.js";
 
 /** What the run learnt about one path. */
@@ -24,6 +24,10 @@ export interface PathState {
   deleted?: boolean;
   /** Found by the wait (in time) or by cleanup's last look. */
   foundDuring?: "wait" | "cleanup";
+  /** What cleanup did on this path (set for every opened path). */
+  cleanup?: { mode: CleanupMode; detail: string };
+  /** Stale probe messages the sweep left in this path's mailbox (set on the path that swept it). */
+  leftBehind?: number;
 }
 
 export interface JudgeInput {
@@ -45,6 +49,7 @@ export interface JudgeInput {
   relay?: RelayResult[];
   /** Certificates read from the route's SMTP sender listener. */
   smtpCerts?: ProbeResult["smtpCerts"];
+  warnings?: RunWarning[];
 }
 
 export function judge(i: JudgeInput): ProbeResult {
@@ -79,6 +84,7 @@ export function judge(i: JudgeInput): ProbeResult {
     ...(i.relay ? { relay: i.relay } : {}),
     ...(i.smtpCerts ? { smtpCerts: i.smtpCerts } : {}),
     ...(i.probe.sender.authResults?.require.length ? { authRequire: [...i.probe.sender.authResults.require] } : {}),
+    ...(i.warnings?.length ? { warnings: i.warnings } : {}),
   });
 }
 
@@ -93,6 +99,8 @@ export function judgePath(st: PathState, ctx: PathContext): PathResult {
     tlsCertNotAfter: session?.tlsCertNotAfter?.toISOString(),
     deleted: false,
     foundDuring: st.foundDuring,
+    cleanup: st.cleanup,
+    leftBehind: st.leftBehind,
   };
   if (st.error && !st.found) return { ...base, reason: st.error.reason, detail: st.error.detail };
   if (!ctx.send.ok) {

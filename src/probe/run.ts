@@ -5,8 +5,8 @@
 import type { ResolvedProbe } from "../config/load.js";
 import { childSignal } from "../core/deadline.js";
 import { errText } from "../core/errors.js";
-import type { ProbeResult } from "../core/result.js";
-import { newToken, tokenKey } from "../core/token.js";
+import type { ProbeResult, RunWarning } from "../core/result.js";
+import { ephemeralTokenKey, newToken, noTokenKeyWarning, tokenKey } from "../core/token.js";
 import { checkRelay } from "../net/smtp-relay.js";
 import { cleanUp } from "./cleanup.js";
 import { senderCertTarget } from "./listeners.js";
@@ -23,10 +23,9 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
   const now = deps.now ?? Date.now;
   const log = deps.log.child({ probe: probe.name });
   const startedMs = now();
-  const key = tokenKey(
-    probe.name,
-    probe.paths.map((p) => p.password),
-  );
+  const key = probe.tokenKey ? tokenKey(probe.tokenKey) : ephemeralTokenKey();
+  const warnings: RunWarning[] = key.configured ? [] : [noTokenKeyWarning()];
+  if (!key.configured) log.warn({ code: "no_token_key" }, warnings[0]!.message);
   const run: Run = {
     probe,
     deps,
@@ -85,5 +84,5 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
   for (const r of relayResults ?? []) if (r.state !== "refused") log.warn({ entry: r.entry, state: r.state, detail: r.detail }, "relay check");
   const cert = (await senderCert)?.certNotAfter;
   const smtpCerts = cert ? [{ listener: "sender", notAfter: cert }] : undefined;
-  return judge({ ...run, endedMs: now(), aborted, cleanup: cleaned.cleanup, diagnosis: cleaned.diagnosis, relay: relayResults, smtpCerts });
+  return judge({ ...run, endedMs: now(), aborted, cleanup: cleaned.cleanup, diagnosis: cleaned.diagnosis, relay: relayResults, smtpCerts, warnings });
 }

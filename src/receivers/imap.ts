@@ -11,8 +11,9 @@ import { measureIdleLag } from "./idle-lag.js";
 import { commandCounter, type CommandCounter } from "./imap-count.js";
 import { tokenSearch, waitForToken } from "./imap-wait.js";
 import { isTlsError, ProbeError } from "../core/errors.js";
-import { TOKEN_HEADER, verifyToken } from "../core/token.js";
+import { TOKEN_HEADER } from "../core/token.js";
 import type { FoundMessage, Session } from "./session.js";
+import { planCleanup, proofOf, removeUids, sweepMailbox, tokenOf, type CleanupPlan } from "./imap-cleanup.js";
 
 /** Socket inactivity limit once connected (imapflow's default is 5 minutes). */
 export const SOCKET_TIMEOUT_MS = 60_000;
@@ -35,14 +36,6 @@ export function classifyImapError(err: unknown, phase: "connect" | "mailbox" | "
   if (phase === "connect") return new ProbeError("imap_connect", `${e.code ? `${e.code}: ` : ""}${text}`, opts);
   if (phase === "mailbox") return new ProbeError("imap_mailbox", text, opts);
   return new ProbeError("imap_error", `${e.code ? `${e.code}: ` : ""}${text}`, opts);
-}
-
-function tokenOf(msg: FetchMessageObject): string | undefined {
-  const raw = msg.headers?.toString("utf8") ?? "";
-  const m = new RegExp(`^${TOKEN_HEADER}:\\s*(\\S+)`, "im").exec(raw);
-  if (m?.[1]) return m[1];
-  const s = /\bmp1\.[0-9a-z]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/.exec(msg.envelope?.subject ?? "");
-  return s?.[0];
 }
 
 /** An IMAP session is the receiver contract's Session. */
@@ -97,13 +90,22 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
   const sock = (client as unknown as { socket?: TLSSocket }).socket;
   const validTo = sock?.getPeerCertificate?.()?.valid_to;
   const idleSupported = client.capabilities.has("IDLE");
+  let plan: CleanupPlan;
+  try {
+    plan = await raceSignal(planCleanup(client, path.trashMailbox, path.mailbox), signal);
+  } catch (err) {
+    client.close();
+    if (signal.aborted) throw signal.reason;
+    throw classifyImapError(err, "mailbox", path.name);
+  }
 
-  async function scan(from: number): Promise<{ token: string | undefined; uid: number }[]> {
+  type Scanned = { token: string | undefined; uid: number; msg: FetchMessageObject };
+  async function scan(from: number): Promise<Scanned[]> {
     if (!client.mailbox || client.mailbox.exists === 0) return [];
-    const out: { token: string | undefined; uid: number }[] = [];
+    const out: Scanned[] = [];
     for await (const msg of client.fetch(`${from}:*`, { uid: true, headers: [TOKEN_HEADER.toLowerCase()], envelope: true }, { uid: true })) {
       // `N:*` with N above the highest UID still returns the last message: skip it.
-      if (msg.uid >= from) out.push({ uid: msg.uid, token: tokenOf(msg) });
+      if (msg.uid >= from) out.push({ uid: msg.uid, token: tokenOf(msg), msg });
     }
     return out;
   }
@@ -119,9 +121,10 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     try {
       const uids = (await client.search(tokenSearch(fromUid, token), { uid: true })) || [];
       for (const uid of uids.reverse()) {
-        // The same proof as a new message: the token header itself, not the search's substring match.
-        const headers = await headersOf(uid);
-        if (tokenOf({ uid, headers } as FetchMessageObject) === token) return { uid, seenAtMs: Date.now(), headers, mailbox };
+        // The same proof as a new message: the token header itself (not the search's substring match)
+        // and the sender, kept with the message for cleanup's check before it removes anything.
+        const msg = await client.fetchOne(String(uid), { uid: true, headers: true, envelope: true }, { uid: true });
+        if (msg && proofOf(msg).tokenHeader === token) return { uid, seenAtMs: Date.now(), headers: msg.headers ?? Buffer.alloc(0), mailbox, ...proofOf(msg) };
       }
       return undefined;
     } finally {
@@ -139,7 +142,7 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     const hit = list.find((m) => m.token === token);
     if (!hit) return undefined;
     const seenAtMs = Date.now();
-    return { uid: hit.uid, seenAtMs, headers: await headersOf(hit.uid), mailbox: path.mailbox };
+    return { uid: hit.uid, seenAtMs, headers: await headersOf(hit.uid), mailbox: path.mailbox, ...proofOf(hit.msg) };
   }
 
   const session: ImapSession = {
@@ -147,6 +150,8 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     openMs: Date.now() - started,
     idleSupported,
     tlsCertNotAfter: validTo ? new Date(validTo) : undefined,
+    cleanupMode: plan.mode,
+    cleanupWhy: plan.why,
 
     async waitFor(token, waitSignal, fastUntilMs) {
       try {
@@ -184,11 +189,16 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     async findIn(mailbox, token, s) {
       const lock = await raceSignal(client.getMailboxLock(mailbox), s);
       try {
+        // SEARCH HEADER is a substring match: the candidates' headers are read and matched exactly.
         const since = new Date(Date.now() - 86_400_000);
         const uids = (await raceSignal(client.search({ since, header: { [TOKEN_HEADER.toLowerCase()]: token } }, { uid: true }), s)) || [];
-        const uid = uids[uids.length - 1];
-        if (uid === undefined) return undefined;
-        return { uid, seenAtMs: Date.now(), headers: await headersOf(uid), mailbox };
+        if (!uids.length) return undefined;
+        let hit: FetchMessageObject | undefined;
+        for await (const msg of client.fetch(uids.join(","), { uid: true, headers: [TOKEN_HEADER.toLowerCase()], envelope: true }, { uid: true })) {
+          if (proofOf(msg).tokenHeader === token) hit = msg;
+        }
+        if (!hit) return undefined;
+        return { uid: hit.uid, seenAtMs: Date.now(), headers: await headersOf(hit.uid), mailbox, ...proofOf(hit) };
       } finally {
         lock.release();
         // Back to the watched mailbox for deletes by UID there.
@@ -197,40 +207,26 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     },
 
     async delete(found, s) {
-      if (found.mailbox !== path.mailbox) {
-        const lock = await raceSignal(client.getMailboxLock(found.mailbox), s);
-        try {
-          return await raceSignal(client.messageDelete(String(found.uid), { uid: true }), s);
-        } finally {
-          lock.release();
-          await client.mailboxOpen(path.mailbox).catch(() => undefined);
-        }
+      const remove = async () => {
+        // Another path to the same mailbox (another listener of the same server) may have removed it already.
+        // NOOP first: it brings this session's view up to date (EXPUNGEs by other sessions).
+        await client.noop();
+        const still = (await client.search({ uid: String(found.uid) }, { uid: true })) || [];
+        if (!still.length)
+          return { mode: plan.mode, removed: true, count: 0, detail: `uid ${found.uid} already removed (through another path to this mailbox)` };
+        return removeUids(client, plan, [found.uid]);
+      };
+      if (found.mailbox === path.mailbox) return raceSignal(remove(), s);
+      const lock = await raceSignal(client.getMailboxLock(found.mailbox), s);
+      try {
+        return await raceSignal(remove(), s);
+      } finally {
+        lock.release();
+        await client.mailboxOpen(path.mailbox).catch(() => undefined);
       }
-      return raceSignal(client.messageDelete(String(found.uid), { uid: true }), s);
     },
 
-    async sweep({ key, from, staleAfterMs, sweepDays }, s) {
-      const since = new Date(Date.now() - sweepDays * 86_400_000);
-      const candidates =
-        (await raceSignal(client.search({ since, or: [{ header: { [TOKEN_HEADER.toLowerCase()]: "mp1." } }, { subject: "mp1." }] }, { uid: true }), s)) || [];
-      if (!candidates.length) return 0;
-      const now = Date.now();
-      const victims: number[] = [];
-      for await (const msg of client.fetch(
-        candidates.join(","),
-        { uid: true, headers: [TOKEN_HEADER.toLowerCase()], envelope: true, internalDate: true },
-        { uid: true },
-      )) {
-        const token = tokenOf(msg);
-        const parsed = token ? verifyToken(key, token) : undefined;
-        const sender = msg.envelope?.from?.[0]?.address?.toLowerCase();
-        const stored = msg.internalDate ? new Date(msg.internalDate).getTime() : now;
-        if (parsed && sender === from.toLowerCase() && now - parsed.createdMs > staleAfterMs && now - stored > staleAfterMs) victims.push(msg.uid);
-      }
-      if (!victims.length) return 0;
-      await raceSignal(client.messageDelete(victims.join(","), { uid: true }), s);
-      return victims.length;
-    },
+    sweep: (opts, s) => raceSignal(sweepMailbox(client, plan, opts), s),
 
     async close() {
       // Logout politely, for at most a second; the timer must not outlive it (it would hold the process).

@@ -9,13 +9,41 @@ export interface FoundMessage {
   seenAtMs: number;
   headers: Buffer;
   mailbox: string;
+  /** The proof that it is ours (checked before any delete): the X-Mailprobe-Token header's exact value… */
+  tokenHeader?: string;
+  /** …or, when the header is absent (a relay dropped it), the token word of the subject… */
+  subjectToken?: string;
+  /** …and the From address (lower-case), which must be the configured sender. */
+  from?: string;
+}
+
+/** How a path removes probe messages: see receivers/imap-cleanup.ts. */
+export type CleanupMode = "uid-expunge" | "moved-to-trash" | "left";
+
+/** What one delete (or sweep) did. */
+export interface CleanupAction {
+  mode: CleanupMode;
+  /** Gone from the watched mailbox (deleted or moved, by this action or already before it). */
+  removed: boolean;
+  /** Messages this action removed (0 when another path to the same mailbox had already removed it). */
+  count: number;
+  detail: string;
 }
 
 export interface SweepOptions {
-  key: TokenKey;
+  /** Without a configured key nothing can be proven: the sweep only counts look-alikes (format + sender), deletes nothing. */
+  key?: TokenKey;
   from: string;
   staleAfterMs: number;
   sweepDays: number;
+}
+
+export interface SweepResult {
+  /** Stale probe messages removed (deleted or moved to the trash mailbox). */
+  removed: number;
+  /** Stale probe messages seen but not removed: left by the server's cleanup mode, failed, or unprovable without a key. */
+  leftBehind: number;
+  detail?: string;
 }
 
 export interface Session {
@@ -23,6 +51,10 @@ export interface Session {
   readonly openMs: number;
   readonly idleSupported: boolean;
   readonly tlsCertNotAfter?: Date;
+  /** How this server lets us remove probe messages (decided from its capabilities at open). */
+  readonly cleanupMode: CleanupMode;
+  /** Why that mode (said in results and by doctor). */
+  readonly cleanupWhy: string;
   /**
    * Waits until a message carrying `token` is in the mailbox (new since open, or a bounded look back
    * below it: the send runs alongside the open) or, when the path has a junk mailbox, in that one.
@@ -36,9 +68,10 @@ export interface Session {
   findNow(token: string, signal: AbortSignal): Promise<FoundMessage | undefined>;
   /** Looks for `token` in another mailbox (e.g. Junk) among recent messages. */
   findIn(mailbox: string, token: string, signal: AbortSignal): Promise<FoundMessage | undefined>;
-  delete(found: FoundMessage, signal: AbortSignal): Promise<boolean>;
-  /** Deletes probe messages older than `staleAfterMs` whose token verifies and whose sender is ours. */
-  sweep(opts: SweepOptions, signal: AbortSignal): Promise<number>;
+  /** Removes a message (already proven ours) as the server's cleanup mode allows; never plain EXPUNGE. */
+  delete(found: FoundMessage, signal: AbortSignal): Promise<CleanupAction>;
+  /** Removes probe messages older than `staleAfterMs` whose token verifies and whose sender is ours. */
+  sweep(opts: SweepOptions, signal: AbortSignal): Promise<SweepResult>;
   close(): Promise<void>;
 }
 
@@ -46,6 +79,12 @@ export interface Receiver {
   name: string;
   /** Opens a path; rejects with a ProbeError (imap_connect, imap_auth, tls, …) or the signal's reason. */
   open(path: ResolvedPath, signal: AbortSignal): Promise<Session>;
+}
+
+/** The proof a message is this run's own before anything removes it: the exact token, our sender. */
+export function provenOwn(found: FoundMessage, token: string, from: string): boolean {
+  const tokenOk = found.tokenHeader !== undefined ? found.tokenHeader === token : found.subjectToken === token;
+  return tokenOk && found.from === from.toLowerCase();
 }
 
 const RECEIVERS = new Map<string, Receiver>();

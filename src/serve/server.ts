@@ -18,7 +18,8 @@ import { redactDeep } from "../redact.js";
 export type ServeSettings = NonNullable<LoadedConfig["serve"]>;
 
 function tokenMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer (.+)$/.exec(header ?? "");
+  // Auth schemes are case-insensitive (RFC 9110 §11.1): `bearer x` and `BEARER x` are the same.
+  const m = /^Bearer +(.+)$/i.exec(header ?? "");
   if (!m) return false;
   const a = Buffer.from(m[1]!);
   const b = Buffer.from(token);
@@ -86,8 +87,10 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
     },
   });
 
-  const send = (res: ServerResponse, status: number, body: string, type = "text/plain; charset=utf-8") => {
-    res.writeHead(status, { "content-type": type });
+  // Each on-demand run spends a send (a Brevo credit): at most one per probe per minIntervalMs.
+  const lastTrigger = new Map<string, number>();
+  const send = (res: ServerResponse, status: number, body: string, type = "text/plain; charset=utf-8", extra: Record<string, string> = {}) => {
+    res.writeHead(status, { "content-type": type, ...extra });
     res.end(body);
   };
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -101,8 +104,16 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
       if (!serve.trigger.enabled || !serve.trigger.bearerToken) return send(res, 404, "on-demand runs are off (serve.trigger.enabled)\n");
       if (!tokenMatches(req.headers.authorization, serve.trigger.bearerToken)) return send(res, 401, "bearer token required\n");
       if (!byName.has(m[1]!)) return send(res, 404, `no probe ${m[1]}\n`);
+      const waitMs = (lastTrigger.get(m[1]!) ?? -Infinity) + serve.trigger.minIntervalMs - Date.now();
+      if (waitMs > 0) {
+        const retry = String(Math.ceil(waitMs / 1000));
+        return send(res, 429, `probe ${m[1]} was triggered less than ${serve.trigger.minIntervalMs / 1000} s ago: retry in ${retry} s\n`, undefined, {
+          "retry-after": retry,
+        });
+      }
       const running = scheduler.trigger(m[1]!);
       if (!running) return send(res, 409, `probe ${m[1]} is already running\n`);
+      lastTrigger.set(m[1]!, Date.now());
       const r = await running;
       return send(res, r.ok ? 200 : 503, JSON.stringify(redactDeep(r, o.redact), null, 2) + "\n", "application/json");
     }

@@ -67,6 +67,11 @@ export const METRICS = {
     help: "Unix time the certificate served by this SMTP listener (a relayCheck entry, or `sender`: the route's SMTP submission listener) expires.",
     labelNames: ["probe", "listener"],
   },
+  leftBehind: {
+    name: "mailprobe_messages_left_behind",
+    help: "Stale probe messages the last run's sweep saw in this path's mailbox but did not remove (no UIDPLUS/MOVE, a failed delete, or no tokenKey to prove them ours); 0 when none; counted once per mailbox, on its first path.",
+    labelNames: ["probe", "path"],
+  },
   runDuration: { name: "mailprobe_run_duration_seconds", help: "Wall time of the last run, cleanup included.", labelNames: ["probe"] },
   brevoCredits: {
     name: "mailprobe_brevo_credits_remaining",
@@ -119,6 +124,7 @@ export function createRunGauges(registry: Registry): RunGauges {
     openRelay: g("openRelay"),
     smtpTlsExpiry: g("smtpTlsExpiry"),
     runDuration: g("runDuration"),
+    leftBehind: g("leftBehind"),
     brevoCredits: g("brevoCredits"),
     buildInfo: g("buildInfo"),
     written: new Map(),
@@ -155,6 +161,8 @@ export function recordRun(g: RunGauges, r: ProbeResult, nowSeconds: number): voi
     if (p.roundtripSeconds !== undefined) set(g.roundtrip, labels, p.roundtripSeconds);
     if (p.openSeconds !== undefined) set(g.imapOpen, labels, p.openSeconds);
     for (const [stage, v] of Object.entries(p.stages ?? {})) if (v !== undefined) set(g.stage, { ...labels, stage }, v);
+    // Only paths whose session opened took part in the sweep; a deduplicated path (same mailbox) writes 0.
+    if (p.cleanup) set(g.leftBehind, labels, p.leftBehind ?? 0);
     if (p.tlsCertNotAfter) set(g.tlsExpiry, labels, Math.floor(Date.parse(p.tlsCertNotAfter) / 1000));
     for (const reason of REASON_CODES) set(g.failureReason, { ...labels, reason }, p.reason === reason ? 1 : 0);
     const ar = p.authResults;

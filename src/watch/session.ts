@@ -147,6 +147,7 @@ export async function runWatch(o: WatchOptions): Promise<number> {
             ...(r.diagnosis ? { diagnosis: r.diagnosis.code } : {}),
             ...(r.pathSplit ? { pathSplit: r.pathSplit } : {}),
             cleanup: r.cleanup,
+            ...(r.warnings?.length ? { warnings: r.warnings } : {}),
             ...(creditProbes ? { [creditType]: { sends: budget.sends, credits: budget.credits } } : {}),
           });
         }

@@ -13,13 +13,16 @@ test("examples/homelab.yaml loads: Brevo route, external/internal/direct-alt pat
   const dir = mkdtempSync(join(tmpdir(), "mailprobe-homelab-"));
   const text = readFileSync(example, "utf8");
   const files = [...new Set([...text.matchAll(/\/run\/secrets\/mailprobe\/([a-z0-9-]+)/g)].map((m) => m[1]!))];
-  assert.deepEqual(files.sort(), ["brevo-api-key", "imap-password", "kuma-external", "kuma-internal", "kuma-probe"]);
-  for (const f of files) writeFileSync(join(dir, f), f.startsWith("kuma-") ? `https://kuma.example.com/api/push/${f}Tok3n\n` : `stub-${f}\n`);
+  assert.deepEqual(files.sort(), ["brevo-api-key", "imap-password", "kuma-external", "kuma-internal", "kuma-probe", "token-key"]);
+  const stub = (f: string) =>
+    f.startsWith("kuma-") ? `https://kuma.example.com/api/push/${f}Tok3n\n` : f === "token-key" ? `${"ab".repeat(32)}\n` : `stub-${f}\n`;
+  for (const f of files) writeFileSync(join(dir, f), stub(f));
   const copy = join(dir, "homelab.yaml");
   writeFileSync(copy, text.replaceAll("/run/secrets/mailprobe/", `${dir}/`));
 
   const cfg = loadConfig(copy, {});
   const p = cfg.probes[0]!;
+  assert.equal(p.tokenKey, "ab".repeat(32), "the token key from its Secret file");
   assert.equal(p.sender.type, "brevo");
   assert.equal(p.sender.type === "brevo" && p.sender.apiKey, "stub-brevo-api-key");
   assert.equal(p.watchSender?.type, "smtp");

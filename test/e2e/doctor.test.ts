@@ -2,10 +2,9 @@
 // part is named on its own line with the likely cause, and the checks after it are skipped.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { port } from "../lab/topology.js";
 import { labConfig, labSmtpSender, runCli } from "../helpers/cli.js";
 import { fakeBrevo, fakeKuma } from "../helpers/lab.js";
-import { accounts, brevo, kuma } from "../lab/topology.js";
+import { accounts, addr, brevo, kuma, mx, paths, port } from "../lab/topology.js";
 
 const SECRETS = [brevo.apiKey, accounts.probe.password, ...kuma.tokens];
 
@@ -24,9 +23,12 @@ test("doctor on the healthy lab: every check passes, no mail sent, no Kuma heart
   assert.equal(res.code, 0, res.stdout);
   const checks = res.json.checks;
   for (const path of ["external", "internal"]) {
-    for (const c of ["dns", "tcp", "tls", "login", "select", "idle"])
+    for (const c of ["dns", "tcp", "tls", "login", "select", "idle", "cleanup"])
       assert.equal(find(res, `inbound/${path}`, c)?.status, "ok", `${path} ${c}: ${JSON.stringify(find(res, `inbound/${path}`, c))}`);
   }
+  assert.match(find(res, "inbound/internal", "cleanup").detail, /^uid-expunge: the server announces UIDPLUS/);
+  assert.equal(find(res, "config", "token key").status, "ok");
+  assert.deepEqual(res.json.warnings, []);
   assert.match(find(res, "inbound/external", "tls").detail, /CN=mx\.lab\.test .*issued by CN=mailprobe lab CA, \d+ days left, trusted/);
   assert.match(find(res, "inbound/sender", "brevo api key").detail, /API key valid .*\d+ send credits left/);
   assert.equal(find(res, "pushgateway", "reachable").status, "ok");
@@ -39,7 +41,7 @@ test("doctor on the healthy lab: every check passes, no mail sent, no Kuma heart
   assert.deepEqual(await (await fakeKuma("/__lab/calls")).json(), [], "no heartbeat");
   const human = await doctor(undefined, false);
   assert.match(human.stdout, /SCOPE\s+CHECK\s+STATUS\s+DETAIL/);
-  assert.match(human.stdout, /doctor: all 21 checks passed/);
+  assert.match(human.stdout, /doctor: all 24 checks passed/);
 });
 
 test("doctor: IMAP auth broken → login FAIL on each path with the cause, select and idle skipped, exit 1", async () => {
@@ -53,12 +55,13 @@ test("doctor: IMAP auth broken → login FAIL on each path with the cause, selec
     assert.equal(find(res, `inbound/${path}`, "tls").status, "ok");
     assert.equal(find(res, `inbound/${path}`, "select").status, "skip");
     assert.equal(find(res, `inbound/${path}`, "idle").status, "skip");
+    assert.equal(find(res, `inbound/${path}`, "cleanup").status, "skip");
   }
   assert.ok(!res.stdout.includes("Wr0ng-Doctor-Pass-9"));
   const human = await doctor((c) => (c.probes[0].imap.password = "Wr0ng-Doctor-Pass-9"), false);
   assert.match(human.stdout, /inbound\/external\s+login\s+FAIL\s+login refused/);
   assert.match(human.stdout, /→ the server refused probe@lab\.test: check user and password/);
-  assert.match(human.stdout, /doctor: 2 of 21 checks failed/);
+  assert.match(human.stdout, /doctor: 2 of 24 checks failed/);
 });
 
 test("doctor: TLS trust broken (no caFile) → tls FAIL naming the untrusted chain, login skipped", async () => {
@@ -122,4 +125,32 @@ test("doctor: an SMTP watchSender's listener certificate (STARTTLS on the stock 
   const cert = find(res, "inbound/watchSender", "smtp tls");
   assert.equal(cert?.status, "ok", JSON.stringify(cert));
   assert.match(cert.detail, /certificate expires \d{4}-\d\d-\d\d, \d+ days left/);
+});
+
+test("doctor reads the certificate of implicit-TLS listeners: 465, and 4465 behind our own PROXY header", async () => {
+  const entry = (name: string, p: number, extra: Record<string, unknown> = {}) => ({
+    name,
+    host: addr.listen,
+    port: p,
+    security: "tls",
+    servername: mx.hostname,
+    caFile: paths.caCert,
+    localAddress: addr.proxyClaim,
+    ...extra,
+  });
+  const res = await doctor((c) => {
+    c.probes[0].relayCheck = [
+      entry("smtps", port.smtpsStock),
+      entry("smtps-alt", port.smtpsAlt, { localAddress: undefined, proxyProtocol: { sourceAddress: addr.proxyClaim } }),
+      // STARTTLS spoken to an implicit-TLS listener: the check must notice it is not talking TLS as configured.
+      entry("smtps-wrong", port.smtpsStock, { security: "starttls" }),
+    ];
+  });
+  for (const name of ["smtps", "smtps-alt"]) {
+    assert.match(find(res, `inbound/relay/${name}`, "relay").detail, /unauthenticated RCPT refused: 5\d\d /, name);
+    assert.match(find(res, `inbound/relay/${name}`, "smtp tls").detail, /certificate expires \d{4}-\d\d-\d\d, \d+ days left/, name);
+  }
+  assert.equal(find(res, "inbound/relay/smtps-wrong", "relay").status, "fail");
+  assert.equal(find(res, "inbound/relay/smtps-wrong", "smtp tls").status, "skip");
+  assert.equal(res.code, 1);
 });

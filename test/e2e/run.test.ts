@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { newToken, tokenKey } from "../../src/core/token.js";
 import { readFileSync } from "node:fs";
-import { accounts, addr, brevo, paths, port } from "../lab/topology.js";
+import { accounts, addr, brevo, labTokenKey, paths, port } from "../lab/topology.js";
 import { labConfig, labSmtpSender, runCli } from "../helpers/cli.js";
 import { countWithToken, fakeBrevo, fakeKuma, imapClient, withLab } from "../helpers/lab.js";
 
@@ -108,9 +108,9 @@ test("one path down: that path fails with imap_connect, the other is still OK, e
 
 test("a mailbox holding other mail, mimics included, keeps every byte of it; a provably own stale message is swept", async () => {
   const probeName = "inbound";
-  const key = tokenKey(probeName, [accounts.probe.password, accounts.probe.password]);
+  const key = tokenKey(labTokenKey);
   const old = new Date(Date.now() - 2 * 3600_000);
-  const wellFormedForeign = newToken(tokenKey(probeName, ["someone-else"]), old.getTime());
+  const wellFormedForeign = newToken(tokenKey("someone-elses-key-0123456789abcdef"), old.getTime());
   const ownStale = newToken(key, old.getTime());
   const tag = `foreign-${Date.now()}`;
   const msg = (i: number, from: string, subject: string, extra = "") =>

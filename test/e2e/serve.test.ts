@@ -86,3 +86,40 @@ test("serve: two cycles, histogram and counters, trigger, overrun counted, SIGTE
   await c.logout();
   assert.deepEqual(left, [], "no probe message of serve is left behind");
 });
+
+test("serve trigger: the Bearer scheme in any case; at most one on-demand run per probe per minIntervalSeconds (429 with Retry-After)", async () => {
+  const cfg = labConfig((c) => {
+    c.serve = {
+      listen: addr.listen,
+      port: port.serveMetrics,
+      // No scheduled cycle during the test (none at start either): only triggers run.
+      schedule: "0 0 1 1 *",
+      runOnStart: false,
+      trigger: { enabled: true, bearerToken: TRIGGER, minIntervalSeconds: 4 },
+    };
+    c.probes[0].name = "serve_rate";
+    c.probes[0].timeoutSeconds = 10;
+  });
+  const proc = startCli(["serve", "--config", cfg]);
+  const post = (auth: string) => fetch(`${base}/probe/serve_rate`, { method: "POST", headers: { authorization: auth } });
+  try {
+    await waitUntil("readyz", async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined));
+    assert.equal((await post(`Basic ${TRIGGER}`)).status, 401);
+    assert.equal((await post(`bearer wrong-${TRIGGER}`)).status, 401);
+    const first = await post(`bearer ${TRIGGER}`);
+    assert.equal(first.status, 200, await first.clone().text());
+    assert.equal(((await first.json()) as { ok: boolean }).ok, true);
+    const limited = await post(`BEARER ${TRIGGER}`);
+    assert.equal(limited.status, 429, "a second trigger within minIntervalSeconds is refused");
+    const retry = Number(limited.headers.get("retry-after"));
+    assert.ok(retry >= 1 && retry <= 4, `Retry-After ${limited.headers.get("retry-after")}`);
+    assert.match(await limited.text(), /retry in \d+ s/);
+    await sleep(retry * 1000 + 200);
+    const again = await post(`Bearer ${TRIGGER}`);
+    assert.equal(again.status, 200, "after Retry-After seconds the trigger runs again");
+  } finally {
+    proc.child.kill("SIGTERM");
+    await Promise.race([proc.exited, sleep(20_000)]);
+    proc.child.kill("SIGKILL");
+  }
+});

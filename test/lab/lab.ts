@@ -106,8 +106,14 @@ function vars(state: LabState): Record<string, string> {
     SUBMISSION_STOCK: String(port.submissionStock),
     SMTP_ALT: String(port.smtpAlt),
     SUBMISSION_ALT: String(port.submissionAlt),
+    SMTPS_STOCK: String(port.smtpsStock),
+    SMTPS_ALT: String(port.smtpsAlt),
     IMAPS_STOCK: String(port.imapsStock),
     IMAPS_ALT: String(port.imapsAlt),
+    IMAPS_NOUIDPLUS: String(port.imapsNoUidplus),
+    IMAPS_NOUIDPLUS_NOMOVE: String(port.imapsNoUidplusNoMove),
+    NOUIDPLUS_MOVE_ADDR: addr.noUidplusMove,
+    NOUIDPLUS_NOMOVE_ADDR: addr.noUidplusNoMove,
   };
 }
 
@@ -492,10 +498,14 @@ export async function up(log: (line: string) => void = console.log): Promise<num
   await Promise.all([
     waitFor("dovecot imaps", () => tcpOpen(h, port.imapsStock)),
     waitFor("dovecot imaps (proxy)", () => tcpOpen(h, port.imapsAlt)),
+    waitFor("dovecot imaps (no UIDPLUS)", () => tcpOpen(addr.noUidplusMove, port.imapsNoUidplus)),
+    waitFor("dovecot imaps (no UIDPLUS, no MOVE)", () => tcpOpen(addr.noUidplusNoMove, port.imapsNoUidplusNoMove)),
     waitFor("dovecot lmtp", () => existsSync(join(paths.run, "dovecot", "lmtp"))),
     waitFor("postfix smtpd", () => tcpOpen(h, port.smtpStock)),
     waitFor("postfix postscreen", () => tcpOpen(h, port.smtpAlt)),
     waitFor("postfix submission", () => tcpOpen(h, port.submissionStock)),
+    waitFor("postfix smtps", () => tcpOpen(h, port.smtpsStock)),
+    waitFor("postfix smtps (proxy)", () => tcpOpen(h, port.smtpsAlt)),
     waitFor("haproxy", () => tcpOpen(h, port.extSmtp)),
     waitFor("pushgateway", () => httpOk(`http://${h}:${port.pushgateway}/-/healthy`)),
     waitFor("prometheus", () => httpOk(`http://${h}:${port.prometheus}/-/ready`)),

@@ -25,6 +25,9 @@ export const addr = {
   snat: "127.0.0.9",
   /** A client that talks PROXY v2 itself (mailprobe's own PROXY mode). */
   proxyClaim: "127.0.0.77",
+  /** Dovecot listeners that announce no UIDPLUS (Dovecot's per-local-address `imap_capability`). */
+  noUidplusMove: "127.0.0.21",
+  noUidplusNoMove: "127.0.0.22",
 } as const;
 
 export const port = {
@@ -36,10 +39,18 @@ export const port = {
   smtpAlt: basePort + 525,
   /** submission smtpd, requires PROXY v2 (production 5587). */
   submissionAlt: basePort + 588,
+  /** Postfix stock SMTPS, implicit TLS (production 465). */
+  smtpsStock: basePort + 465,
+  /** Postfix SMTPS, implicit TLS after a required PROXY v2 header (production 4465). */
+  smtpsAlt: basePort + 466,
   /** Dovecot IMAPS, no PROXY (production 993). */
   imapsStock: basePort + 993,
   /** Dovecot IMAPS, requires PROXY v2 (production 10993). */
   imapsAlt: basePort + 994,
+  /** Dovecot IMAPS on addr.noUidplusMove: no UIDPLUS, with MOVE (cleanup must move, never expunge). */
+  imapsNoUidplus: basePort + 995,
+  /** Dovecot IMAPS on addr.noUidplusNoMove: neither UIDPLUS nor MOVE (cleanup must leave the message). */
+  imapsNoUidplusNoMove: basePort + 996,
   /** HAProxy's public SMTP frontend (the MX as the internet sees it). */
   extSmtp: basePort + 125,
   /** HAProxy's public IMAPS frontend. */
@@ -71,6 +82,9 @@ export const accounts = {
   /** A recipient alias delivered into probe@lab.test (recipient ≠ login). */
   alias: "alias@lab.test",
 } as const;
+
+/** The lab's token MAC key (examples/lab.yaml's default for ${MAILPROBE_TOKEN_KEY}). */
+export const labTokenKey = "lab-token-key-0123456789abcdef0123456789abcdef";
 
 export const brevo = {
   apiKey: "xkeysib-lab-0123456789abcdef-LABKEY",

@@ -7,7 +7,7 @@ import { loadConfig } from "../../src/index.js";
 import { createLogger } from "../../src/log.js";
 import { runProbe } from "../../src/probe/run.js";
 import { newToken, tokenKey } from "../../src/core/token.js";
-import { accounts, brevo, port } from "../lab/topology.js";
+import { accounts, brevo, labTokenKey, port } from "../lab/topology.js";
 import { labConfig } from "../helpers/cli.js";
 import { fakeBrevo, imapClient, withLab } from "../helpers/lab.js";
 
@@ -19,8 +19,8 @@ test(`${FOREIGN} foreign messages survive ${CYCLES} cycles with faults mixed in`
   await c.connect();
   const tag = `prop-${Date.now()}`;
   const old = new Date(Date.now() - 3 * 86_400_000);
-  const otherKey = tokenKey("inbound", ["not-our-password"]);
-  const ownKey = tokenKey("inbound", [accounts.probe.password, accounts.probe.password]);
+  const otherKey = tokenKey("not-our-key-0123456789abcdef-0123456");
+  const ownKey = tokenKey(labTokenKey);
   for (let i = 0; i < FOREIGN; i++) {
     // Imitations: the probe's subject, a well-formed token of another key, our sender, our own
     // token from a foreign sender, a truncated token; and plain mail.

@@ -8,7 +8,7 @@ import type { Sender } from "../../src/core/sender.js";
 import { createLogger } from "../../src/log.js";
 import { judge } from "../../src/probe/judge.js";
 import { runProbe } from "../../src/probe/run.js";
-import type { FoundMessage, Session } from "../../src/receivers/session.js";
+import type { FoundMessage, Session, SweepOptions } from "../../src/receivers/session.js";
 
 const log = createLogger({ level: "silent", redact: (t) => t });
 const received = (ip: string) =>
@@ -43,6 +43,7 @@ function probe(paths: ResolvedPath[], over: Partial<ResolvedProbe> = {}): Resolv
     paths,
     staleAfterMs: 3_600_000,
     sweepDays: 7,
+    tokenKey: "unit-token-key-0123456789abcdef-0123",
     received: { mxHosts: ["mx.lab.test"], forbiddenCidrs: ["127.0.0.9/32"], expectedCidrs: ["127.0.0.42/32"], internalCidrs: [], requireTls: false },
     relayCheck: [],
     ...over,
@@ -53,22 +54,38 @@ interface FakeOpts {
   /** What waitFor finds (after a tick); undefined: never (until the deadline). */
   headers?: Buffer;
   junk?: Buffer;
+  /** The found message's From (default: the probe's sender) and token header (default: the run's token). */
+  from?: string;
+  tokenHeader?: (token: string) => string;
+  /** What a sweep reports. */
+  leftBehind?: number;
+  /** The key each sweep was given (configured or not). */
+  sweptWith?: (SweepOptions["key"] | undefined)[];
 }
 
 function fakeSession(p: ResolvedPath, o: FakeOpts, calls: string[]): Session {
-  const found = (mailbox: string, headers: Buffer): FoundMessage => ({ uid: 7, seenAtMs: Date.now(), headers, mailbox });
+  const found = (mailbox: string, headers: Buffer, token: string): FoundMessage => ({
+    uid: 7,
+    seenAtMs: Date.now(),
+    headers,
+    mailbox,
+    tokenHeader: o.tokenHeader ? o.tokenHeader(token) : token,
+    from: o.from ?? "probe@sender.lab.test",
+  });
   return {
     path: p,
     openMs: 5,
     idleSupported: true,
-    waitFor: (_t, signal) =>
+    cleanupMode: "uid-expunge",
+    cleanupWhy: "fake: UIDPLUS",
+    waitFor: (t, signal) =>
       o.headers
-        ? new Promise((r) => setTimeout(() => r(found(p.mailbox, o.headers!)), 5))
+        ? new Promise((r) => setTimeout(() => r(found(p.mailbox, o.headers!, t)), 5))
         : new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true })),
     findNow: async () => undefined,
-    findIn: async (mailbox) => (o.junk ? found(mailbox, o.junk) : undefined),
-    delete: async (f) => (calls.push(`delete ${p.name} ${f.mailbox} ${f.uid}`), true),
-    sweep: async () => (calls.push(`sweep ${p.name}`), 0),
+    findIn: async (mailbox, t) => (o.junk ? found(mailbox, o.junk, t) : undefined),
+    delete: async (f) => (calls.push(`delete ${p.name} ${f.mailbox} ${f.uid}`), { mode: "uid-expunge", removed: true, count: 1, detail: "deleted (fake)" }),
+    sweep: async (opts) => (calls.push(`sweep ${p.name}`), o.sweptWith?.push(opts.key), { removed: 0, leftBehind: o.leftBehind ?? 0 }),
     close: async () => void calls.push(`close ${p.name}`),
   };
 }
@@ -239,4 +256,65 @@ test("judge alone: a message found only after the deadline is not_delivered, and
   assert.equal(r.paths[0]!.detail, "arrived after the deadline of 0.3 s; deleted");
   assert.equal(r.durationSeconds, 1);
   assert.ok(Object.isFrozen(r));
+});
+
+test("one user name on two servers (other host or port): both are asked to delete and both are swept", async () => {
+  const calls: string[] = [];
+  const pr = probe([path("a", { host: "127.0.0.1", port: 993 }), path("b", { host: "127.0.0.2", port: 993 }), path("c", { host: "127.0.0.1", port: 994 })]);
+  const r = await runProbe(pr, {
+    log,
+    createSender: async () => fakeSender(sentOk, calls),
+    openPath: async (p) => fakeSession(p, { headers: received("127.0.0.42") }, calls),
+  });
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.deepEqual(calls.filter((c) => c.startsWith("delete")).sort(), ["delete a INBOX 7", "delete b INBOX 7", "delete c INBOX 7"]);
+  assert.deepEqual(
+    calls.filter((c) => c.startsWith("sweep")),
+    ["sweep a", "sweep b", "sweep c"],
+  );
+  assert.equal(r.cleanup.deleted, 3);
+});
+
+test("a found message without the proof (foreign sender, or a token header that is not exactly ours) is never deleted", async () => {
+  for (const o of [{ from: "someone@example.org" }, { tokenHeader: (t: string) => `${t}x` }, { tokenHeader: (t: string) => `prefix ${t}` }]) {
+    const calls: string[] = [];
+    const r = await runProbe(probe([path("external", { junkMailbox: "Junk" })], { timeoutMs: 100 }), {
+      log,
+      createSender: async () => fakeSender(sentOk, calls),
+      openPath: async (p) => fakeSession(p, { junk: received("127.0.0.42"), ...o }, calls),
+    });
+    assert.deepEqual(
+      calls.filter((c) => c.startsWith("delete")),
+      [],
+      JSON.stringify(o),
+    );
+    assert.equal(r.paths[0]!.deleted, false);
+    assert.match(r.paths[0]!.cleanup?.detail ?? "", /does not prove/);
+    assert.equal(r.cleanup.deleted, 0);
+  }
+});
+
+test("no tokenKey: the sweep gets no key (counts only), the result warns with how to add one, left-behind counts land on the sweeping path", async () => {
+  const sweptWith: unknown[] = [];
+  const pr = probe([path("external"), path("internal")], { tokenKey: undefined });
+  const r = await runProbe(pr, {
+    log,
+    createSender: async () => fakeSender(sentOk, []),
+    openPath: async (p) => fakeSession(p, { headers: received("127.0.0.42"), leftBehind: 4, sweptWith: sweptWith as never }, []),
+  });
+  assert.deepEqual(sweptWith, [undefined], "swept once (one mailbox), without a key");
+  assert.equal(r.warnings?.[0]?.code, "no_token_key");
+  assert.match(r.warnings![0]!.message, /stale sweep is off.*openssl rand -hex 32/);
+  assert.deepEqual(
+    r.paths.map((p) => p.leftBehind),
+    [4, undefined],
+  );
+  assert.equal(r.cleanup.leftBehind, 4);
+  const withKey = await runProbe(probe([path("external")]), {
+    log,
+    createSender: async () => fakeSender(sentOk, []),
+    openPath: async (p) => fakeSession(p, { headers: received("127.0.0.42"), sweptWith: sweptWith as never }, []),
+  });
+  assert.equal(withKey.warnings, undefined);
+  assert.equal((sweptWith[1] as unknown as { configured: boolean }).configured, true);
 });

@@ -240,10 +240,11 @@ test("helm test: a hook Pod runs validate (init container) then doctor with the 
 
 test("token key: taken from the existing Secret, or generated into the created one; tokenKeyFile set unless the config has one", () => {
   const cfgOf = (objs: any[]) => parse(byKind(objs, "ConfigMap").find((c) => c.data["config.yaml"]).data["config.yaml"]);
-  // Off by default (the product does not read tokenKeyFile yet).
-  assert.equal(cfgOf(render([fullValues])).tokenKeyFile, undefined);
+  // On by default (the product reads tokenKeyFile); it can be turned off.
+  assert.equal(cfgOf(render([fullValues])).tokenKeyFile, "/run/secrets/mailprobe/token-key");
+  assert.equal(cfgOf(render([fullValues], ["tokenKey.enabled=false"])).tokenKeyFile, undefined);
   // An existing Secret: its key token-key is mounted with the others; the config points at it.
-  const existing = render([serveValues], ["tokenKey.enabled=true"]);
+  const existing = render([serveValues]);
   assert.equal(cfgOf(existing).tokenKeyFile, "/run/secrets/mailprobe/token-key");
   assert.equal(byKind(existing, "Secret").length, 0);
   // secrets.create: generated (64 characters), different on each render without a cluster to look
@@ -255,21 +256,10 @@ test("token key: taken from the existing Secret, or generated into the created o
   assert.notEqual(key(render([fullValues], ["tokenKey.enabled=true"])), key(a));
   assert.equal(cfgOf(a).tokenKeyFile, "/run/secrets/mailprobe/token-key");
   // A supplied key is kept as it is.
-  assert.equal(key(render([fullValues], ["tokenKey.enabled=true", "secrets.data.token-key=given-0123"])), "given-0123");
-  // The user's own tokenKeyFile wins. (The values schema, generated from today's config schema, does
-  // not know the field yet: this render skips it.)
-  const own = helm([
-    "template",
-    "mp",
-    chartDir,
-    "-f",
-    fullValues,
-    "--set",
-    "tokenKey.enabled=true",
-    "--set",
-    "config.tokenKeyFile=/etc/own-key",
-    "--skip-schema-validation",
-  ]);
+  const given = "0123456789abcdef".repeat(4);
+  assert.equal(key(render([fullValues], ["tokenKey.enabled=true", `secrets.data.token-key=${given}`])), given);
+  // The user's own tokenKeyFile wins (the values schema knows the field: it comes from the config schema).
+  const own = helm(["template", "mp", chartDir, "-f", fullValues, "--set", "tokenKey.enabled=true", "--set", "config.tokenKeyFile=/etc/own-key"]);
   assert.match(own, /tokenKeyFile: \/etc\/own-key/);
   assert.doesNotMatch(own, /tokenKeyFile: \/run\/secrets/);
 });

@@ -143,13 +143,13 @@ annotations:
 
 {{- define "mailprobe.rule.MailprobeLeftBehind" -}}
 {{- $r := .Values.prometheusRule -}}
-# Probe messages the sweep found but could not delete pile up in the mailbox.
+# Stale probe messages the sweep saw but did not remove pile up in the mailbox (README: Metrics).
 expr: max by (probe, path) (mailprobe_messages_left_behind) > 0
 labels:
   severity: warning
 annotations:
   summary: {{`'{{ $value }} probe messages left behind on {{ $labels.probe }}/{{ $labels.path }}'`}}
-  description: The cleanup saw its own probe messages but could not delete them (permissions, a read-only mailbox, EXPUNGE refused).
+  description: Stale probe messages from the configured sender stay in the mailbox (the server has neither UIDPLUS nor MOVE, their removal failed, or no tokenKey proves them ours).
 {{- end }}
 
 {{- define "mailprobe.rule.MailprobeRunOverrun" -}}

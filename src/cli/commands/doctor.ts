@@ -2,6 +2,7 @@
 // (JSON with --json); exit 1 when any check fails, each failure with its likely cause.
 import { runDoctor, type CheckResult } from "../../doctor/checks.js";
 import type { CommandContext } from "../context.js";
+import { noTokenKeyWarning } from "../../core/token.js";
 import { paint, table } from "../../render/text.js";
 import { redactDeep } from "../../redact.js";
 
@@ -30,9 +31,12 @@ export function renderDoctor(checks: CheckResult[], color: boolean): string {
 
 export async function doctorCommand(ctx: CommandContext): Promise<number> {
   const checks = await runDoctor(ctx.config, ctx.probes, ctx.signal);
+  // Warnings (a missing token key, a server without UIDPLUS) never fail doctor: exit 0 unless a check failed.
   const ok = checks.every((r) => r.status !== "fail");
+  if (!ctx.probes.every((p) => p.tokenKey)) ctx.log.warn({ code: "no_token_key" }, noTokenKeyWarning().message);
   const exitCode = ok ? 0 : 1;
-  if (ctx.json) ctx.stdout(JSON.stringify(redactDeep({ ok, exitCode, version: ctx.version, checks }, ctx.stdoutRedact), null, 2) + "\n");
+  const warnings = ctx.probes.every((p) => p.tokenKey) ? [] : [noTokenKeyWarning()];
+  if (ctx.json) ctx.stdout(JSON.stringify(redactDeep({ ok, exitCode, version: ctx.version, warnings, checks }, ctx.stdoutRedact), null, 2) + "\n");
   else ctx.stdout(renderDoctor(checks, ctx.color));
   return exitCode;
 }

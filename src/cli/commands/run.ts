@@ -30,7 +30,8 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
     );
   }
   const exitCode = ok ? 0 : 1;
-  if (ctx.json) ctx.stdout(JSON.stringify(redactDeep({ ok, exitCode, version: ctx.version, probes: results }, ctx.stdoutRedact), null, 2) + "\n");
+  const warnings = [...new Map(results.flatMap((r) => r.warnings ?? []).map((w) => [w.code, w])).values()];
+  if (ctx.json) ctx.stdout(JSON.stringify(redactDeep({ ok, exitCode, version: ctx.version, warnings, probes: results }, ctx.stdoutRedact), null, 2) + "\n");
   else ctx.stdout(renderHuman(results, { color: ctx.color }));
   return exitCode;
 }
