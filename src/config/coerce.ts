@@ -49,7 +49,8 @@ export function coerceInterpolated(value: Json, error: z.ZodError, origins: Map<
       const from = vars.map((v) => `\${${v}}`).join(", ");
       issues.push({
         field,
-        message: `${from} is ${JSON.stringify(text)}, not ${issue.expected === "number" ? "a number" : "true or false"}: set ${vars.join(", ")} to one`,
+        // The value itself is not repeated: the variable may hold a secret by mistake.
+        message: `${from} is not ${issue.expected === "number" ? "a number" : "true or false"}: set ${vars.join(", ")} to one`,
       });
     }
   }
