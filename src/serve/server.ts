@@ -33,6 +33,8 @@ export interface ServeOptions {
   log: Logger;
   /** Redaction for answers that carry a result (the trigger's JSON). */
   redact: (text: string) => string;
+  /** One cycle of a probe; default: run it, then report to the sinks (a test stages a wedged one here). */
+  cycle?: (probe: ResolvedProbe, signal: AbortSignal) => Promise<ReportedResult>;
 }
 
 /** The longest a cycle can take: its deadline + the cleanup budget + the sink budget + 1 s. */
@@ -55,6 +57,10 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
   const senderContext = createSenderContext();
   // What the cycles learn of each path's IDLE lag (fast polls only where IDLE is slow).
   const idleLags = createIdleLagMemory();
+  const cycle =
+    o.cycle ??
+    (async (probe: ResolvedProbe, signal: AbortSignal) =>
+      report(config, probe, await runProbe(probe, { log, signal, readCredits: true, senderContext, idleLags }), log));
 
   const scheduler = createScheduler<ReportedResult>({
     schedules: Object.fromEntries(probes.map((p) => [p.name, p.schedule ?? serve.schedule])),
@@ -75,7 +81,7 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
       watchdog.unref();
       try {
         // Only the scheduler aborts a cycle (at the end of the shutdown grace), not SIGTERM itself.
-        const r = await report(config, probe, await runProbe(probe, { log, signal, readCredits: true, senderContext, idleLags }), log);
+        const r = await cycle(probe, signal);
         metrics.record(r, Date.now() / 1000);
         log.info({ probe: name, ok: r.ok, reason: r.reason, seconds: r.durationSeconds }, "run finished");
         return r;
