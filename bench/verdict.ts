@@ -1,4 +1,4 @@
-// 5. Verdict: the figures of issue 14 in one script, against one baseline (the lab as it is now).
+// 6. Verdict: the figures of issue 14 in one script, against one baseline (the lab as it is now).
 //  a. Time to verdict after delivery, per case (healthy, SNAT, Junk, upstream hard bounce,
 //     blackholed): from the moment the facts exist (Dovecot stored the message; Brevo logged the
 //     bounce; the send, for a message that never comes) to the process's exit, mailprobe on Node 24
@@ -305,7 +305,7 @@ export async function verdict(report: Report): Promise<void> {
     await fakeBrevoFault({ mode: "none" });
   }
 
-  report.add("5. Verdict (issue 14)", [
+  report.add("6. Verdict (issue 14)", [
     `**a. Time to verdict.** mailprobe \`run --json\` on Node 24 as the image runs it (the bundle, \`--lite-mode\`, a compile cache written beforehand), the Brevo route, one path through a counting IMAPS relay of ours in front of Dovecot's stock listener (bench/imap-counter.ts). "after the fact" = the process's exit minus the moment the fact existed: Dovecot renamed the message into the folder's \`new/\` (kernel ctime; clock resolution below 1 ms), Brevo's log holds the event (the fake's event date, ms), or Brevo accepted the send (blackholed). "seen" = the path's \`seenAt\` minus the same moment (Date resolution 1 ms). Cases bounded by the deadline use \`timeoutSeconds: ${TIMEOUT_S}\` and ${NS} runs; the others ${N}.`,
     "",
     ...table(
