@@ -25,7 +25,8 @@ export function parseArgv(argv: string[]): Parsed {
     return { kind: "help", command: rest[0] };
   }
   const command = first && COMMANDS[first] ? first : undefined;
-  if (first && (!command || rest.length)) return { kind: "error", message: `unknown command ${positionals.join(" ")}` };
+  if (first && !command) return { kind: "error", message: `unknown command ${first}` };
+  if (rest.length) return { kind: "error", command, message: `${command} takes no arguments, got ${rest.join(" ")} (options start with --)` };
   const allowed = new Set([...(command ? COMMANDS[command]!.options : Object.keys(OPTIONS)), ...GLOBAL_OPTIONS]);
   for (const t of tokens) {
     if (t.kind !== "option") continue;

@@ -135,7 +135,10 @@ export function zodIssues(error: z.ZodError): ConfigIssue[] {
 
 export function readSecretFile(file: string, field: string, issues: ConfigIssue[]): string | undefined {
   try {
-    return readFileSync(file, "utf8").replace(/\r?\n$/, "");
+    // Secret mounts and `echo > file` end in a newline (or two); a secret never does.
+    const value = readFileSync(file, "utf8").replace(/[\r\n]+$/, "");
+    if (!value) issues.push({ field, message: `${file} is empty: put the secret in it (a Kubernetes Secret key with no value mounts as an empty file)` });
+    return value || undefined;
   } catch (err) {
     issues.push({ field, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
     return undefined;

@@ -29,6 +29,7 @@ test("an unknown option, an option of another command, a missing value: one line
     [["validate", "--probe", "x"], /^mailprobe validate: --probe is not an option of validate/],
     [["doctor", "--config"], /^mailprobe doctor: option --config needs a value \(FILE\)$/],
     [["run", "--json=yes"], /^mailprobe run: option --json takes no value$/],
+    [["run", "extra"], /^mailprobe run: run takes no arguments, got extra \(options start with --\)$/],
   ];
   for (const [args, first] of cases) {
     const r = await runCli(args);

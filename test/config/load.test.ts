@@ -10,6 +10,7 @@ const secrets = mkdtempSync(join(tmpdir(), "mailprobe-secrets-"));
 writeFileSync(join(secrets, "brevo-key"), "xkeysib-from-file\n");
 writeFileSync(join(secrets, "imap-password"), "imap-from-file\n");
 writeFileSync(join(secrets, "kuma-external"), "https://kuma.example.com/api/push/KumaTok3n\n");
+writeFileSync(join(secrets, "empty"), "\n\n");
 const env = { SECRETS: secrets };
 
 test("a valid config: defaults merged into paths, secrets read from files, ${ENV:-default} used", () => {
