@@ -14,15 +14,27 @@ export interface ConfigIssue {
   example?: string;
 }
 
+/** One line per problem: a field inherited by several paths is one problem where it is written. */
+function unique(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const k = `${i.field}\0${i.message}`;
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
+}
+
 export class ConfigError extends Error {
+  readonly issues: ConfigIssue[];
   constructor(
-    readonly issues: ConfigIssue[],
+    issues: ConfigIssue[],
     readonly file?: string,
   ) {
+    issues = unique(issues);
     super(
       `invalid configuration${file ? ` in ${file}` : ""}:\n` +
         issues.map((i) => `  ${i.field || "(top level)"}: ${i.message}${i.example ? ` (e.g. ${lastName(i.field)}: ${i.example})` : ""}`).join("\n"),
     );
+    this.issues = issues;
     this.name = "ConfigError";
   }
 }
