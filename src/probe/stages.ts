@@ -22,6 +22,8 @@ export function stagesOf(found: FoundMessage, ctx: { probe: ResolvedProbe; send:
   const acceptedMs = ctx.sendStartMs + (ctx.send.seconds ?? 0) * 1000;
   if (ctx.deliveredMs !== undefined) stages.upstream = seconds(Math.max(0, ctx.deliveredMs - acceptedMs));
   const mxMs = entryHopDateMs(found.headers, ctx.probe);
-  if (mxMs !== undefined) stages.mx = seconds(found.seenAtMs - mxMs);
+  // The Received date is truncated to the second, so it can fall before the send started: the stage is
+  // counted from the later of the two and never exceeds the roundtrip nor goes below 0 (1 s resolution).
+  if (mxMs !== undefined) stages.mx = Math.min(stages.seen, seconds(Math.max(0, found.seenAtMs - Math.max(mxMs, ctx.sendStartMs))));
   return stages;
 }
