@@ -8,7 +8,7 @@ import { stagesOf } from "../../src/probe/stages.js";
 const probe = {
   received: { mxHosts: ["mx.lab.test"], forbiddenCidrs: [], expectedCidrs: [], internalCidrs: [], requireTls: false },
 } as unknown as ResolvedProbe;
-const send = { ok: true as const, seconds: 0.05, attempts: 1, notes: [] };
+const send = { type: "smtp", ok: true, seconds: 0.05, attempts: 1, notes: [] };
 const headers = (date: string) =>
   Buffer.from(`Received: from relay.lab.test (unknown [127.0.0.42]) by mx.lab.test (Postfix) with ESMTP id ABC for <probe@lab.test>; ${date}\r\n\r\n`);
 
