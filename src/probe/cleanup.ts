@@ -9,7 +9,7 @@ import type { Sender, UpstreamEvent } from "../core/sender.js";
 import type { TokenKey } from "../core/token.js";
 import { idleKey, type IdleLagMemory } from "./idle-memory.js";
 import type { PathState } from "./judge.js";
-import { provenOwn, type CleanupAction } from "../receivers/session.js";
+import { provenOwn, type CleanupAction, type SweepResult } from "../receivers/session.js";
 
 /** The share of the cleanup budget the last look (and the Junk look) may take. */
 export const LAST_LOOK_MS = 4000;
@@ -119,9 +119,15 @@ async function removeOne(st: PathState, i: CleanupInput, out: CleanupOutput, sig
   }
 }
 
-/** The stale sweep, once per mailbox; without a configured key it only counts look-alikes. */
+/**
+ * The stale sweep, once per mailbox; without a configured key it only counts look-alikes. Two
+ * listeners of one server are two mailboxes here (either may be the only one reachable), so each
+ * sweeps; the counts are de-duplicated by message identity (the token): a message is left behind
+ * once in the run, and not at all when one of the listeners removed it.
+ */
 async function sweepStale(i: CleanupInput, out: CleanupOutput, signal: AbortSignal): Promise<void> {
   const swept = new Set<string>();
+  const results: { st: PathState; r: SweepResult }[] = [];
   for (const st of i.states) {
     if (!st.session) continue;
     const id = mailboxKey(st, st.session.path.mailbox);
@@ -133,13 +139,29 @@ async function sweepStale(i: CleanupInput, out: CleanupOutput, signal: AbortSign
         signal,
       );
       out.cleanup.stale += r.removed;
-      out.cleanup.leftBehind = (out.cleanup.leftBehind ?? 0) + r.leftBehind;
-      st.leftBehind = r.leftBehind;
-      if (r.leftBehind && r.detail) out.cleanup.errors.push(`${st.name}: stale sweep: ${r.detail}`);
+      results.push({ st, r });
     } catch (err) {
       out.cleanup.errors.push(`${st.name}: stale sweep failed: ${errText(err)}`);
     }
   }
+  const left = countLeftBehind(results.map((x) => x.r));
+  results.forEach(({ st, r }, n) => {
+    st.leftBehind = left[n]!;
+    out.cleanup.leftBehind = (out.cleanup.leftBehind ?? 0) + left[n]!;
+    if (left[n] && r.detail) out.cleanup.errors.push(`${st.name}: stale sweep: ${r.detail}`);
+  });
+}
+
+/** Per sweep, its left-behind messages not removed by any sweep of the run nor counted by an earlier one. Pure. */
+export function countLeftBehind(results: SweepResult[]): number[] {
+  const removed = new Set(results.flatMap((r) => r.removedIds ?? []));
+  const counted = new Set<string>();
+  return results.map((r) => {
+    if (!r.leftIds) return r.leftBehind;
+    const fresh = [...new Set(r.leftIds)].filter((id) => !removed.has(id) && !counted.has(id));
+    for (const id of fresh) counted.add(id);
+    return fresh.length;
+  });
 }
 
 /**

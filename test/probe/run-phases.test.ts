@@ -8,7 +8,7 @@ import type { Sender } from "../../src/core/sender.js";
 import { createLogger } from "../../src/log.js";
 import { judge } from "../../src/probe/judge.js";
 import { runProbe } from "../../src/probe/run.js";
-import type { FoundMessage, Session, SweepOptions } from "../../src/receivers/session.js";
+import type { FoundMessage, Session, SweepOptions, SweepResult } from "../../src/receivers/session.js";
 
 const log = createLogger({ level: "silent", redact: (t) => t });
 const received = (ip: string) =>
@@ -59,6 +59,8 @@ interface FakeOpts {
   tokenHeader?: (token: string) => string;
   /** What a sweep reports. */
   leftBehind?: number;
+  /** What a sweep reports, in full (wins over leftBehind). */
+  sweepResult?: SweepResult;
   /** The key each sweep was given (configured or not). */
   sweptWith?: (SweepOptions["key"] | undefined)[];
 }
@@ -85,7 +87,7 @@ function fakeSession(p: ResolvedPath, o: FakeOpts, calls: string[]): Session {
     findNow: async () => undefined,
     findIn: async (mailbox, t) => (o.junk ? found(mailbox, o.junk, t) : undefined),
     delete: async (f) => (calls.push(`delete ${p.name} ${f.mailbox} ${f.uid}`), { mode: "uid-expunge", removed: true, count: 1, detail: "deleted (fake)" }),
-    sweep: async (opts) => (calls.push(`sweep ${p.name}`), o.sweptWith?.push(opts.key), { removed: 0, leftBehind: o.leftBehind ?? 0 }),
+    sweep: async (opts) => (calls.push(`sweep ${p.name}`), o.sweptWith?.push(opts.key), o.sweepResult ?? { removed: 0, leftBehind: o.leftBehind ?? 0 }),
     close: async () => void calls.push(`close ${p.name}`),
   };
 }
@@ -317,4 +319,36 @@ test("no tokenKey: the sweep gets no key (counts only), the result warns with ho
   });
   assert.equal(withKey.warnings, undefined);
   assert.equal((sweptWith[1] as unknown as { configured: boolean }).configured, true);
+});
+
+test("two listeners of one mailbox: a stale message both sweeps leave is counted once; one that a listener removed is not left", async () => {
+  const pr = probe([path("external", { port: 993 }), path("internal", { port: 994 })]);
+  const run = (sweeps: Record<string, SweepResult>) =>
+    runProbe(pr, {
+      log,
+      createSender: async () => fakeSender(sentOk, []),
+      openPath: async (p) => fakeSession(p, { headers: received("127.0.0.42"), sweepResult: sweeps[p.name] }, []),
+    });
+  // The same stale message (token mp1.a), left by both listeners (e.g. its MAC fails under today's key).
+  const both = await run({
+    external: { removed: 0, leftBehind: 1, leftIds: ["mp1.a"], removedIds: [], detail: "1 left" },
+    internal: { removed: 0, leftBehind: 1, leftIds: ["mp1.a"], removedIds: [], detail: "1 left" },
+  });
+  assert.equal(both.cleanup.leftBehind, 1, JSON.stringify(both.cleanup));
+  assert.deepEqual(
+    both.paths.map((p) => p.leftBehind),
+    [1, 0],
+  );
+  assert.equal(both.cleanup.errors.filter((e) => /stale sweep/.test(e)).length, 1, "one error line for one message");
+  // Mixed modes: a listener without UIDPLUS/MOVE leaves mp1.b, the UIDPLUS one removes it.
+  const mixed = await run({
+    external: { removed: 0, leftBehind: 2, leftIds: ["mp1.b", "mp1.c"], removedIds: [], detail: "2 left" },
+    internal: { removed: 1, leftBehind: 1, leftIds: ["mp1.c"], removedIds: ["mp1.b"], detail: "1 removed, 1 not provable" },
+  });
+  assert.equal(mixed.cleanup.stale, 1);
+  assert.equal(mixed.cleanup.leftBehind, 1, "mp1.b was removed, mp1.c is left once");
+  assert.deepEqual(
+    mixed.paths.map((p) => p.leftBehind),
+    [1, 0],
+  );
 });
