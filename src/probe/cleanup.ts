@@ -56,10 +56,25 @@ async function lastLook(i: CleanupInput, out: CleanupOutput, signal: AbortSignal
   );
 }
 
-/** One due path per run (two flag changes at once would blur each other), on a message found in time. */
+/**
+ * One due path per run (two flag changes at once would blur each other), on a message found in time.
+ * The measurement flags the message \Flagged: only on a message proven this run's own, and only where
+ * the cleanup mode is uid-expunge (it is about to be expunged); a message that is moved or left keeps
+ * the flags it arrived with.
+ */
 async function learnIdleLag(i: CleanupInput, signal: AbortSignal): Promise<{ path: string; lagMs: number } | undefined> {
   const now = Date.now();
-  const st = i.idleLags && i.states.find((s) => s.found && !s.late && s.session?.idleLagMs && i.idleLags!.due(idleKey(i.probe.name, s.name), now));
+  const st =
+    i.idleLags &&
+    i.states.find(
+      (s) =>
+        s.found &&
+        !s.late &&
+        s.session?.idleLagMs &&
+        s.session.cleanupMode === "uid-expunge" &&
+        provenOwn(s.found, i.token, i.probe.sender.from) &&
+        i.idleLags!.due(idleKey(i.probe.name, s.name), now),
+    );
   if (!st) return undefined;
   const lagMs = await st.session!.idleLagMs!(st.found!, signal);
   if (lagMs === undefined) return undefined;

@@ -8,7 +8,8 @@ import type { Sender } from "../../src/core/sender.js";
 import { createLogger } from "../../src/log.js";
 import { judge } from "../../src/probe/judge.js";
 import { runProbe } from "../../src/probe/run.js";
-import type { FoundMessage, Session, SweepOptions, SweepResult } from "../../src/receivers/session.js";
+import type { CleanupMode, FoundMessage, Session, SweepOptions, SweepResult } from "../../src/receivers/session.js";
+import { createIdleLagMemory } from "../../src/probe/idle-memory.js";
 
 const log = createLogger({ level: "silent", redact: (t) => t });
 const received = (ip: string) =>
@@ -59,6 +60,8 @@ interface FakeOpts {
   tokenHeader?: (token: string) => string;
   /** What a sweep reports. */
   leftBehind?: number;
+  /** The session's cleanup mode (default uid-expunge). */
+  mode?: CleanupMode;
   /** What a sweep reports, in full (wins over leftBehind). */
   sweepResult?: SweepResult;
   /** The key each sweep was given (configured or not). */
@@ -78,8 +81,9 @@ function fakeSession(p: ResolvedPath, o: FakeOpts, calls: string[]): Session {
     path: p,
     openMs: 5,
     idleSupported: true,
-    cleanupMode: "uid-expunge",
+    cleanupMode: o.mode ?? "uid-expunge",
     cleanupWhy: "fake: UIDPLUS",
+    idleLagMs: async (f) => (calls.push(`idle lag ${p.name} ${f.uid}`), 500),
     waitFor: (t, signal) =>
       o.headers
         ? new Promise((r) => setTimeout(() => r(found(p.mailbox, o.headers!, t)), 5))
@@ -351,4 +355,29 @@ test("two listeners of one mailbox: a stale message both sweeps leave is counted
     mixed.paths.map((p) => p.leftBehind),
     [1, 0],
   );
+});
+
+test("the IDLE-lag measurement (it flags the message) runs only on a message proven ours, and only where it is then expunged", async () => {
+  const cases: [FakeOpts, boolean][] = [
+    [{ mode: "uid-expunge" }, true],
+    [{ mode: "left" }, false],
+    [{ mode: "moved-to-trash" }, false],
+    [{ mode: "uid-expunge", tokenHeader: (t) => `${t}x` }, false],
+    [{ mode: "uid-expunge", from: "someone@example.org" }, false],
+  ];
+  for (const [o, measured] of cases) {
+    const calls: string[] = [];
+    const r = await runProbe(probe([path("external")]), {
+      log,
+      idleLags: createIdleLagMemory(),
+      createSender: async () => fakeSender(sentOk, calls),
+      openPath: async (p) => fakeSession(p, { headers: received("127.0.0.42"), ...o }, calls),
+    });
+    assert.equal(
+      calls.some((c) => c.startsWith("idle lag")),
+      measured,
+      `${JSON.stringify({ mode: o.mode, from: o.from, foreignToken: !!o.tokenHeader })}: ${calls.join(", ")}`,
+    );
+    assert.equal(r.paths.length, 1);
+  }
 });
