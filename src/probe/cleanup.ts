@@ -102,9 +102,12 @@ async function deleteFound(i: CleanupInput, out: CleanupOutput, signal: AbortSig
     const g = `${st.session.path.user}|${st.found.mailbox}|${st.found.uid}`;
     groups.set(g, [...(groups.get(g) ?? []), st]);
   }
+  // Within a group, the listeners that can remove go first: a `left` listener then finds the message
+  // already gone, rather than reporting left what the next one removes.
+  const rank = (st: PathState) => ["uid-expunge", "moved-to-trash", "left"].indexOf(st.session!.cleanupMode);
   await Promise.all(
     [...groups.values()].map(async (group) => {
-      for (const st of group) actions.set(idOf(st), await removeOne(st, i, out, signal));
+      for (const st of [...group].sort((a, b) => rank(a) - rank(b))) actions.set(idOf(st), await removeOne(st, i, out, signal));
     }),
   );
   for (const action of actions.values()) out.cleanup.deleted += action?.count ?? 0;

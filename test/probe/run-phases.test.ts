@@ -60,6 +60,8 @@ interface FakeOpts {
   tokenHeader?: (token: string) => string;
   /** What a sweep reports. */
   leftBehind?: number;
+  /** The UIDs in the mailbox, shared by the paths to it (deletes remove from it). */
+  mailbox?: Set<number>;
   /** The session's cleanup mode (default uid-expunge). */
   mode?: CleanupMode;
   /** What a sweep reports, in full (wins over leftBehind). */
@@ -90,7 +92,14 @@ function fakeSession(p: ResolvedPath, o: FakeOpts, calls: string[]): Session {
         : new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true })),
     findNow: async () => undefined,
     findIn: async (mailbox, t) => (o.junk ? found(mailbox, o.junk, t) : undefined),
-    delete: async (f) => (calls.push(`delete ${p.name} ${f.mailbox} ${f.uid}`), { mode: "uid-expunge", removed: true, count: 1, detail: "deleted (fake)" }),
+    delete: async (f) => {
+      calls.push(`delete ${p.name} ${f.mailbox} ${f.uid}`);
+      // With a shared mailbox (o.mailbox), like the real session: already gone, left by a `left` listener, or removed.
+      if (o.mailbox && !o.mailbox.has(f.uid)) return { mode: o.mode ?? "uid-expunge", removed: true, count: 0, detail: "already removed (fake)" };
+      if (o.mode === "left") return { mode: "left", removed: false, count: 0, detail: "left (fake)" };
+      o.mailbox?.delete(f.uid);
+      return { mode: o.mode ?? "uid-expunge", removed: true, count: 1, detail: "deleted (fake)" };
+    },
     sweep: async (opts) => (calls.push(`sweep ${p.name}`), o.sweptWith?.push(opts.key), o.sweepResult ?? { removed: 0, leftBehind: o.leftBehind ?? 0 }),
     close: async () => void calls.push(`close ${p.name}`),
   };
@@ -379,5 +388,25 @@ test("the IDLE-lag measurement (it flags the message) runs only on a message pro
       `${JSON.stringify({ mode: o.mode, from: o.from, foreignToken: !!o.tokenHeader })}: ${calls.join(", ")}`,
     );
     assert.equal(r.paths.length, 1);
+  }
+});
+
+test("mixed modes on one mailbox (a listener that leaves, one with UIDPLUS): the run's message is removed once and no path reports it left", async () => {
+  for (const order of [["left", "uid-expunge"] as const, ["uid-expunge", "left"] as const]) {
+    const calls: string[] = [];
+    const mailbox = new Set([7]);
+    const pr = probe([path("a", { port: 993 }), path("b", { port: 994 })]);
+    const r = await runProbe(pr, {
+      log,
+      createSender: async () => fakeSender(sentOk, calls),
+      openPath: async (p) => fakeSession(p, { headers: received("127.0.0.42"), mailbox, mode: p.name === "a" ? order[0] : order[1] }, calls),
+    });
+    assert.equal(mailbox.size, 0, order.join(","));
+    assert.equal(r.cleanup.deleted, 1);
+    assert.deepEqual(
+      r.paths.map((p) => p.deleted),
+      [true, true],
+      `${order.join(",")}: ${JSON.stringify(r.paths.map((p) => p.cleanup))}`,
+    );
   }
 });
