@@ -27,7 +27,7 @@ import { kumaPushUrl } from "./fields.js";
 import { checkSecretLength, dangerousConfig } from "./rules.js";
 import { urlCredentials } from "./urls.js";
 import { parseConfigYaml } from "./yaml.js";
-import { TOKEN_KEY_MIN_BYTES } from "../core/token.js";
+import { TOKEN_KEY_MIN_BYTES, TOKEN_KEY_MIN_DISTINCT } from "../core/token.js";
 
 export { ConfigError, type ConfigIssue } from "./issues.js";
 
@@ -263,12 +263,16 @@ function collectSecrets(probes: ResolvedProbe[], extra: (string | undefined)[]):
   return [...out].sort((a, b) => b.length - a.length);
 }
 
-/** The token MAC key: a dedicated secret of ≥ 32 bytes, and never one of the IMAP passwords. */
+/** The token MAC key: a dedicated secret of ≥ 32 bytes and ≥ 10 different characters, and never one of the IMAP passwords. */
 function resolveTokenKey(cfg: Config, issues: ConfigIssue[]): string | undefined {
   const key = secret(cfg, "tokenKey", "", issues, false);
   if (key === undefined) return undefined;
   if (Buffer.byteLength(key, "utf8") < TOKEN_KEY_MIN_BYTES) {
     issues.push({ field: "tokenKey", message: `must be at least ${TOKEN_KEY_MIN_BYTES} bytes of a random secret`, example: EXAMPLES.tokenKey });
+  }
+  if (new Set(key).size < TOKEN_KEY_MIN_DISTINCT) {
+    const message = `must be a random secret: it holds fewer than ${TOKEN_KEY_MIN_DISTINCT} different characters`;
+    issues.push({ field: "tokenKey", message, example: EXAMPLES.tokenKey });
   }
   const passwords = cfg.probes.flatMap((p) => [p.imap.password, ...p.paths.map((x) => x.password)]);
   if (passwords.includes(key)) issues.push({ field: "tokenKey", message: "must be its own secret, not an IMAP password", example: EXAMPLES.tokenKey });

@@ -9,6 +9,12 @@ const FORMAT = /^mp1\.([0-9a-z]{8,10})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})
 
 /** The shortest accepted `tokenKey` (bytes of its UTF-8 form): `openssl rand -hex 32` gives 64. */
 export const TOKEN_KEY_MIN_BYTES = 32;
+/**
+ * The fewest different characters an accepted `tokenKey` holds: refuses "aaaa…" or "0f0f…" (a placeholder,
+ * not a secret). 10, not 16: 64 random hex characters miss at least one of the 16 digits about a quarter
+ * of the time, but hold fewer than 10 of them about once in 10^12.
+ */
+export const TOKEN_KEY_MIN_DISTINCT = 10;
 
 export interface TokenKey {
   readonly key: Buffer;

@@ -9,7 +9,7 @@ import type { Sender, UpstreamEvent } from "../core/sender.js";
 import type { TokenKey } from "../core/token.js";
 import { idleKey, type IdleLagMemory } from "./idle-memory.js";
 import type { PathState } from "./judge.js";
-import { provenOwn, type CleanupAction } from "../receivers/session.js";
+import { provenOwn, type CleanupAction, type SweepResult } from "../receivers/session.js";
 
 /** The share of the cleanup budget the last look (and the Junk look) may take. */
 export const LAST_LOOK_MS = 4000;
@@ -56,10 +56,25 @@ async function lastLook(i: CleanupInput, out: CleanupOutput, signal: AbortSignal
   );
 }
 
-/** One due path per run (two flag changes at once would blur each other), on a message found in time. */
+/**
+ * One due path per run (two flag changes at once would blur each other), on a message found in time.
+ * The measurement flags the message \Flagged: only on a message proven this run's own, and only where
+ * the cleanup mode is uid-expunge (it is about to be expunged); a message that is moved or left keeps
+ * the flags it arrived with.
+ */
 async function learnIdleLag(i: CleanupInput, signal: AbortSignal): Promise<{ path: string; lagMs: number } | undefined> {
   const now = Date.now();
-  const st = i.idleLags && i.states.find((s) => s.found && !s.late && s.session?.idleLagMs && i.idleLags!.due(idleKey(i.probe.name, s.name), now));
+  const st =
+    i.idleLags &&
+    i.states.find(
+      (s) =>
+        s.found &&
+        !s.late &&
+        s.session?.idleLagMs &&
+        s.session.cleanupMode === "uid-expunge" &&
+        provenOwn(s.found, i.token, i.probe.sender.from) &&
+        i.idleLags!.due(idleKey(i.probe.name, s.name), now),
+    );
   if (!st) return undefined;
   const lagMs = await st.session!.idleLagMs!(st.found!, signal);
   if (lagMs === undefined) return undefined;
@@ -87,9 +102,12 @@ async function deleteFound(i: CleanupInput, out: CleanupOutput, signal: AbortSig
     const g = `${st.session.path.user}|${st.found.mailbox}|${st.found.uid}`;
     groups.set(g, [...(groups.get(g) ?? []), st]);
   }
+  // Within a group, the listeners that can remove go first: a `left` listener then finds the message
+  // already gone, rather than reporting left what the next one removes.
+  const rank = (st: PathState) => ["uid-expunge", "moved-to-trash", "left"].indexOf(st.session!.cleanupMode);
   await Promise.all(
     [...groups.values()].map(async (group) => {
-      for (const st of group) actions.set(idOf(st), await removeOne(st, i, out, signal));
+      for (const st of [...group].sort((a, b) => rank(a) - rank(b))) actions.set(idOf(st), await removeOne(st, i, out, signal));
     }),
   );
   for (const action of actions.values()) out.cleanup.deleted += action?.count ?? 0;
@@ -119,9 +137,15 @@ async function removeOne(st: PathState, i: CleanupInput, out: CleanupOutput, sig
   }
 }
 
-/** The stale sweep, once per mailbox; without a configured key it only counts look-alikes. */
+/**
+ * The stale sweep, once per mailbox; without a configured key it only counts look-alikes. Two
+ * listeners of one server are two mailboxes here (either may be the only one reachable), so each
+ * sweeps; the counts are de-duplicated by message identity (the token): a message is left behind
+ * once in the run, and not at all when one of the listeners removed it.
+ */
 async function sweepStale(i: CleanupInput, out: CleanupOutput, signal: AbortSignal): Promise<void> {
   const swept = new Set<string>();
+  const results: { st: PathState; r: SweepResult }[] = [];
   for (const st of i.states) {
     if (!st.session) continue;
     const id = mailboxKey(st, st.session.path.mailbox);
@@ -133,13 +157,29 @@ async function sweepStale(i: CleanupInput, out: CleanupOutput, signal: AbortSign
         signal,
       );
       out.cleanup.stale += r.removed;
-      out.cleanup.leftBehind = (out.cleanup.leftBehind ?? 0) + r.leftBehind;
-      st.leftBehind = r.leftBehind;
-      if (r.leftBehind && r.detail) out.cleanup.errors.push(`${st.name}: stale sweep: ${r.detail}`);
+      results.push({ st, r });
     } catch (err) {
       out.cleanup.errors.push(`${st.name}: stale sweep failed: ${errText(err)}`);
     }
   }
+  const left = countLeftBehind(results.map((x) => x.r));
+  results.forEach(({ st, r }, n) => {
+    st.leftBehind = left[n]!;
+    out.cleanup.leftBehind = (out.cleanup.leftBehind ?? 0) + left[n]!;
+    if (left[n] && r.detail) out.cleanup.errors.push(`${st.name}: stale sweep: ${r.detail}`);
+  });
+}
+
+/** Per sweep, its left-behind messages not removed by any sweep of the run nor counted by an earlier one. Pure. */
+export function countLeftBehind(results: SweepResult[]): number[] {
+  const removed = new Set(results.flatMap((r) => r.removedIds ?? []));
+  const counted = new Set<string>();
+  return results.map((r) => {
+    if (!r.leftIds) return r.leftBehind;
+    const fresh = [...new Set(r.leftIds)].filter((id) => !removed.has(id) && !counted.has(id));
+    for (const id of fresh) counted.add(id);
+    return fresh.length;
+  });
 }
 
 /**

@@ -17,11 +17,14 @@ export function entryHopDateMs(headers: Buffer, probe: Pick<ResolvedProbe, "rece
 }
 
 export function stagesOf(found: FoundMessage, ctx: { probe: ResolvedProbe; send: SendResult; sendStartMs: number; deliveredMs?: number }): Stages {
-  const stages: Stages = { seen: seconds(found.seenAtMs - ctx.sendStartMs) };
+  const seen = seconds(found.seenAtMs - ctx.sendStartMs);
+  const stages: Stages = { seen };
   if (ctx.send.seconds !== undefined) stages.send = ctx.send.seconds;
   const acceptedMs = ctx.sendStartMs + (ctx.send.seconds ?? 0) * 1000;
   if (ctx.deliveredMs !== undefined) stages.upstream = seconds(Math.max(0, ctx.deliveredMs - acceptedMs));
   const mxMs = entryHopDateMs(found.headers, ctx.probe);
-  if (mxMs !== undefined) stages.mx = seconds(found.seenAtMs - mxMs);
+  // The Received date is truncated to the second, so it can fall before the send started: the stage is
+  // counted from the later of the two and never exceeds the roundtrip nor goes below 0 (1 s resolution).
+  if (mxMs !== undefined) stages.mx = Math.min(seen, seconds(Math.max(0, found.seenAtMs - Math.max(mxMs, ctx.sendStartMs))));
   return stages;
 }

@@ -80,31 +80,48 @@ const TOKEN_FORMAT = /^mp1\.[0-9a-z]{8,10}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}
  * The stale sweep of the selected mailbox: candidates by SEARCH (recent, token-looking), then each
  * proven ours (the token's MAC verifies with the configured key, the From is our sender) and older
  * than `staleAfterMs` both by its token and by its INTERNALDATE. Without a key nothing is proven:
- * look-alikes of our format from our sender are only counted (left behind), never touched.
+ * look-alikes of our format from our sender are only counted (left behind), never touched. With a
+ * key, stale messages of our format from our sender whose MAC fails (made under another key, or by a
+ * version before tokenKey) are counted as left behind too: probe-looking, seen, not provable.
  */
 export async function sweepMailbox(client: ImapFlow, plan: CleanupPlan, o: SweepOptions): Promise<SweepResult> {
   const since = new Date(Date.now() - o.sweepDays * 86_400_000);
   const header = TOKEN_HEADER.toLowerCase();
   const candidates = (await client.search({ since, or: [{ header: { [header]: "mp1." } }, { subject: "mp1." }] }, { uid: true })) || [];
-  if (!candidates.length) return { removed: 0, leftBehind: 0 };
+  if (!candidates.length) return { removed: 0, leftBehind: 0, leftIds: [], removedIds: [] };
   const now = Date.now();
   const from = o.from.toLowerCase();
-  const stale: number[] = [];
+  const stale: { uid: number; token: string }[] = [];
+  const unproven: string[] = [];
   for await (const msg of client.fetch(candidates.join(","), { uid: true, headers: [header], envelope: true, internalDate: true }, { uid: true })) {
     const token = tokenOf(msg);
     const stored = msg.internalDate ? new Date(msg.internalDate).getTime() : now;
     if (!token || proofOf(msg).from !== from || now - stored <= o.staleAfterMs) continue;
     if (!o.key?.configured) {
-      if (TOKEN_FORMAT.test(token)) stale.push(msg.uid);
+      if (TOKEN_FORMAT.test(token)) stale.push({ uid: msg.uid, token });
       continue;
     }
     const parsed = verifyToken(o.key, token);
-    if (parsed && now - parsed.createdMs > o.staleAfterMs) stale.push(msg.uid);
+    if (parsed && now - parsed.createdMs > o.staleAfterMs) stale.push({ uid: msg.uid, token });
+    else if (!parsed && TOKEN_FORMAT.test(token)) unproven.push(token);
   }
-  if (!stale.length) return { removed: 0, leftBehind: 0 };
+  const tokens = stale.map((m) => m.token);
   if (!o.key?.configured) {
-    return { removed: 0, leftBehind: stale.length, detail: `${stale.length} stale look-alikes from ${o.from} not removed: no tokenKey to prove them ours` };
+    if (!stale.length) return { removed: 0, leftBehind: 0, leftIds: [], removedIds: [] };
+    const detail = `${stale.length} stale look-alikes from ${o.from} not removed: no tokenKey to prove them ours`;
+    return { removed: 0, leftBehind: stale.length, leftIds: tokens, removedIds: [], detail };
   }
-  const action = await removeUids(client, plan, stale);
-  return action.removed ? { removed: stale.length, leftBehind: 0, detail: action.detail } : { removed: 0, leftBehind: stale.length, detail: action.detail };
+  const unprovenNote = unproven.length
+    ? `${unproven.length} stale message(s) from ${o.from} in the token format not removed: their MAC does not verify with tokenKey (another key, or a version before tokenKey)`
+    : undefined;
+  if (!stale.length) return { removed: 0, leftBehind: unproven.length, leftIds: unproven, removedIds: [], detail: unprovenNote };
+  const action = await removeUids(
+    client,
+    plan,
+    stale.map((m) => m.uid),
+  );
+  const detail = [action.detail, unprovenNote].filter(Boolean).join("; ");
+  return action.removed
+    ? { removed: stale.length, leftBehind: unproven.length, leftIds: unproven, removedIds: tokens, detail }
+    : { removed: 0, leftBehind: stale.length + unproven.length, leftIds: [...tokens, ...unproven], removedIds: [], detail };
 }

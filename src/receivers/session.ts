@@ -41,8 +41,14 @@ export interface SweepOptions {
 export interface SweepResult {
   /** Stale probe messages removed (deleted or moved to the trash mailbox). */
   removed: number;
-  /** Stale probe messages seen but not removed: left by the server's cleanup mode, failed, or unprovable without a key. */
+  /** Stale probe messages seen but not removed: left by the server's cleanup mode, failed, or unprovable (no key, or a MAC that fails). */
   leftBehind: number;
+  /**
+   * The identities (tokens) of the messages behind `leftBehind` and `removed`, so that a run sweeping one
+   * mailbox through two listeners counts each message once (and not as left when another listener removed it).
+   */
+  leftIds?: string[];
+  removedIds?: string[];
   detail?: string;
 }
 

@@ -15,14 +15,18 @@ test("examples/homelab.yaml loads: Brevo route, external/internal/direct-alt pat
   const files = [...new Set([...text.matchAll(/\/run\/secrets\/mailprobe\/([a-z0-9-]+)/g)].map((m) => m[1]!))];
   assert.deepEqual(files.sort(), ["brevo-api-key", "imap-password", "kuma-external", "kuma-internal", "kuma-probe", "token-key"]);
   const stub = (f: string) =>
-    f.startsWith("kuma-") ? `https://kuma.example.com/api/push/${f}Tok3n\n` : f === "token-key" ? `${"ab".repeat(32)}\n` : `stub-${f}\n`;
+    f.startsWith("kuma-")
+      ? `https://kuma.example.com/api/push/${f}Tok3n\n`
+      : f === "token-key"
+        ? `${"5e8a1f03c7d94b26e0a7f3c58d12b96e4f0a7c3d91e5b28f6c04a9d7e13b5f28"}\n`
+        : `stub-${f}\n`;
   for (const f of files) writeFileSync(join(dir, f), stub(f));
   const copy = join(dir, "homelab.yaml");
   writeFileSync(copy, text.replaceAll("/run/secrets/mailprobe/", `${dir}/`));
 
   const cfg = loadConfig(copy, {});
   const p = cfg.probes[0]!;
-  assert.equal(p.tokenKey, "ab".repeat(32), "the token key from its Secret file");
+  assert.equal(p.tokenKey, "5e8a1f03c7d94b26e0a7f3c58d12b96e4f0a7c3d91e5b28f6c04a9d7e13b5f28", "the token key from its Secret file");
   assert.equal(p.sender.type, "brevo");
   assert.equal(p.sender.type === "brevo" && p.sender.apiKey, "stub-brevo-api-key");
   assert.equal(p.watchSender?.type, "smtp");

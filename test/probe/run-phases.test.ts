@@ -8,7 +8,8 @@ import type { Sender } from "../../src/core/sender.js";
 import { createLogger } from "../../src/log.js";
 import { judge } from "../../src/probe/judge.js";
 import { runProbe } from "../../src/probe/run.js";
-import type { FoundMessage, Session, SweepOptions } from "../../src/receivers/session.js";
+import type { CleanupMode, FoundMessage, Session, SweepOptions, SweepResult } from "../../src/receivers/session.js";
+import { createIdleLagMemory } from "../../src/probe/idle-memory.js";
 
 const log = createLogger({ level: "silent", redact: (t) => t });
 const received = (ip: string) =>
@@ -59,6 +60,12 @@ interface FakeOpts {
   tokenHeader?: (token: string) => string;
   /** What a sweep reports. */
   leftBehind?: number;
+  /** The UIDs in the mailbox, shared by the paths to it (deletes remove from it). */
+  mailbox?: Set<number>;
+  /** The session's cleanup mode (default uid-expunge). */
+  mode?: CleanupMode;
+  /** What a sweep reports, in full (wins over leftBehind). */
+  sweepResult?: SweepResult;
   /** The key each sweep was given (configured or not). */
   sweptWith?: (SweepOptions["key"] | undefined)[];
 }
@@ -76,16 +83,24 @@ function fakeSession(p: ResolvedPath, o: FakeOpts, calls: string[]): Session {
     path: p,
     openMs: 5,
     idleSupported: true,
-    cleanupMode: "uid-expunge",
+    cleanupMode: o.mode ?? "uid-expunge",
     cleanupWhy: "fake: UIDPLUS",
+    idleLagMs: async (f) => (calls.push(`idle lag ${p.name} ${f.uid}`), 500),
     waitFor: (t, signal) =>
       o.headers
         ? new Promise((r) => setTimeout(() => r(found(p.mailbox, o.headers!, t)), 5))
         : new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true })),
     findNow: async () => undefined,
     findIn: async (mailbox, t) => (o.junk ? found(mailbox, o.junk, t) : undefined),
-    delete: async (f) => (calls.push(`delete ${p.name} ${f.mailbox} ${f.uid}`), { mode: "uid-expunge", removed: true, count: 1, detail: "deleted (fake)" }),
-    sweep: async (opts) => (calls.push(`sweep ${p.name}`), o.sweptWith?.push(opts.key), { removed: 0, leftBehind: o.leftBehind ?? 0 }),
+    delete: async (f) => {
+      calls.push(`delete ${p.name} ${f.mailbox} ${f.uid}`);
+      // With a shared mailbox (o.mailbox), like the real session: already gone, left by a `left` listener, or removed.
+      if (o.mailbox && !o.mailbox.has(f.uid)) return { mode: o.mode ?? "uid-expunge", removed: true, count: 0, detail: "already removed (fake)" };
+      if (o.mode === "left") return { mode: "left", removed: false, count: 0, detail: "left (fake)" };
+      o.mailbox?.delete(f.uid);
+      return { mode: o.mode ?? "uid-expunge", removed: true, count: 1, detail: "deleted (fake)" };
+    },
+    sweep: async (opts) => (calls.push(`sweep ${p.name}`), o.sweptWith?.push(opts.key), o.sweepResult ?? { removed: 0, leftBehind: o.leftBehind ?? 0 }),
     close: async () => void calls.push(`close ${p.name}`),
   };
 }
@@ -317,4 +332,81 @@ test("no tokenKey: the sweep gets no key (counts only), the result warns with ho
   });
   assert.equal(withKey.warnings, undefined);
   assert.equal((sweptWith[1] as unknown as { configured: boolean }).configured, true);
+});
+
+test("two listeners of one mailbox: a stale message both sweeps leave is counted once; one that a listener removed is not left", async () => {
+  const pr = probe([path("external", { port: 993 }), path("internal", { port: 994 })]);
+  const run = (sweeps: Record<string, SweepResult>) =>
+    runProbe(pr, {
+      log,
+      createSender: async () => fakeSender(sentOk, []),
+      openPath: async (p) => fakeSession(p, { headers: received("127.0.0.42"), sweepResult: sweeps[p.name] }, []),
+    });
+  // The same stale message (token mp1.a), left by both listeners (e.g. its MAC fails under today's key).
+  const both = await run({
+    external: { removed: 0, leftBehind: 1, leftIds: ["mp1.a"], removedIds: [], detail: "1 left" },
+    internal: { removed: 0, leftBehind: 1, leftIds: ["mp1.a"], removedIds: [], detail: "1 left" },
+  });
+  assert.equal(both.cleanup.leftBehind, 1, JSON.stringify(both.cleanup));
+  assert.deepEqual(
+    both.paths.map((p) => p.leftBehind),
+    [1, 0],
+  );
+  assert.equal(both.cleanup.errors.filter((e) => /stale sweep/.test(e)).length, 1, "one error line for one message");
+  // Mixed modes: a listener without UIDPLUS/MOVE leaves mp1.b, the UIDPLUS one removes it.
+  const mixed = await run({
+    external: { removed: 0, leftBehind: 2, leftIds: ["mp1.b", "mp1.c"], removedIds: [], detail: "2 left" },
+    internal: { removed: 1, leftBehind: 1, leftIds: ["mp1.c"], removedIds: ["mp1.b"], detail: "1 removed, 1 not provable" },
+  });
+  assert.equal(mixed.cleanup.stale, 1);
+  assert.equal(mixed.cleanup.leftBehind, 1, "mp1.b was removed, mp1.c is left once");
+  assert.deepEqual(
+    mixed.paths.map((p) => p.leftBehind),
+    [1, 0],
+  );
+});
+
+test("the IDLE-lag measurement (it flags the message) runs only on a message proven ours, and only where it is then expunged", async () => {
+  const cases: [FakeOpts, boolean][] = [
+    [{ mode: "uid-expunge" }, true],
+    [{ mode: "left" }, false],
+    [{ mode: "moved-to-trash" }, false],
+    [{ mode: "uid-expunge", tokenHeader: (t) => `${t}x` }, false],
+    [{ mode: "uid-expunge", from: "someone@example.org" }, false],
+  ];
+  for (const [o, measured] of cases) {
+    const calls: string[] = [];
+    const r = await runProbe(probe([path("external")]), {
+      log,
+      idleLags: createIdleLagMemory(),
+      createSender: async () => fakeSender(sentOk, calls),
+      openPath: async (p) => fakeSession(p, { headers: received("127.0.0.42"), ...o }, calls),
+    });
+    assert.equal(
+      calls.some((c) => c.startsWith("idle lag")),
+      measured,
+      `${JSON.stringify({ mode: o.mode, from: o.from, foreignToken: !!o.tokenHeader })}: ${calls.join(", ")}`,
+    );
+    assert.equal(r.paths.length, 1);
+  }
+});
+
+test("mixed modes on one mailbox (a listener that leaves, one with UIDPLUS): the run's message is removed once and no path reports it left", async () => {
+  for (const order of [["left", "uid-expunge"] as const, ["uid-expunge", "left"] as const]) {
+    const calls: string[] = [];
+    const mailbox = new Set([7]);
+    const pr = probe([path("a", { port: 993 }), path("b", { port: 994 })]);
+    const r = await runProbe(pr, {
+      log,
+      createSender: async () => fakeSender(sentOk, calls),
+      openPath: async (p) => fakeSession(p, { headers: received("127.0.0.42"), mailbox, mode: p.name === "a" ? order[0] : order[1] }, calls),
+    });
+    assert.equal(mailbox.size, 0, order.join(","));
+    assert.equal(r.cleanup.deleted, 1);
+    assert.deepEqual(
+      r.paths.map((p) => p.deleted),
+      [true, true],
+      `${order.join(",")}: ${JSON.stringify(r.paths.map((p) => p.cleanup))}`,
+    );
+  }
 });

@@ -41,7 +41,9 @@ const PROGRESS: [Diagnosis, string[]][] = [
 
 /** What a message's events say, most telling first: delivered, a final failure, progress. */
 export function classifyEvents(all: BrevoEvent[], to: string): UpstreamEvent | undefined {
-  const events = all.filter((e) => !e.email || e.email === to);
+  // Addresses compare case-insensitively (Brevo may report the recipient as it was spelt elsewhere).
+  const rcpt = to.toLowerCase();
+  const events = all.filter((e) => !e.email || e.email.toLowerCase() === rcpt);
   const pick = (code: Diagnosis, names: string[], final: boolean): UpstreamEvent | undefined => {
     const e = events.find((x) => names.includes(String(x.event)));
     if (!e) return undefined;
@@ -187,6 +189,8 @@ export async function createBrevoSender(cfg: BrevoConfig, ctx?: SenderContext): 
     },
 
     async diagnose(messageId, to, signal) {
+      // The same budget as the wait's reads: a cleanup must not spend Brevo's rate limit behind its back.
+      if (!budget.take()) return { code: "upstream_unknown", detail: "Brevo's event log not read: the process's event budget is spent (try again later)" };
       try {
         const res = await api.getEmailEventReport({ messageId, days: 2, limit: 50 }, { abortSignal: signal, maxRetries: 0 });
         const e = classifyEvents(res.events ?? [], to);
