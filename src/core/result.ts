@@ -179,6 +179,8 @@ export interface RelayResult {
   detail: string;
   /** The listener's certificate expiry, when the connection used TLS. */
   certNotAfter?: string;
+  /** Why the TLS handshake failed (certificate has expired, self-signed, altnames…), when it did. */
+  tlsError?: string;
 }
 
 export interface SinkResult {

@@ -82,10 +82,13 @@ function openSocket(t: RelayTarget): Promise<Socket> {
   return whenConnected(netConnect({ host: t.host, port: t.port, localAddress: t.localAddress }), t);
 }
 
+/** A failed TLS handshake (expired, untrusted, wrong name, not TLS at all): its reason is reported as such. */
+export class TlsHandshakeError extends Error {}
+
 function startTls(sock: Socket, t: RelayTarget): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const s = tlsConnect({ socket: sock, servername: t.servername, ...(t.ca ? { ca: t.ca } : {}) }, () => resolve(s));
-    s.once("error", reject);
+    s.once("error", (e) => reject(new TlsHandshakeError(`TLS handshake failed: ${errText(e)}`)));
   });
 }
 
@@ -140,7 +143,8 @@ export async function checkRelay(t: RelayTarget, signal: AbortSignal): Promise<R
     return result("refused", rcpt.text);
   } catch (err) {
     const text = deadline.aborted && !signal.aborted ? `timed out after ${t.timeoutMs / 1000} s` : errText(err);
-    return result("error", `${t.host}:${t.port}: ${text}`);
+    const r = result("error", `${t.host}:${t.port}: ${text}`);
+    return err instanceof TlsHandshakeError && !deadline.aborted ? { ...r, tlsError: err.message.replace(/^TLS handshake failed: /, "") } : r;
   } finally {
     deadline.removeEventListener("abort", onAbort);
     sock?.end();

@@ -10,7 +10,7 @@ import { fields, main, registerSender, type SenderModule } from "../../src/index
 import { labConfig, labSmtpSender, runCli } from "../helpers/cli.js";
 import { DEFAULT_STATE, set, type LabState } from "../lab/lab.js";
 import { sendSpam } from "../lab/mx.js";
-import { accounts, paths, port } from "../lab/topology.js";
+import { accounts, addr, paths, port } from "../lab/topology.js";
 
 const postfixLog = join(paths.log, "postfix.log");
 
@@ -61,6 +61,36 @@ test("healthy lab, Brevo route: spf=pass dkim=pass (aligned) dmarc=pass, a score
   );
   assert.match(r.relay[0].detail, /^554 .*Relay access denied/);
   assert.ok(Date.parse(r.relay[0].certNotAfter) > Date.now(), "the listener's certificate was read");
+});
+
+test("a relayCheck entry whose TLS handshake fails (wrong servername): relay_check_ok 0 pushed, the reason named in the run and by doctor (smtp tls FAIL, not skip)", async () => {
+  const gateway = async () => (await fetch(`http://${addr.listen}:${port.pushgateway}/metrics`)).text();
+  const config = labConfig((c) => {
+    c.probes[0].name = "mx_relay_tls";
+    delete c.probes[0].kuma;
+    for (const p of c.probes[0].paths) delete p.kuma;
+    // The real certificate does not hold this name: the same path as an expired or untrusted certificate.
+    c.probes[0].relayCheck[0].servername = "wrong.example";
+  });
+  const res = await runCli(["run", "--json", "--config", config]);
+  const r = res.json.probes[0];
+  const relay = Object.fromEntries(r.relay.map((x: any) => [x.entry, x]));
+  assert.equal(relay["public-smtp"].state, "error");
+  assert.match(relay["public-smtp"].tlsError, /wrong\.example|altnames/);
+  assert.equal(relay["public-smtp"].certNotAfter, undefined);
+  assert.equal(relay["alt-smtp"].state, "refused");
+  const text = await gateway();
+  const line = (entry: string) =>
+    text.split("\n").find((l) => l.startsWith("mailprobe_relay_check_ok{") && l.includes(`entry="${entry}"`) && l.includes('probe="mx_relay_tls"'));
+  assert.match(line("public-smtp") ?? "", / 0$/, text.slice(0, 200));
+  assert.match(line("alt-smtp") ?? "", / 1$/);
+  const human = await runCli(["run", "--config", config]);
+  assert.match(human.stdout, /relay: public-smtp NOT CHECKED, TLS failed \(ERR_TLS_CERT_ALTNAME_INVALID: Hostname\/IP does not match/);
+  const doc = await runCli(["doctor", "--json", "--config", config]);
+  const tls = doc.json.checks.find((c: any) => c.scope === "mx_relay_tls/relay/public-smtp" && c.check === "smtp tls");
+  assert.equal(tls.status, "fail", JSON.stringify(tls));
+  assert.match(tls.detail, /wrong\.example|altnames/);
+  assert.equal(doc.json.checks.find((c: any) => c.scope === "mx_relay_tls/relay/alt-smtp" && c.check === "smtp tls").status, "ok");
 });
 
 test("an SMTP sender route: the run reads the certificate its submission listener serves (listener `sender`), its own route checks apply", async () => {

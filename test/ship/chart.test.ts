@@ -142,6 +142,7 @@ test("full values: Secret, CA bundle, NetworkPolicy egress, PrometheusRule; all 
     "MailprobeAuthFailed",
     "MailprobeSpamScoreHigh",
     "MailprobeOpenRelay",
+    "MailprobeRelayCheckFailed",
     "MailprobeSmtpCertExpiringSoon",
     "MailprobeBrevoCreditsLow",
     "MailprobeLeftBehind",

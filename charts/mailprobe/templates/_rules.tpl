@@ -121,6 +121,19 @@ annotations:
   description: An unauthenticated client could send mail to a foreign domain through this entry point; spammers find open relays within hours.
 {{- end }}
 
+{{- define "mailprobe.rule.MailprobeRelayCheckFailed" -}}
+{{- $r := .Values.prometheusRule -}}
+# The relay check of an entry point could not complete (connection, TLS handshake — an expired or
+# untrusted certificate, a wrong name —, a 4xx or a refused MAIL FROM): open relay unknown.
+expr: min by (probe, entry) (mailprobe_relay_check_ok) == 0
+for: {{ $r.relayCheckFailedFor }}
+labels:
+  severity: warning
+annotations:
+  summary: {{`the relay check of {{ $labels.entry }} ({{ $labels.probe }}) could not complete`}}
+  description: mailprobe could not tell whether this entry point refuses to relay; the run's output names why (an expired certificate shows here, not as MailprobeSmtpCertExpiringSoon).
+{{- end }}
+
 {{- define "mailprobe.rule.MailprobeSmtpCertExpiringSoon" -}}
 {{- $r := .Values.prometheusRule -}}
 expr: (min by (probe, listener) (mailprobe_smtp_tls_cert_expiry_timestamp_seconds) - time()) < {{ mul $r.smtpTlsDaysLeft 86400 }}
@@ -179,7 +192,7 @@ annotations:
 {{- define "mailprobe.alertRules" -}}
 {{- $r := .Values.prometheusRule -}}
 {{- $rules := list -}}
-{{- range $name := list "MailprobePathFailing" "MailprobePathNeverSucceeded" "MailprobeRealClientIpLost" "MailprobeStale" "MailprobeAbsent" "MailprobeRoundtripSlow" "MailprobeTlsCertExpiringSoon" "MailprobeAuthFailed" "MailprobeSpamScoreHigh" "MailprobeOpenRelay" "MailprobeSmtpCertExpiringSoon" "MailprobeBrevoCreditsLow" "MailprobeLeftBehind" "MailprobeRunOverrun" "MailprobeWedged" -}}
+{{- range $name := list "MailprobePathFailing" "MailprobePathNeverSucceeded" "MailprobeRealClientIpLost" "MailprobeStale" "MailprobeAbsent" "MailprobeRoundtripSlow" "MailprobeTlsCertExpiringSoon" "MailprobeAuthFailed" "MailprobeSpamScoreHigh" "MailprobeOpenRelay" "MailprobeRelayCheckFailed" "MailprobeSmtpCertExpiringSoon" "MailprobeBrevoCreditsLow" "MailprobeLeftBehind" "MailprobeRunOverrun" "MailprobeWedged" -}}
 {{- if dig $name "enabled" true $r.rules -}}
 {{- $rule := include (printf "mailprobe.rule.%s" $name) $ | fromYaml -}}
 {{- $_ := set $rule "labels" (merge (dict) (default (dict) $rule.labels) $r.alertLabels) -}}
