@@ -110,6 +110,12 @@ export async function checkRelayEntry(probe: ResolvedProbe, entry: ResolvedProbe
         detail: r.detail,
         hint: "open relay: the server trusts this client (mynetworks?). Behind HAProxy a lost PROXY header shows the node address, which mynetworks may hold",
       };
+    if (r.detail.startsWith("inconclusive"))
+      return {
+        status: "warn",
+        detail: r.detail,
+        hint: "the server deferred or refused before the relay question was asked (greylisting, postscreen, a sender check): try again, or exempt this client from those checks",
+      };
     return { status: "fail", detail: r.detail, hint: `${tcpHint(r.detail, `${entry.host}:${entry.port}`)} (security, servername, caFile, proxyProtocol)` };
   });
   if (entry.security === "none") return [relay];

@@ -133,13 +133,16 @@ export async function checkRelay(t: RelayTarget, signal: AbortSignal): Promise<R
     }
     const mail = await cmd(`MAIL FROM:<${t.mailFrom}>`, () => true, "MAIL");
     if (mail.code >= 400) {
+      // The RCPT to a foreign domain was never tried: inconclusive, not healthy.
       sock.write("QUIT\r\n");
-      return result("refused", `MAIL FROM refused: ${mail.text}`);
+      return result("error", `inconclusive: MAIL FROM refused, RCPT never tried: ${mail.text}`);
     }
     const rcpt = await cmd(`RCPT TO:<${t.rcptTo}>`, () => true, "RCPT");
     // Never DATA: an accepted RCPT is the finding itself.
     sock.write("QUIT\r\n");
     if (rcpt.code >= 200 && rcpt.code < 300) return result("open", `RCPT TO:<${t.rcptTo}> accepted without authentication: ${rcpt.text}`);
+    // A 4xx (greylisting, postscreen's 450, a busy server) says nothing about relaying: only a 5xx is a refusal.
+    if (rcpt.code >= 400 && rcpt.code < 500) return result("error", `inconclusive: RCPT deferred (${rcpt.code}), relaying not tested: ${rcpt.text}`);
     return result("refused", rcpt.text);
   } catch (err) {
     const text = deadline.aborted && !signal.aborted ? `timed out after ${t.timeoutMs / 1000} s` : errText(err);
