@@ -10,7 +10,7 @@ import { fields, main, registerSender, type SenderModule } from "../../src/index
 import { labConfig, labSmtpSender, runCli } from "../helpers/cli.js";
 import { DEFAULT_STATE, set, type LabState } from "../lab/lab.js";
 import { sendSpam } from "../lab/mx.js";
-import { accounts, addr, paths, port } from "../lab/topology.js";
+import { accounts, addr, mx, paths, port } from "../lab/topology.js";
 
 const postfixLog = join(paths.log, "postfix.log");
 
@@ -210,4 +210,55 @@ test("a message over Rspamd's add-header threshold: landed_in_junk through the r
   assert.equal(p.spam.flagged, true);
   assert.ok(p.spam.score >= 6, `score ${p.spam.score}`);
   assert.match(p.detail, /^found in Junk, not in INBOX \(score \d+\.\d\d, spf=pass /);
+});
+
+test("a third sender type exposes its listener through the certTarget hook: run publishes its certificate as listener `sender`", async () => {
+  // A test-only sender whose send fails at once: only its certTarget matters (the lab's stock
+  // submission listener, STARTTLS); the certificate read runs beside the cycle.
+  const CertSchema = z.object({ type: z.literal("labcert"), from: fields.email }).strict();
+  registerSender<z.infer<typeof CertSchema>>({
+    type: "labcert",
+    displayName: "lab cert",
+    schema: CertSchema,
+    resolve: (parsed) => parsed as z.infer<typeof CertSchema>,
+    secrets: () => [],
+    doctor: { check: "labcert", hints: { default: "-" } },
+    certTarget: (cfg) => ({
+      host: addr.listen,
+      port: port.submissionStock,
+      security: "starttls",
+      servername: mx.hostname,
+      ca: readFileSync(paths.caCert, "utf8"),
+      heloName: "mailprobe",
+      mailFrom: cfg.from,
+      timeoutMs: 5000,
+    }),
+    create: async () => ({
+      async send() {
+        return { ok: false, reason: "send_failed", detail: "labcert sends nothing", attempts: 1, notes: [] };
+      },
+      close() {},
+    }),
+  });
+  let stdout = "";
+  await main(
+    [
+      "run",
+      "--json",
+      "--config",
+      labConfig((c) => {
+        const p = c.probes[0];
+        p.name = "mx_certhook";
+        p.sender = { type: "labcert", from: "probe@sender.lab.test" };
+        delete p.relayCheck;
+        delete p.kuma;
+        for (const x of p.paths) delete x.kuma;
+        delete c.pushgateway;
+      }),
+    ],
+    { env: { ...process.env, NO_COLOR: "1" }, isTTY: false, stdout: (t) => (stdout += t), stderr: () => undefined },
+  );
+  const r = JSON.parse(stdout).probes[0];
+  assert.equal(r.smtpCerts?.[0]?.listener, "sender", stdout.slice(0, 400));
+  assert.ok(Date.parse(r.smtpCerts[0].notAfter) > Date.now());
 });
