@@ -10,6 +10,7 @@ import { z } from "zod";
 // The one place that names the config schema: re-point it here if src/config/schema.ts changes shape.
 // src/index.ts registers the built-in senders first: the schema's sender union is built from them.
 import { configSchema as probeConfigSchema } from "../src/index.js";
+import { CRON_PATTERN, ENV_PATTERN } from "../src/config/fields.js";
 const configSchema = (): z.ZodType => probeConfigSchema();
 
 export const valuesSchemaPath = fileURLToPath(new URL("../charts/mailprobe/values.schema.json", import.meta.url));
@@ -17,7 +18,7 @@ export const valuesSchemaPath = fileURLToPath(new URL("../charts/mailprobe/value
 type Json = { [k: string]: unknown };
 
 /** A number or boolean may come from the environment: `${VAR}` is resolved by the probe at load time. */
-const envString = { type: "string", pattern: "\\$\\{" };
+const envString = { type: "string", pattern: ENV_PATTERN };
 function allowEnv(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(allowEnv);
   if (!node || typeof node !== "object") return node;
@@ -54,6 +55,7 @@ const alerts = [
   "MailprobeAuthFailed",
   "MailprobeSpamScoreHigh",
   "MailprobeOpenRelay",
+  "MailprobeRelayCheckFailed",
   "MailprobeSmtpCertExpiringSoon",
   "MailprobeBrevoCreditsLow",
   "MailprobeLeftBehind",
@@ -80,7 +82,7 @@ export function valuesSchema(): Json {
       imagePullSecrets: { type: "array", items: obj({ name: str }, { required: ["name"] }) },
       mode: { enum: ["cronjob", "serve"], description: "cronjob: mailprobe run on a schedule; serve: the exporter" },
       cronjob: obj({
-        schedule: { type: "string", minLength: 1 },
+        schedule: { type: "string", pattern: CRON_PATTERN },
         timeZone: str,
         concurrencyPolicy: { enum: ["Forbid", "Replace", "Allow"] },
         startingDeadlineSeconds: int(),
@@ -139,6 +141,7 @@ export function valuesSchema(): Json {
         roundtripFor: duration,
         tlsDaysLeft: { type: "number", exclusiveMinimum: 0 },
         smtpTlsDaysLeft: { type: "number", exclusiveMinimum: 0 },
+        relayCheckFailedFor: duration,
         spamScoreThreshold: { type: "number" },
         brevoCreditsThreshold: { type: "number", minimum: 0 },
         overrunWindow: duration,

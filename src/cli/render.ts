@@ -46,7 +46,10 @@ export function renderHuman(results: ReportedResult[], o: RenderOptions): string
       if (!p.ok && p.foundDuring === "wait" && p.reason === "landed_in_junk") out.push(dim(`  ${p.name}: found in ${p.foundIn} while waiting`));
       if (!p.ok && p.authResults) out.push(dim(`  ${p.name}: ${authPhrase(p.authResults)}${p.spam ? `, score ${p.spam.score.toFixed(2)}` : ""}`));
     }
-    for (const x of r.relay ?? []) out.push(x.state === "open" ? bad(`  relay: ${relayPhrase(x)}`) : dim(`  relay: ${relayPhrase(x)}`));
+    for (const x of r.relay ?? []) {
+      const line = `  relay: ${relayPhrase(x)}`;
+      out.push(x.state === "open" ? bad(line) : x.state === "error" ? warn(line) : dim(line));
+    }
     if (!r.send.ok && r.send.detail) out.push(`  send: ${r.send.detail}`);
     for (const n of r.send.notes) out.push(`  note: ${n}`);
     if (r.pathSplit) out.push(`  paths disagree: ${r.pathSplit}`);

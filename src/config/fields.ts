@@ -6,33 +6,55 @@ import { isCronExpression } from "./cron.js";
 /** A duration in seconds with a default and a sane maximum (a day unless said). */
 export const seconds = (def: number, max = 86_400) => z.number().positive().max(max).default(def);
 
-export const cidr = z.string().refine(
-  (v) => {
-    try {
-      ipaddr.parseCIDR(v);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: "not a CIDR range" },
-);
+// Patterns for the chart's values.schema.json (z.toJSONSchema carries .meta): a refine is invisible
+// to JSON Schema, so each says what it can in RE2 (helm's validator), a ${VAR} allowed too (it is
+// interpolated before the schema). The refine stays the judge at load time.
+/** `${VAR}` or `${VAR:-default}`, anchored. */
+export const ENV_PATTERN = "^\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}$";
+const orEnv = (p: string) => `(?:${p})|(?:${ENV_PATTERN})`;
+const OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
+const CIDR_PATTERN = `^(${OCTET}\\.){3}${OCTET}/(3[0-2]|[12]?[0-9])$|^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$`;
+const URL_PATTERN = "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@]+(/\\S*)?$|^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]*@[^\\s/?#]+(/\\S*)?$";
+const CRON_FIELD = "[A-Za-z0-9*/,#?-]+";
+const IP_PATTERN = `^(${OCTET}\\.){3}${OCTET}$|^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$`;
+export const CRON_PATTERN = `^ *${CRON_FIELD}( +${CRON_FIELD}){4,5} *$|^ *@(yearly|annually|monthly|weekly|daily|midnight|hourly) *$`;
 
-export const httpUrl = z.string().refine(
-  (v) => {
-    try {
-      const u = new URL(v);
-      return u.protocol === "http:" || u.protocol === "https:";
-    } catch {
-      return false;
-    }
-  },
-  { message: "not an http(s) URL" },
-);
+export const cidr = z
+  .string()
+  .refine(
+    (v) => {
+      try {
+        ipaddr.parseCIDR(v);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: "not a CIDR range" },
+  )
+  .meta({ pattern: orEnv(CIDR_PATTERN) });
+
+export const httpUrl = z
+  .string()
+  .refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return u.protocol === "http:" || u.protocol === "https:";
+      } catch {
+        return false;
+      }
+    },
+    { message: "not an http(s) URL" },
+  )
+  .meta({ pattern: orEnv(URL_PATTERN) });
 
 export const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: "must be lower-case letters, digits, '_' or '-' (it becomes a metric label)" });
 
-export const cronExpr = z.string().refine((v) => isCronExpression(v), { message: "not a cron expression (5 fields, or 6 with seconds)" });
+export const cronExpr = z
+  .string()
+  .refine((v) => isCronExpression(v), { message: "not a cron expression (5 fields, or 6 with seconds)" })
+  .meta({ pattern: orEnv(CRON_PATTERN) });
 
 export const email = z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, { message: "not an e-mail address" });
 
@@ -46,7 +68,10 @@ export function secretPair<K extends string>(key: K) {
 export const ProxyProtocolSchema = z
   .object({
     /** The client address the PROXY v2 header claims. */
-    sourceAddress: z.string().refine((v) => ipaddr.isValid(v), { message: "not an IP address" }),
+    sourceAddress: z
+      .string()
+      .refine((v) => ipaddr.isValid(v), { message: "not an IP address" })
+      .meta({ pattern: orEnv(IP_PATTERN) }),
     sourcePort: z.number().int().min(1).max(65535).default(40000),
   })
   .strict();

@@ -48,8 +48,8 @@ export const routeChecks = { authResults: AuthResultsSchema.optional(), spam: Sp
 /** One SMTP entry point the relay check tries (and whose certificate doctor and run read). */
 export const RelayCheckSchema = z
   .object({
-    /** A metric label (`entry`, `listener`). */
-    name,
+    /** A metric label (`entry`, `listener`); `sender` is the SMTP sender route's listener. */
+    name: name.meta({ not: { const: "sender" } }),
     host: z.string().min(1),
     port: z.number().int().min(1).max(65535),
     /** starttls (25/587, required), tls (465, implicit), none. */

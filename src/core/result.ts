@@ -173,12 +173,14 @@ export interface ProbeResult {
 /** One SMTP entry point's relay check: an unauthenticated RCPT to a foreign domain must be refused. */
 export interface RelayResult {
   entry: string;
-  /** refused: 4xx/5xx on RCPT (healthy); open: accepted (open_relay); error: the check could not run. */
+  /** refused: 5xx on RCPT (healthy); open: accepted (open_relay); error: the check could not run or was inconclusive (refused MAIL FROM, 4xx on RCPT). */
   state: "refused" | "open" | "error";
   /** The server's RCPT answer, or the error. */
   detail: string;
   /** The listener's certificate expiry, when the connection used TLS. */
   certNotAfter?: string;
+  /** Why the TLS handshake failed (certificate has expired, self-signed, altnames…), when it did. */
+  tlsError?: string;
 }
 
 export interface SinkResult {

@@ -85,6 +85,20 @@ export interface ResolveContext {
   issue(key: string, message: string, example?: string): void;
 }
 
+/** A listener whose certificate run and doctor read (EHLO, STARTTLS when asked, EHLO, QUIT; no MAIL). */
+export interface CertTarget {
+  host: string;
+  port: number;
+  security: "tls" | "starttls";
+  servername?: string;
+  ca?: string;
+  localAddress?: string;
+  proxyProtocol?: { sourceAddress: string; sourcePort: number };
+  heloName: string;
+  mailFrom: string;
+  timeoutMs: number;
+}
+
 export interface SenderModule<C extends SenderConfig = SenderConfig> {
   /** The config's `type` value, the `--via` choice and the SendResult's `type`. */
   type: string;
@@ -99,8 +113,13 @@ export interface SenderModule<C extends SenderConfig = SenderConfig> {
   /** Every secret value a resolved config holds (for redaction). */
   secrets(cfg: C): (string | undefined)[];
   create(cfg: C, ctx?: SenderContext): Promise<Sender>;
-  /** True when `verify` reports remaining credits worth budgeting (watch). */
+  /** True when `verify` reports remaining credits worth budgeting (watch); published as mailprobe_brevo_credits_remaining whatever the type. */
   hasCredits?: boolean;
+  /**
+   * The TLS listener this sender talks to, when it has one: run publishes its certificate's expiry
+   * (mailprobe_smtp_tls_cert_expiry_timestamp_seconds, listener `sender`), doctor shows it.
+   */
+  certTarget?(cfg: C): CertTarget | undefined;
   doctor: {
     /** The check's name in doctor's table. */
     check: string;

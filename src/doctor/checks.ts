@@ -98,9 +98,11 @@ export async function checkKuma(scope: string, kuma: ResolvedKuma): Promise<Chec
 export async function checkRelayEntry(probe: ResolvedProbe, entry: ResolvedProbe["relayCheck"][number], signal: AbortSignal): Promise<CheckResult[]> {
   const scope = `${probe.name}/relay/${entry.name}`;
   let cert: string | undefined;
+  let tlsError: string | undefined;
   const relay = await timed(scope, "relay", async () => {
     const r = await checkRelay(entry, signal);
     cert = r.certNotAfter;
+    tlsError = r.tlsError;
     if (r.state === "refused") return { status: "ok", detail: `unauthenticated RCPT refused: ${r.detail}` };
     if (r.state === "open")
       return {
@@ -108,14 +110,26 @@ export async function checkRelayEntry(probe: ResolvedProbe, entry: ResolvedProbe
         detail: r.detail,
         hint: "open relay: the server trusts this client (mynetworks?). Behind HAProxy a lost PROXY header shows the node address, which mynetworks may hold",
       };
+    if (r.detail.startsWith("inconclusive"))
+      return {
+        status: "warn",
+        detail: r.detail,
+        hint: "the server deferred or refused before the relay question was asked (greylisting, postscreen, a sender check): try again, or exempt this client from those checks",
+      };
     return { status: "fail", detail: r.detail, hint: `${tcpHint(r.detail, `${entry.host}:${entry.port}`)} (security, servername, caFile, proxyProtocol)` };
   });
   if (entry.security === "none") return [relay];
-  return [relay, await certCheck(scope, cert, "the connection failed before TLS")];
+  return [relay, await certCheck(scope, cert, "the connection failed before TLS", tlsError)];
 }
 
-function certCheck(scope: string, cert: string | undefined, why: string): Promise<CheckResult> {
+function certCheck(scope: string, cert: string | undefined, why: string, tlsError?: string): Promise<CheckResult> {
   return timed(scope, "smtp tls", async () => {
+    if (!cert && tlsError)
+      return {
+        status: "fail",
+        detail: tlsError,
+        hint: "the TLS handshake failed: an expired certificate (reload Postfix after the renewal), an untrusted chain (caFile) or a name the certificate does not hold (servername)",
+      };
     if (!cert) return { status: "skip", detail: `no certificate read (${why})` };
     const days = Math.floor((Date.parse(cert) - Date.now()) / 86_400_000);
     const detail = `certificate expires ${cert.slice(0, 10)}, ${days} days left`;
@@ -130,7 +144,7 @@ export async function checkSmtpSenderCert(probe: ResolvedProbe, key: "sender" | 
   const target = senderCertTarget(key, probe[key]);
   if (!target) return [];
   const r = await checkRelay(target, signal);
-  return [await certCheck(`${probe.name}/${key}`, r.certNotAfter, r.detail)];
+  return [await certCheck(`${probe.name}/${key}`, r.certNotAfter, r.detail, r.tlsError)];
 }
 
 /** The token MAC key: without it the stale sweep is off (a warning: runs still work). */

@@ -82,10 +82,13 @@ function openSocket(t: RelayTarget): Promise<Socket> {
   return whenConnected(netConnect({ host: t.host, port: t.port, localAddress: t.localAddress }), t);
 }
 
+/** A failed TLS handshake (expired, untrusted, wrong name, not TLS at all): its reason is reported as such. */
+export class TlsHandshakeError extends Error {}
+
 function startTls(sock: Socket, t: RelayTarget): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const s = tlsConnect({ socket: sock, servername: t.servername, ...(t.ca ? { ca: t.ca } : {}) }, () => resolve(s));
-    s.once("error", reject);
+    s.once("error", (e) => reject(new TlsHandshakeError(`TLS handshake failed: ${errText(e)}`)));
   });
 }
 
@@ -130,17 +133,21 @@ export async function checkRelay(t: RelayTarget, signal: AbortSignal): Promise<R
     }
     const mail = await cmd(`MAIL FROM:<${t.mailFrom}>`, () => true, "MAIL");
     if (mail.code >= 400) {
+      // The RCPT to a foreign domain was never tried: inconclusive, not healthy.
       sock.write("QUIT\r\n");
-      return result("refused", `MAIL FROM refused: ${mail.text}`);
+      return result("error", `inconclusive: MAIL FROM refused, RCPT never tried: ${mail.text}`);
     }
     const rcpt = await cmd(`RCPT TO:<${t.rcptTo}>`, () => true, "RCPT");
     // Never DATA: an accepted RCPT is the finding itself.
     sock.write("QUIT\r\n");
     if (rcpt.code >= 200 && rcpt.code < 300) return result("open", `RCPT TO:<${t.rcptTo}> accepted without authentication: ${rcpt.text}`);
+    // A 4xx (greylisting, postscreen's 450, a busy server) says nothing about relaying: only a 5xx is a refusal.
+    if (rcpt.code >= 400 && rcpt.code < 500) return result("error", `inconclusive: RCPT deferred (${rcpt.code}), relaying not tested: ${rcpt.text}`);
     return result("refused", rcpt.text);
   } catch (err) {
     const text = deadline.aborted && !signal.aborted ? `timed out after ${t.timeoutMs / 1000} s` : errText(err);
-    return result("error", `${t.host}:${t.port}: ${text}`);
+    const r = result("error", `${t.host}:${t.port}: ${text}`);
+    return err instanceof TlsHandshakeError && !deadline.aborted ? { ...r, tlsError: err.message.replace(/^TLS handshake failed: /, "") } : r;
   } finally {
     deadline.removeEventListener("abort", onAbort);
     sock?.end();

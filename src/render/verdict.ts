@@ -51,9 +51,10 @@ export function verdictMessage(p: PathResult): string {
   return `FAIL ${p.reason}${p.detail ? `: ${p.detail}` : ""}`.slice(0, MAX_KUMA_MSG);
 }
 
-/** A relay-check entry's verdict: `smtp-25 refused (554 5.7.1 …)`, `smtp-25 OPEN RELAY (250 …)`. */
+/** A relay-check entry's verdict: `smtp-25 refused (554 5.7.1 …)`, `smtp-25 OPEN RELAY (250 …)`, `smtp-25 NOT CHECKED, TLS failed (…)`. */
 export function relayPhrase(r: RelayResult): string {
-  const what = r.state === "open" ? "OPEN RELAY" : r.state === "refused" ? "refused" : "not checked";
+  if (r.tlsError) return `${r.entry} NOT CHECKED, TLS failed (${oneLine(r.tlsError).slice(0, 140)})`;
+  const what = r.state === "open" ? "OPEN RELAY" : r.state === "refused" ? "refused" : "NOT CHECKED";
   return `${r.entry} ${what} (${oneLine(r.detail).slice(0, 80)})`;
 }
 

@@ -10,7 +10,7 @@ import { fields, main, registerSender, type SenderModule } from "../../src/index
 import { labConfig, labSmtpSender, runCli } from "../helpers/cli.js";
 import { DEFAULT_STATE, set, type LabState } from "../lab/lab.js";
 import { sendSpam } from "../lab/mx.js";
-import { accounts, paths, port } from "../lab/topology.js";
+import { accounts, addr, mx, paths, port } from "../lab/topology.js";
 
 const postfixLog = join(paths.log, "postfix.log");
 
@@ -61,6 +61,36 @@ test("healthy lab, Brevo route: spf=pass dkim=pass (aligned) dmarc=pass, a score
   );
   assert.match(r.relay[0].detail, /^554 .*Relay access denied/);
   assert.ok(Date.parse(r.relay[0].certNotAfter) > Date.now(), "the listener's certificate was read");
+});
+
+test("a relayCheck entry whose TLS handshake fails (wrong servername): relay_check_ok 0 pushed, the reason named in the run and by doctor (smtp tls FAIL, not skip)", async () => {
+  const gateway = async () => (await fetch(`http://${addr.listen}:${port.pushgateway}/metrics`)).text();
+  const config = labConfig((c) => {
+    c.probes[0].name = "mx_relay_tls";
+    delete c.probes[0].kuma;
+    for (const p of c.probes[0].paths) delete p.kuma;
+    // The real certificate does not hold this name: the same path as an expired or untrusted certificate.
+    c.probes[0].relayCheck[0].servername = "wrong.example";
+  });
+  const res = await runCli(["run", "--json", "--config", config]);
+  const r = res.json.probes[0];
+  const relay = Object.fromEntries(r.relay.map((x: any) => [x.entry, x]));
+  assert.equal(relay["public-smtp"].state, "error");
+  assert.match(relay["public-smtp"].tlsError, /wrong\.example|altnames/);
+  assert.equal(relay["public-smtp"].certNotAfter, undefined);
+  assert.equal(relay["alt-smtp"].state, "refused");
+  const text = await gateway();
+  const line = (entry: string) =>
+    text.split("\n").find((l) => l.startsWith("mailprobe_relay_check_ok{") && l.includes(`entry="${entry}"`) && l.includes('probe="mx_relay_tls"'));
+  assert.match(line("public-smtp") ?? "", / 0$/, text.slice(0, 200));
+  assert.match(line("alt-smtp") ?? "", / 1$/);
+  const human = await runCli(["run", "--config", config]);
+  assert.match(human.stdout, /relay: public-smtp NOT CHECKED, TLS failed \(ERR_TLS_CERT_ALTNAME_INVALID: Hostname\/IP does not match/);
+  const doc = await runCli(["doctor", "--json", "--config", config]);
+  const tls = doc.json.checks.find((c: any) => c.scope === "mx_relay_tls/relay/public-smtp" && c.check === "smtp tls");
+  assert.equal(tls.status, "fail", JSON.stringify(tls));
+  assert.match(tls.detail, /wrong\.example|altnames/);
+  assert.equal(doc.json.checks.find((c: any) => c.scope === "mx_relay_tls/relay/alt-smtp" && c.check === "smtp tls").status, "ok");
 });
 
 test("an SMTP sender route: the run reads the certificate its submission listener serves (listener `sender`), its own route checks apply", async () => {
@@ -180,4 +210,55 @@ test("a message over Rspamd's add-header threshold: landed_in_junk through the r
   assert.equal(p.spam.flagged, true);
   assert.ok(p.spam.score >= 6, `score ${p.spam.score}`);
   assert.match(p.detail, /^found in Junk, not in INBOX \(score \d+\.\d\d, spf=pass /);
+});
+
+test("a third sender type exposes its listener through the certTarget hook: run publishes its certificate as listener `sender`", async () => {
+  // A test-only sender whose send fails at once: only its certTarget matters (the lab's stock
+  // submission listener, STARTTLS); the certificate read runs beside the cycle.
+  const CertSchema = z.object({ type: z.literal("labcert"), from: fields.email }).strict();
+  registerSender<z.infer<typeof CertSchema>>({
+    type: "labcert",
+    displayName: "lab cert",
+    schema: CertSchema,
+    resolve: (parsed) => parsed as z.infer<typeof CertSchema>,
+    secrets: () => [],
+    doctor: { check: "labcert", hints: { default: "-" } },
+    certTarget: (cfg) => ({
+      host: addr.listen,
+      port: port.submissionStock,
+      security: "starttls",
+      servername: mx.hostname,
+      ca: readFileSync(paths.caCert, "utf8"),
+      heloName: "mailprobe",
+      mailFrom: cfg.from,
+      timeoutMs: 5000,
+    }),
+    create: async () => ({
+      async send() {
+        return { ok: false, reason: "send_failed", detail: "labcert sends nothing", attempts: 1, notes: [] };
+      },
+      close() {},
+    }),
+  });
+  let stdout = "";
+  await main(
+    [
+      "run",
+      "--json",
+      "--config",
+      labConfig((c) => {
+        const p = c.probes[0];
+        p.name = "mx_certhook";
+        p.sender = { type: "labcert", from: "probe@sender.lab.test" };
+        delete p.relayCheck;
+        delete p.kuma;
+        for (const x of p.paths) delete x.kuma;
+        delete c.pushgateway;
+      }),
+    ],
+    { env: { ...process.env, NO_COLOR: "1" }, isTTY: false, stdout: (t) => (stdout += t), stderr: () => undefined },
+  );
+  const r = JSON.parse(stdout).probes[0];
+  assert.equal(r.smtpCerts?.[0]?.listener, "sender", stdout.slice(0, 400));
+  assert.ok(Date.parse(r.smtpCerts[0].notAfter) > Date.now());
 });

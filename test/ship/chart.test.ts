@@ -92,11 +92,20 @@ test("default: a hardened CronJob every 20 minutes, Forbid, deadlines, config ch
   const other = byKind(renderValues({ config }), "CronJob")[0];
   assert.notEqual(other.spec.jobTemplate.spec.template.metadata.annotations["checksum/config"], sum);
   assert.equal(other.spec.jobTemplate.spec.activeDeadlineSeconds, 345);
-  // The slowest sink's timeout is the sink budget; a ${…} timeout (known at run time) counts as the default.
+  // The slowest sink's timeout is the sink budget; a ${VAR:-N} timeout counts as its own default N.
   config.pushgateway.timeoutSeconds = 20;
-  config.probes[0].timeoutSeconds = "${PROBE_TIMEOUT}";
+  config.probes[0].timeoutSeconds = "${PROBE_TIMEOUT:-300}";
   const slowSink = byKind(renderValues({ config }), "CronJob")[0];
-  assert.equal(slowSink.spec.jobTemplate.spec.activeDeadlineSeconds, 120 + 10 + 20 + 30);
+  assert.equal(slowSink.spec.jobTemplate.spec.activeDeadlineSeconds, 300 + 10 + 20 + 30);
+  config.probes[0].timeoutSeconds = "${PROBE_TIMEOUT:-90.5}";
+  assert.equal(byKind(renderValues({ config }), "CronJob")[0].spec.jobTemplate.spec.activeDeadlineSeconds, 91 + 10 + 20 + 30);
+  // A ${VAR} without a default is known only at run time: the render fails naming it, unless the deadline is set.
+  config.probes[0].timeoutSeconds = "${PROBE_TIMEOUT}";
+  assert.throws(
+    () => renderValues({ config }),
+    (e: any) => /timeoutSeconds of probe \S+ is \$\{PROBE_TIMEOUT\}: .*cronjob\.activeDeadlineSeconds/.test(String(e.stderr)),
+  );
+  assert.equal(byKind(renderValues({ config, cronjob: { activeDeadlineSeconds: 700 } }), "CronJob")[0].spec.jobTemplate.spec.activeDeadlineSeconds, 700);
 });
 
 test("serve mode: Deployment + Service + ServiceMonitor, health probes on /healthz and /readyz", () => {
@@ -142,6 +151,7 @@ test("full values: Secret, CA bundle, NetworkPolicy egress, PrometheusRule; all 
     "MailprobeAuthFailed",
     "MailprobeSpamScoreHigh",
     "MailprobeOpenRelay",
+    "MailprobeRelayCheckFailed",
     "MailprobeSmtpCertExpiringSoon",
     "MailprobeBrevoCreditsLow",
     "MailprobeLeftBehind",

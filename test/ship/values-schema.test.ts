@@ -84,6 +84,25 @@ test("refused: a config the probe would refuse (unknown field, wrong type, bad e
   assertRefused((v) => (v.config.probes[0].sender.diagnose = "off please"), /\/config\/probes\/0\/sender/);
 });
 
+test("refused: what the probe's own checks refuse, as patterns (cron, URL, CIDR, IP, an anchored ${…}, the reserved relayCheck name)", () => {
+  assertRefused((v) => (v.cronjob = { schedule: "every 5 minutes" }), /\/cronjob\/schedule/);
+  assertRefused((v) => (v.config.probes[0].schedule = "every 5 minutes"), /\/config\/probes\/0\/schedule/);
+  assertRefused((v) => (v.config.pushgateway.url = "not a url"), /\/config\/pushgateway\/url/);
+  assertRefused((v) => (v.config.probes[0].received.forbiddenCidrs = ["10.0.0.0/33"]), /\/config\/probes\/0\/received\/forbiddenCidrs\/0/);
+  assertRefused((v) => (v.config.probes[0].paths[0].port = "abc${X}"), /\/config\/probes\/0\/paths\/0\/port/);
+  const relay = (extra: object) => ({ name: "public-smtp", host: "192.0.2.25", port: 25, security: "starttls", ...extra });
+  assertRefused((v) => (v.config.probes[0].relayCheck = [relay({ name: "sender" })]), /\/config\/probes\/0\/relayCheck\/0\/name/);
+  assertRefused((v) => (v.config.probes[0].relayCheck = [relay({ proxyProtocol: { sourceAddress: "a.b.c.d" } })]), /sourceAddress/);
+  // The same fields with good values (and ${VAR} where the probe interpolates one) pass.
+  assertAccepted((v) => {
+    v.cronjob = { schedule: "@hourly" };
+    v.config.probes[0].schedule = "0 */5 * * * *";
+    v.config.pushgateway.url = "${PUSHGATEWAY_URL:-http://pushgateway:9091}";
+    v.config.probes[0].received.forbiddenCidrs = ["10.0.0.0/8", "fd00::/8", "${NODE_CIDR}"];
+    v.config.probes[0].relayCheck = [relay({ proxyProtocol: { sourceAddress: "203.0.113.7" } }), relay({ name: "ipv6", host: "2001:db8::25" })];
+  });
+});
+
 test("accepted: examples/homelab.yaml as the chart's config", () => {
   const homelab = parse(readFileSync(new URL("../../examples/homelab.yaml", import.meta.url), "utf8"));
   assertAccepted((v) => (v.config = homelab));

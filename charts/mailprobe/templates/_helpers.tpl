@@ -24,10 +24,17 @@
 {{- end -}}
 {{- end -}}
 
-{{/* A number from the config, or the default when unset or a ${…} string (known only at run time). */}}
+{{/*
+A number from the config; a ${VAR:-N} counts as its own default N; the default when unset or a ${VAR}
+without one (known only at run time). strict: a ${VAR} without a default fails the render, naming what.
+*/}}
 {{- define "mailprobe.seconds" -}}
 {{- if or (kindIs "float64" .v) (kindIs "int" .v) (kindIs "int64" .v) -}}
 {{- .v | ceil | int -}}
+{{- else if and (kindIs "string" .v) (regexMatch "^\\$\\{[A-Za-z_][A-Za-z0-9_]*:-[0-9]+(\\.[0-9]+)?\\}$" .v) -}}
+{{- regexFind "[0-9]+(\\.[0-9]+)?\\}$" .v | trimSuffix "}" | float64 | ceil | int -}}
+{{- else if and .strict (kindIs "string" .v) -}}
+{{- fail (printf "%s is %s: the CronJob's activeDeadlineSeconds cannot be computed from it; give it a default (${VAR:-300}) or set cronjob.activeDeadlineSeconds" .what .v) -}}
 {{- else -}}
 {{- .def -}}
 {{- end -}}
@@ -108,7 +115,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- else -}}
 {{- $max := 0 -}}
 {{- range .Values.config.probes -}}
-{{- $t := int (include "mailprobe.seconds" (dict "v" .timeoutSeconds "def" 120)) -}}
+{{- $t := int (include "mailprobe.seconds" (dict "v" .timeoutSeconds "def" 120 "strict" true "what" (printf "timeoutSeconds of probe %s" .name))) -}}
 {{- if gt $t $max }}{{ $max = $t }}{{ end -}}
 {{- end -}}
 {{- add $max 10 (include "mailprobe.sinkBudget" .) 30 -}}

@@ -5,12 +5,12 @@
 # Fails now, and the last run finished more than ~1.5 intervals after the last success on
 # the path: at least two runs in a row failed.
 expr: |
-  max by (probe, path) (mailprobe_success) == 0
-  and on (probe, path)
+  max by (job, deployment, probe, path) (mailprobe_success) == 0
+  and on (job, deployment, probe, path)
   (
-    max by (probe) (mailprobe_last_run_timestamp_seconds)
-    - on (probe) group_right
-    max by (probe, path) (mailprobe_last_success_timestamp_seconds)
+    max by (job, deployment, probe) (mailprobe_last_run_timestamp_seconds)
+    - on (job, deployment, probe) group_right
+    max by (job, deployment, probe, path) (mailprobe_last_success_timestamp_seconds)
   ) > {{ $r.failingAfterSeconds }}
 labels:
   severity: critical
@@ -23,9 +23,9 @@ annotations:
 {{- $r := .Values.prometheusRule -}}
 # A path that has never succeeded (new install, or the Pushgateway lost its groups).
 expr: |
-  max by (probe, path) (mailprobe_success) == 0
-  unless on (probe, path)
-  max by (probe, path) (mailprobe_last_success_timestamp_seconds)
+  max by (job, deployment, probe, path) (mailprobe_success) == 0
+  unless on (job, deployment, probe, path)
+  max by (job, deployment, probe, path) (mailprobe_last_success_timestamp_seconds)
 for: {{ $r.neverSucceededFor }}
 labels:
   severity: critical
@@ -36,7 +36,7 @@ annotations:
 
 {{- define "mailprobe.rule.MailprobeRealClientIpLost" -}}
 {{- $r := .Values.prometheusRule -}}
-expr: max by (probe) (mailprobe_real_client_ip_ok) == 0
+expr: max by (job, deployment, probe) (mailprobe_real_client_ip_ok) == 0
 labels:
   severity: critical
 annotations:
@@ -48,9 +48,9 @@ annotations:
 {{- $r := .Values.prometheusRule -}}
 # The probe stopped reporting success without failing: inhibited while MailprobePathFailing holds.
 expr: |
-  (time() - max by (probe, path) (mailprobe_last_success_timestamp_seconds)) > {{ $r.staleAfterSeconds }}
-  unless on (probe, path)
-  (max by (probe, path) (mailprobe_success) == 0)
+  (time() - max by (job, deployment, probe, path) (mailprobe_last_success_timestamp_seconds)) > {{ $r.staleAfterSeconds }}
+  unless on (job, deployment, probe, path)
+  (max by (job, deployment, probe, path) (mailprobe_success) == 0)
 labels:
   severity: warning
 annotations:
@@ -71,7 +71,7 @@ annotations:
 
 {{- define "mailprobe.rule.MailprobeRoundtripSlow" -}}
 {{- $r := .Values.prometheusRule -}}
-expr: max by (probe, path) (mailprobe_roundtrip_seconds) > {{ $r.roundtripThresholdSeconds }}
+expr: max by (job, deployment, probe, path) (mailprobe_roundtrip_seconds) > {{ $r.roundtripThresholdSeconds }}
 for: {{ $r.roundtripFor }}
 labels:
   severity: warning
@@ -82,7 +82,7 @@ annotations:
 
 {{- define "mailprobe.rule.MailprobeTlsCertExpiringSoon" -}}
 {{- $r := .Values.prometheusRule -}}
-expr: (max by (probe, path) (mailprobe_tls_cert_expiry_timestamp_seconds) - time()) < {{ mul $r.tlsDaysLeft 86400 }}
+expr: (max by (job, deployment, probe, path) (mailprobe_tls_cert_expiry_timestamp_seconds) - time()) < {{ mul $r.tlsDaysLeft 86400 }}
 labels:
   severity: warning
 annotations:
@@ -93,7 +93,7 @@ annotations:
 {{- $r := .Values.prometheusRule -}}
 # A required authentication method (SPF, DKIM, DMARC, … as the mailserver's Authentication-Results
 # judged the probe message) did not pass. Methods marked not required are shown, never alerted.
-expr: max by (probe, path, method) (mailprobe_auth_result{required="true"}) == 0
+expr: max by (job, deployment, probe, path, method) (mailprobe_auth_result{required="true"}) == 0
 labels:
   severity: warning
 annotations:
@@ -103,7 +103,7 @@ annotations:
 
 {{- define "mailprobe.rule.MailprobeSpamScoreHigh" -}}
 {{- $r := .Values.prometheusRule -}}
-expr: max by (probe, path) (mailprobe_spam_score) > {{ $r.spamScoreThreshold }}
+expr: max by (job, deployment, probe, path) (mailprobe_spam_score) > {{ $r.spamScoreThreshold }}
 labels:
   severity: warning
 annotations:
@@ -113,7 +113,7 @@ annotations:
 
 {{- define "mailprobe.rule.MailprobeOpenRelay" -}}
 {{- $r := .Values.prometheusRule -}}
-expr: max by (probe, entry) (mailprobe_open_relay) == 1
+expr: max by (job, deployment, probe, entry) (mailprobe_open_relay) == 1
 labels:
   severity: critical
 annotations:
@@ -121,9 +121,22 @@ annotations:
   description: An unauthenticated client could send mail to a foreign domain through this entry point; spammers find open relays within hours.
 {{- end }}
 
+{{- define "mailprobe.rule.MailprobeRelayCheckFailed" -}}
+{{- $r := .Values.prometheusRule -}}
+# The relay check of an entry point could not complete (connection, TLS handshake — an expired or
+# untrusted certificate, a wrong name —, a 4xx or a refused MAIL FROM): open relay unknown.
+expr: min by (job, deployment, probe, entry) (mailprobe_relay_check_ok) == 0
+for: {{ $r.relayCheckFailedFor }}
+labels:
+  severity: warning
+annotations:
+  summary: {{`the relay check of {{ $labels.entry }} ({{ $labels.probe }}) could not complete`}}
+  description: mailprobe could not tell whether this entry point refuses to relay; the run's output names why (an expired certificate shows here, not as MailprobeSmtpCertExpiringSoon).
+{{- end }}
+
 {{- define "mailprobe.rule.MailprobeSmtpCertExpiringSoon" -}}
 {{- $r := .Values.prometheusRule -}}
-expr: (min by (probe, listener) (mailprobe_smtp_tls_cert_expiry_timestamp_seconds) - time()) < {{ mul $r.smtpTlsDaysLeft 86400 }}
+expr: (min by (job, deployment, probe, listener) (mailprobe_smtp_tls_cert_expiry_timestamp_seconds) - time()) < {{ mul $r.smtpTlsDaysLeft 86400 }}
 labels:
   severity: warning
 annotations:
@@ -133,7 +146,7 @@ annotations:
 
 {{- define "mailprobe.rule.MailprobeBrevoCreditsLow" -}}
 {{- $r := .Values.prometheusRule -}}
-expr: min by (probe) (mailprobe_brevo_credits_remaining) < {{ $r.brevoCreditsThreshold }}
+expr: min by (job, deployment, probe) (mailprobe_brevo_credits_remaining) < {{ $r.brevoCreditsThreshold }}
 labels:
   severity: warning
 annotations:
@@ -144,7 +157,7 @@ annotations:
 {{- define "mailprobe.rule.MailprobeLeftBehind" -}}
 {{- $r := .Values.prometheusRule -}}
 # Stale probe messages the sweep saw but did not remove pile up in the mailbox (README: Metrics).
-expr: max by (probe, path) (mailprobe_messages_left_behind) > 0
+expr: max by (job, deployment, probe, path) (mailprobe_messages_left_behind) > 0
 labels:
   severity: warning
 annotations:
@@ -155,7 +168,7 @@ annotations:
 {{- define "mailprobe.rule.MailprobeRunOverrun" -}}
 {{- $r := .Values.prometheusRule -}}
 # serve: a cycle was still running when the next one was due (the next one was skipped).
-expr: sum by (probe) (increase(mailprobe_overruns_total[{{ $r.overrunWindow }}])) > 0
+expr: sum by (job, deployment, probe) (increase(mailprobe_overruns_total[{{ $r.overrunWindow }}])) > 0
 labels:
   severity: warning
 annotations:
@@ -166,7 +179,7 @@ annotations:
 {{- define "mailprobe.rule.MailprobeWedged" -}}
 {{- $r := .Values.prometheusRule -}}
 # serve: a cycle is past its deadline and cleanup budget and still not finished.
-expr: max by (probe) (mailprobe_cycle_stuck) == 1
+expr: max by (job, deployment, probe) (mailprobe_cycle_stuck) == 1
 for: {{ $r.wedgedFor }}
 labels:
   severity: critical
@@ -179,7 +192,7 @@ annotations:
 {{- define "mailprobe.alertRules" -}}
 {{- $r := .Values.prometheusRule -}}
 {{- $rules := list -}}
-{{- range $name := list "MailprobePathFailing" "MailprobePathNeverSucceeded" "MailprobeRealClientIpLost" "MailprobeStale" "MailprobeAbsent" "MailprobeRoundtripSlow" "MailprobeTlsCertExpiringSoon" "MailprobeAuthFailed" "MailprobeSpamScoreHigh" "MailprobeOpenRelay" "MailprobeSmtpCertExpiringSoon" "MailprobeBrevoCreditsLow" "MailprobeLeftBehind" "MailprobeRunOverrun" "MailprobeWedged" -}}
+{{- range $name := list "MailprobePathFailing" "MailprobePathNeverSucceeded" "MailprobeRealClientIpLost" "MailprobeStale" "MailprobeAbsent" "MailprobeRoundtripSlow" "MailprobeTlsCertExpiringSoon" "MailprobeAuthFailed" "MailprobeSpamScoreHigh" "MailprobeOpenRelay" "MailprobeRelayCheckFailed" "MailprobeSmtpCertExpiringSoon" "MailprobeBrevoCreditsLow" "MailprobeLeftBehind" "MailprobeRunOverrun" "MailprobeWedged" -}}
 {{- if dig $name "enabled" true $r.rules -}}
 {{- $rule := include (printf "mailprobe.rule.%s" $name) $ | fromYaml -}}
 {{- $_ := set $rule "labels" (merge (dict) (default (dict) $rule.labels) $r.alertLabels) -}}

@@ -37,6 +37,21 @@ export const smtpSender: SenderModule<SmtpConfig> = {
   },
   secrets: (cfg) => [cfg.password],
   create: async (cfg) => (await import("./client.js")).createSmtpSender(cfg),
+  certTarget: (cfg) =>
+    cfg.security === "none"
+      ? undefined
+      : {
+          host: cfg.host,
+          port: cfg.port,
+          security: cfg.security,
+          servername: cfg.servername,
+          ca: cfg.ca,
+          localAddress: cfg.localAddress,
+          proxyProtocol: cfg.proxyProtocol,
+          heloName: cfg.heloName,
+          mailFrom: cfg.from,
+          timeoutMs: cfg.timeoutSeconds * 1000,
+        },
   doctor: {
     check: "smtp connect+auth",
     hints: {
