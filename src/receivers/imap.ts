@@ -9,7 +9,7 @@ import { proxyTransport, tlsOptionsOf } from "./imap-transport.js";
 import { raceSignal, sleep } from "../core/deadline.js";
 import { measureIdleLag } from "./idle-lag.js";
 import { commandCounter, type CommandCounter } from "./imap-count.js";
-import { tokenSearch, waitForToken } from "./imap-wait.js";
+import { junkError, tokenSearch, waitForToken } from "./imap-wait.js";
 import { isTlsError, ProbeError } from "../core/errors.js";
 import { TOKEN_HEADER } from "../core/token.js";
 import type { CleanupAction, FoundMessage, Session } from "./session.js";
@@ -103,6 +103,13 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
   // session; whatever runs next (the last look, a delete) waits for it first, so that no command of
   // another mailbox interleaves with its own. Past its own budget it closes the session instead.
   let inflight: Promise<unknown> = Promise.resolve();
+  /** What the session had to give up (a junk mailbox it cannot read), said in the path's result. */
+  const notes: string[] = [];
+  let junkOff = false;
+  const junkFailed = (detail: string) => {
+    junkOff = true;
+    notes.push(detail);
+  };
   const track = <T>(p: Promise<T>): Promise<T> => {
     const before = inflight;
     inflight = Promise.all([before, p.catch(() => undefined)]);
@@ -141,8 +148,9 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
 
   async function searchFrom(mailbox: string, fromUid: number, token: string): Promise<FoundMessage | undefined> {
     const other = mailbox !== path.mailbox;
-    const lock = other ? await client.getMailboxLock(mailbox) : undefined;
+    let lock: Awaited<ReturnType<ImapFlow["getMailboxLock"]>> | undefined;
     try {
+      if (other) lock = await client.getMailboxLock(mailbox);
       expectSelected(mailbox);
       const uids = (await client.search(tokenSearch(fromUid, token), { uid: true })) || [];
       for (const uid of uids.reverse()) {
@@ -153,9 +161,9 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
       }
       return undefined;
     } finally {
-      if (lock) {
-        lock.release();
-        // Back to the watched mailbox (deletes by UID, new-mail polls).
+      if (other) {
+        lock?.release();
+        // Back to the watched mailbox (deletes by UID, new-mail polls), also after a failed SELECT.
         await client.mailboxOpen(path.mailbox).catch(() => undefined);
       }
     }
@@ -180,7 +188,7 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
 
     async waitFor(token, waitSignal, fastUntilMs) {
       try {
-        return await waitForToken({ client, path, idleSupported, openUidNext, findNew, searchFrom, track }, token, waitSignal, fastUntilMs);
+        return await waitForToken({ client, path, idleSupported, openUidNext, findNew, searchFrom, track, junkFailed }, token, waitSignal, fastUntilMs);
       } catch (err) {
         if (waitSignal.aborted) throw waitSignal.reason;
         throw classifyImapError(err, "wait", path.name);
@@ -188,6 +196,20 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     },
 
     commands: () => counter.counts(),
+
+    notes: () => [...notes],
+
+    usable: () => client.usable,
+
+    async checkMailbox(mailbox, s) {
+      try {
+        const st = await raceSignal(client.status(mailbox, { messages: true }), s);
+        return { ok: true, detail: `${mailbox} readable (${(st && st.messages) || 0} messages)` };
+      } catch (err) {
+        if (s.aborted) throw s.reason;
+        return { ok: false, detail: `${mailbox} cannot be read: ${junkError(err)}` };
+      }
+    },
 
     async idleLagMs(found, s) {
       if (!idleSupported || found.mailbox !== path.mailbox) return undefined;
@@ -219,6 +241,7 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     },
 
     async findIn(mailbox, token, s) {
+      if (junkOff && mailbox === path.junkMailbox) return undefined;
       await settled(s);
       const lock = await raceSignal(client.getMailboxLock(mailbox), s);
       try {
