@@ -121,6 +121,8 @@ export interface PathResult {
   cleanup?: { mode: "uid-expunge" | "moved-to-trash" | "left"; detail: string };
   /** Stale probe messages the sweep saw in this path's mailbox but did not remove (counted on the path that swept it). */
   leftBehind?: number;
+  /** What the path had to give up without failing (a junk mailbox it could not read). */
+  notes?: string[];
 }
 
 /** A problem of the setup that does not fail the run but must be fixed (said loudly in every output). */

@@ -4,7 +4,7 @@ import { lookup } from "node:dns/promises";
 import { isIP, type Socket } from "node:net";
 import type { ResolvedPath, ResolvedProbe } from "../config/load.js";
 import { errText, ProbeError } from "../core/errors.js";
-import { receiverFor } from "../receivers/index.js";
+import { receiverFor, type Session } from "../receivers/index.js";
 import { connectTcp, skip, tcpHint, timed, tlsFacts, TLS_WARN_DAYS, withTimeout, type CheckResult } from "./common.js";
 import { hintFor } from "./hints.js";
 
@@ -12,7 +12,7 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
   const scope = `${probe.name}/${path.name}`;
   const where = `${path.host}:${path.port}`;
   const out: CheckResult[] = [];
-  const steps = ["dns", "tcp", "tls", "login", "select", "idle", "cleanup"];
+  const steps = ["dns", "tcp", "tls", "login", "select", "idle", "cleanup", "junk mailbox"];
   const skipRest = (from: string, after: string) => steps.slice(steps.indexOf(from)).forEach((c) => out.push(skip(scope, c, after)));
 
   const dns = await timed(scope, "dns", async () => {
@@ -92,6 +92,7 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
   // Login, select and IDLE with the very client the probe uses.
   let idle = false;
   let cleanup: { mode: string; why: string } | undefined;
+  let junk: CheckResult | undefined;
   let stage: "login" | "select" | "done" = "login";
   let failure: ProbeError | undefined;
   const t0 = performance.now();
@@ -100,6 +101,7 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
     idle = session.idleSupported;
     cleanup = { mode: session.cleanupMode, why: session.cleanupWhy };
     stage = "done";
+    junk = await junkCheck(scope, path, session, signal).catch(() => undefined);
     await session.close();
   } catch (e) {
     failure = e instanceof ProbeError ? e : new ProbeError("imap_error", errText(e), { stage: "login", path: path.name, cause: e });
@@ -143,7 +145,25 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
         },
   );
   if (cleanup) out.push(cleanupCheck(scope, cleanup));
+  if (junk) out.push(junk);
   return out;
+}
+
+/** The junk mailbox must exist for the Junk checks (Dovecot often creates Junk only on the first filing): a warning, runs still work. */
+async function junkCheck(scope: string, path: ResolvedPath, session: Session, signal: AbortSignal): Promise<CheckResult | undefined> {
+  if (!path.junkMailbox) {
+    return { scope, check: "junk mailbox", status: "ok", detail: "no junkMailbox configured: a message filed as spam is reported only at the deadline", ms: 0 };
+  }
+  if (!session.checkMailbox) return undefined;
+  return timed(scope, "junk mailbox", async () => {
+    const r = await session.checkMailbox!(path.junkMailbox!, signal);
+    if (r.ok) return { status: "ok", detail: r.detail };
+    return {
+      status: "warn",
+      detail: r.detail,
+      hint: "runs skip the Junk checks on this path (a Junk landing then shows only as not_delivered): fix junkMailbox (imap.junkMailbox or the path's) or create the mailbox",
+    };
+  });
 }
 
 /** How probe messages are removed on this server: anything but UID EXPUNGE is a warning, never a failure. */

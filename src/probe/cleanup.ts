@@ -37,7 +37,8 @@ export interface CleanupOutput {
 
 /** Interrupted or late: one last look, so that our own message does not stay behind. */
 async function lastLook(i: CleanupInput, out: CleanupOutput, signal: AbortSignal): Promise<void> {
-  const pending = i.send.ok ? i.states.filter((s) => s.session && !s.found && !s.error) : [];
+  // A path whose wait failed is still looked at while its connection is usable (its message would stay behind).
+  const pending = i.send.ok ? i.states.filter((s) => s.session && !s.found && (!s.error || s.session.usable?.())) : [];
   await Promise.all(
     pending.map(async (st) => {
       try {

@@ -101,8 +101,10 @@ export function judgePath(st: PathState, ctx: PathContext): PathResult {
     foundDuring: st.foundDuring,
     cleanup: st.cleanup,
     leftBehind: st.leftBehind,
+    ...(session?.notes?.().length ? { notes: session.notes() } : {}),
   };
-  if (st.error && !st.found) return { ...base, reason: st.error.reason, detail: st.error.detail };
+  // A path whose wait failed keeps its failure even when the last look then found (and removed) the message.
+  if (st.error && (!st.found || st.late)) return { ...base, deleted: st.deleted ?? false, reason: st.error.reason, detail: st.error.detail };
   if (!ctx.send.ok) {
     if (ctx.aborted) return { ...base, reason: "aborted", detail: "interrupted before the message was sent" };
     return { ...base, reason: ctx.send.reason, detail: `not sent: ${ctx.send.detail}` };

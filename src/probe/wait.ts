@@ -131,12 +131,20 @@ async function openAndWait(run: Run, i: number, signal: AbortSignal, waitSignal:
     st.foundDuring = "wait";
     if (st.found.mailbox !== p.mailbox) st.junk = true;
   } catch (err) {
+    if (!isAbort(err, run.deps.signal)) notesOf(run, st);
     if (isAbort(err, run.deps.signal)) throw err;
     if (err instanceof ProbeError) {
       st.error = { reason: err.code, detail: err.message };
       run.log.warn({ path: st.name, reason: err.code, detail: err.message }, "path failed while waiting");
     }
+    return;
   }
+  notesOf(run, st);
+}
+
+/** One warning per thing a path gave up while waiting (the result carries it too). */
+function notesOf(run: Run, st: PathState): void {
+  for (const detail of st.session?.notes?.() ?? []) run.log.warn({ path: st.name, detail }, "path note");
 }
 
 /** Opens, sends and waits; throws only for an outside abort (or a bug). */

@@ -12,7 +12,9 @@ import type { CleanupAction, CleanupMode, FoundMessage, SweepOptions, SweepResul
 export function proofOf(msg: FetchMessageObject): Pick<FoundMessage, "tokenHeader" | "subjectToken" | "from"> {
   // Unfolded first: senders fold a long header onto the next line ("X-Mailprobe-Token:\r\n mp1.…").
   const raw = (msg.headers?.toString("utf8") ?? "").replace(/\r?\n[ \t]+/g, " ");
-  const h = new RegExp(`^${TOKEN_HEADER}:[ \\t]*(\\S+)[ \\t\\r]*$`, "im").exec(raw);
+  // The header's whole value: a header that is present but is not our token alone proves nothing,
+  // and the subject never stands in for it (only a header dropped by a relay lets the subject count).
+  const h = new RegExp(`^${TOKEN_HEADER}:[ \\t]*(.*?)[ \\t\\r]*$`, "im").exec(raw);
   const s = /(?:^|\s)(mp1\.[0-9a-z]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)(?:\s|$)/.exec(msg.envelope?.subject ?? "");
   return { tokenHeader: h?.[1], subjectToken: s?.[1], from: msg.envelope?.from?.[0]?.address?.toLowerCase() };
 }

@@ -34,12 +34,16 @@ export interface WaitSession {
   findNew(token: string): Promise<FoundMessage | undefined>;
   /** One `UID SEARCH UID from:* HEADER X-Mailprobe-Token token` in `mailbox`. */
   searchFrom(mailbox: string, fromUid: number, token: string): Promise<FoundMessage | undefined>;
+  /** Records a command in flight (the session's cleanup waits for it when the wait is abandoned). */
+  track<T>(p: Promise<T>): Promise<T>;
+  /** The junk mailbox cannot be read (absent, misnamed): the wait goes on without it; the session says why. */
+  junkFailed(detail: string): void;
 }
 
 const lookBackFrom = (uidNext: number) => Math.max(1, uidNext - LOOK_BACK_UIDS);
 
 export async function waitForToken(ws: WaitSession, token: string, signal: AbortSignal, fastUntilMs: number): Promise<FoundMessage> {
-  const { client, path, idleSupported } = ws;
+  const { client, path, idleSupported, track } = ws;
   let dirty = true;
   let wake: (() => void) | undefined;
   const onExists = () => {
@@ -49,7 +53,8 @@ export async function waitForToken(ws: WaitSession, token: string, signal: Abort
   client.on("exists", onExists);
   const abortWait = () => wake?.();
   signal.addEventListener("abort", abortWait);
-  const junk = path.junkMailbox;
+  // Cleared when Junk cannot be read: a missing Junk mailbox must not fail the INBOX wait.
+  let junk = path.junkMailbox;
   let junkSeen: { messages: number; uidNext: number } | undefined;
   let junkAtMs = 0;
   let polls = 0;
@@ -57,7 +62,18 @@ export async function waitForToken(ws: WaitSession, token: string, signal: Abort
   /** STATUS Junk; on a change (or anything there at the first look), one bounded search for the token. */
   async function checkJunk(): Promise<FoundMessage | undefined> {
     junkAtMs = Date.now();
-    const st = await raceSignal(client.status(junk!, { messages: true, uidNext: true }), signal);
+    const box = junk!;
+    let st: Awaited<ReturnType<ImapFlow["status"]>>;
+    try {
+      st = await raceSignal(track(client.status(box, { messages: true, uidNext: true })), signal);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      junk = undefined;
+      ws.junkFailed(
+        `junk mailbox "${box}" cannot be read (${junkError(err)}): Junk checks are off for this run; check junkMailbox (imap.junkMailbox or the path's)`,
+      );
+      return undefined;
+    }
     const messages = (st && st.messages) || 0;
     const uidNext = (st && st.uidNext) || 1;
     const changed = junkSeen ? junkSeen.uidNext !== uidNext || junkSeen.messages !== messages : messages > 0;
@@ -65,17 +81,17 @@ export async function waitForToken(ws: WaitSession, token: string, signal: Abort
     junkSeen = { messages, uidNext };
     if (!changed) return undefined;
     dirty = true; // the watched mailbox is selected again afterwards: look at it too
-    return raceSignal(ws.searchFrom(junk!, from, token), signal);
+    return raceSignal(track(ws.searchFrom(box, from, token)), signal);
   }
 
   try {
-    const early = await raceSignal(ws.searchFrom(path.mailbox, lookBackFrom(ws.openUidNext), token), signal);
+    const early = await raceSignal(track(ws.searchFrom(path.mailbox, lookBackFrom(ws.openUidNext), token)), signal);
     if (early) return early;
     for (;;) {
       if (signal.aborted) throw signal.reason;
       if (dirty) {
         dirty = false;
-        const hit = await raceSignal(ws.findNew(token), signal);
+        const hit = await raceSignal(track(ws.findNew(token)), signal);
         if (hit) return hit;
       }
       const fast = Date.now() < fastUntilMs;
@@ -87,7 +103,7 @@ export async function waitForToken(ws: WaitSession, token: string, signal: Abort
         polls++;
         await sleep(fast ? path.pollIntervalMs : junk ? Math.min(SLOW_POLL_MS, JUNK_STATUS_SLOW_MS) : SLOW_POLL_MS, signal);
         // NOOP makes the server report new messages (EXISTS), which sets `dirty`.
-        await raceSignal(client.noop(), signal);
+        await raceSignal(track(client.noop()), signal);
         continue;
       }
       // IDLE until EXISTS arrives or the re-check timer fires; the next command ends IDLE.
@@ -106,6 +122,11 @@ export async function waitForToken(ws: WaitSession, token: string, signal: Abort
     client.off("exists", onExists);
     signal.removeEventListener("abort", abortWait);
   }
+}
+
+export function junkError(err: unknown): string {
+  const e = (err ?? {}) as { message?: string; responseText?: string; serverResponseCode?: string };
+  return [e.serverResponseCode, e.responseText ?? e.message].filter(Boolean).join(": ") || String(err);
 }
 
 /** The search the look back and Junk use: the server filters, one command, flat in mailbox size. */

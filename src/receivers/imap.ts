@@ -9,10 +9,10 @@ import { proxyTransport, tlsOptionsOf } from "./imap-transport.js";
 import { raceSignal, sleep } from "../core/deadline.js";
 import { measureIdleLag } from "./idle-lag.js";
 import { commandCounter, type CommandCounter } from "./imap-count.js";
-import { tokenSearch, waitForToken } from "./imap-wait.js";
+import { junkError, tokenSearch, waitForToken } from "./imap-wait.js";
 import { isTlsError, ProbeError } from "../core/errors.js";
 import { TOKEN_HEADER } from "../core/token.js";
-import type { FoundMessage, Session } from "./session.js";
+import type { CleanupAction, FoundMessage, Session } from "./session.js";
 import { planCleanup, proofOf, removeUids, sweepMailbox, tokenOf, type CleanupPlan } from "./imap-cleanup.js";
 
 /** Socket inactivity limit once connected (imapflow's default is 5 minutes). */
@@ -99,8 +99,39 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     throw classifyImapError(err, "mailbox", path.name);
   }
 
+  // The wait's command in flight. An abandoned wait (deadline, abort) leaves it running on this
+  // session; whatever runs next (the last look, a delete) waits for it first, so that no command of
+  // another mailbox interleaves with its own. Past its own budget it closes the session instead.
+  let inflight: Promise<unknown> = Promise.resolve();
+  /** What the session had to give up (a junk mailbox it cannot read), said in the path's result. */
+  const notes: string[] = [];
+  let junkOff = false;
+  const junkFailed = (detail: string) => {
+    junkOff = true;
+    notes.push(detail);
+  };
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    const before = inflight;
+    inflight = Promise.all([before, p.catch(() => undefined)]);
+    return p;
+  };
+  async function settled(s: AbortSignal): Promise<void> {
+    try {
+      await raceSignal(inflight, s);
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+  }
+  /** The selected mailbox, checked before any UID command: a UID means nothing in another mailbox. */
+  function expectSelected(mailbox: string): void {
+    const at = client.mailbox ? client.mailbox.path : undefined;
+    if (at !== mailbox) throw new Error(`${at ?? "no mailbox"} is selected where ${mailbox} was expected: no UID command sent`);
+  }
+
   type Scanned = { token: string | undefined; uid: number; msg: FetchMessageObject };
   async function scan(from: number): Promise<Scanned[]> {
+    expectSelected(path.mailbox);
     if (!client.mailbox || client.mailbox.exists === 0) return [];
     const out: Scanned[] = [];
     for await (const msg of client.fetch(`${from}:*`, { uid: true, headers: [TOKEN_HEADER.toLowerCase()], envelope: true }, { uid: true })) {
@@ -117,8 +148,10 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
 
   async function searchFrom(mailbox: string, fromUid: number, token: string): Promise<FoundMessage | undefined> {
     const other = mailbox !== path.mailbox;
-    const lock = other ? await client.getMailboxLock(mailbox) : undefined;
+    let lock: Awaited<ReturnType<ImapFlow["getMailboxLock"]>> | undefined;
     try {
+      if (other) lock = await client.getMailboxLock(mailbox);
+      expectSelected(mailbox);
       const uids = (await client.search(tokenSearch(fromUid, token), { uid: true })) || [];
       for (const uid of uids.reverse()) {
         // The same proof as a new message: the token header itself (not the search's substring match)
@@ -128,9 +161,9 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
       }
       return undefined;
     } finally {
-      if (lock) {
-        lock.release();
-        // Back to the watched mailbox (deletes by UID, new-mail polls).
+      if (other) {
+        lock?.release();
+        // Back to the watched mailbox (deletes by UID, new-mail polls), also after a failed SELECT.
         await client.mailboxOpen(path.mailbox).catch(() => undefined);
       }
     }
@@ -155,7 +188,7 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
 
     async waitFor(token, waitSignal, fastUntilMs) {
       try {
-        return await waitForToken({ client, path, idleSupported, openUidNext, findNew, searchFrom }, token, waitSignal, fastUntilMs);
+        return await waitForToken({ client, path, idleSupported, openUidNext, findNew, searchFrom, track, junkFailed }, token, waitSignal, fastUntilMs);
       } catch (err) {
         if (waitSignal.aborted) throw waitSignal.reason;
         throw classifyImapError(err, "wait", path.name);
@@ -164,8 +197,23 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
 
     commands: () => counter.counts(),
 
+    notes: () => [...notes],
+
+    usable: () => client.usable,
+
+    async checkMailbox(mailbox, s) {
+      try {
+        const st = await raceSignal(client.status(mailbox, { messages: true }), s);
+        return { ok: true, detail: `${mailbox} readable (${(st && st.messages) || 0} messages)` };
+      } catch (err) {
+        if (s.aborted) throw s.reason;
+        return { ok: false, detail: `${mailbox} cannot be read: ${junkError(err)}` };
+      }
+    },
+
     async idleLagMs(found, s) {
       if (!idleSupported || found.mailbox !== path.mailbox) return undefined;
+      await settled(s);
       const watcher = async () => {
         const b = new ImapFlow(options(false));
         b.on("error", () => undefined);
@@ -177,9 +225,15 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
 
     async findNow(token, s) {
       try {
-        // The client's view of the mailbox is as fresh as its last command: ask the server first.
-        await raceSignal(client.noop(), s);
-        return await raceSignal(findNew(token), s);
+        await settled(s);
+        const lock = await raceSignal(client.getMailboxLock(path.mailbox), s);
+        try {
+          // The client's view of the mailbox is as fresh as its last command: ask the server first.
+          await raceSignal(client.noop(), s);
+          return await raceSignal(findNew(token), s);
+        } finally {
+          lock.release();
+        }
       } catch (err) {
         if (s.aborted) throw s.reason;
         throw classifyImapError(err, "wait", path.name);
@@ -187,10 +241,13 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     },
 
     async findIn(mailbox, token, s) {
+      if (junkOff && mailbox === path.junkMailbox) return undefined;
+      await settled(s);
       const lock = await raceSignal(client.getMailboxLock(mailbox), s);
       try {
         // SEARCH HEADER is a substring match: the candidates' headers are read and matched exactly.
         const since = new Date(Date.now() - 86_400_000);
+        expectSelected(mailbox);
         const uids = (await raceSignal(client.search({ since, header: { [TOKEN_HEADER.toLowerCase()]: token } }, { uid: true }), s)) || [];
         if (!uids.length) return undefined;
         let hit: FetchMessageObject | undefined;
@@ -207,26 +264,48 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
     },
 
     async delete(found, s) {
-      const remove = async () => {
+      const remove = async (): Promise<CleanupAction> => {
         // Another path to the same mailbox (another listener of the same server) may have removed it already.
         // NOOP first: it brings this session's view up to date (EXPUNGEs by other sessions).
         await client.noop();
+        expectSelected(found.mailbox);
         const still = (await client.search({ uid: String(found.uid) }, { uid: true })) || [];
         if (!still.length)
           return { mode: plan.mode, removed: true, count: 0, detail: `uid ${found.uid} already removed (through another path to this mailbox)` };
+        // Re-read right before removing: the message at this UID in this mailbox must still carry the proof.
+        const now = await client.fetchOne(String(found.uid), { uid: true, headers: [TOKEN_HEADER.toLowerCase()], envelope: true }, { uid: true });
+        const p = now ? proofOf(now) : undefined;
+        if (!p || p.tokenHeader !== found.tokenHeader || p.subjectToken !== found.subjectToken || p.from !== found.from) {
+          return {
+            mode: plan.mode,
+            removed: false,
+            count: 0,
+            detail: `uid ${found.uid} in ${found.mailbox} no longer carries this run's token and sender: not removed`,
+          };
+        }
+        expectSelected(found.mailbox);
         return removeUids(client, plan, [found.uid]);
       };
-      if (found.mailbox === path.mailbox) return raceSignal(remove(), s);
+      await settled(s);
       const lock = await raceSignal(client.getMailboxLock(found.mailbox), s);
       try {
         return await raceSignal(remove(), s);
       } finally {
         lock.release();
-        await client.mailboxOpen(path.mailbox).catch(() => undefined);
+        if (found.mailbox !== path.mailbox) await client.mailboxOpen(path.mailbox).catch(() => undefined);
       }
     },
 
-    sweep: (opts, s) => raceSignal(sweepMailbox(client, plan, opts), s),
+    async sweep(opts, s) {
+      await settled(s);
+      const lock = await raceSignal(client.getMailboxLock(path.mailbox), s);
+      try {
+        expectSelected(path.mailbox);
+        return await raceSignal(sweepMailbox(client, plan, opts), s);
+      } finally {
+        lock.release();
+      }
+    },
 
     async close() {
       // Logout politely, for at most a second; the timer must not outlive it (it would hold the process).

@@ -41,7 +41,7 @@ test("doctor on the healthy lab: every check passes, no mail sent, no Kuma heart
   assert.deepEqual(await (await fakeKuma("/__lab/calls")).json(), [], "no heartbeat");
   const human = await doctor(undefined, false);
   assert.match(human.stdout, /SCOPE\s+CHECK\s+STATUS\s+DETAIL/);
-  assert.match(human.stdout, /doctor: all 24 checks passed/);
+  assert.match(human.stdout, /doctor: all 26 checks passed/);
 });
 
 test("doctor: IMAP auth broken → login FAIL on each path with the cause, select and idle skipped, exit 1", async () => {
@@ -61,7 +61,7 @@ test("doctor: IMAP auth broken → login FAIL on each path with the cause, selec
   const human = await doctor((c) => (c.probes[0].imap.password = "Wr0ng-Doctor-Pass-9"), false);
   assert.match(human.stdout, /inbound\/external\s+login\s+FAIL\s+login refused/);
   assert.match(human.stdout, /→ the server refused probe@lab\.test: check user and password/);
-  assert.match(human.stdout, /doctor: 2 of 24 checks failed/);
+  assert.match(human.stdout, /doctor: 2 of 26 checks failed/);
 });
 
 test("doctor: TLS trust broken (no caFile) → tls FAIL naming the untrusted chain, login skipped", async () => {

@@ -18,7 +18,8 @@ test("the token header is read exactly from CRLF headers; the subject's token on
   assert.equal(proofOf(msg(`x-mailprobe-token:${token}  \r\n\r\n`, "")).tokenHeader, token);
   // Folded, as nodemailer and Brevo write a long header.
   assert.equal(proofOf(msg(`X-Mailprobe-Token:\r\n ${token}\r\n\r\n`, "")).tokenHeader, token);
-  assert.equal(proofOf(msg(`X-Mailprobe-Token: ${token} extra\r\n\r\n`, "")).tokenHeader, undefined);
+  // Present but not our token alone: the whole value is the header's word (it proves nothing).
+  assert.equal(proofOf(msg(`X-Mailprobe-Token: ${token} extra\r\n\r\n`, "")).tokenHeader, `${token} extra`);
   // A longer word is another token, never a substring match of ours.
   assert.notEqual(proofOf(msg("\r\n", `re: mailprobe inbound ${token}x`)).subjectToken, token);
   assert.equal(proofOf(msg("\r\n", `re: mailprobe inbound x${token}`)).subjectToken, undefined);
@@ -33,6 +34,11 @@ test("provenOwn: the exact token (header first) and the configured sender, both 
   // A header naming another token is not outvoted by the subject.
   const mixed = proofOf(msg(`X-Mailprobe-Token: ${token.replace(/B$/, "C")}\r\n\r\n`, `mailprobe inbound ${token}`));
   assert.equal(provenOwn({ ...base, ...mixed }, token, "probe@sender.lab.test"), false);
+  // A header that is present but unparseable (review 1, finding 9) is not outvoted by the subject either.
+  for (const value of [`foo (${token})`, `${token} trailing`, "", `<${token}>`]) {
+    const garbled = proofOf(msg(`X-Mailprobe-Token: ${value}\r\n\r\n`, `mailprobe inbound ${token}`));
+    assert.equal(provenOwn({ ...base, ...garbled }, token, "probe@sender.lab.test"), false, JSON.stringify(value));
+  }
   // The header dropped by a relay: the subject's exact token word stands in.
   const noHeader = proofOf(msg("\r\n", `mailprobe inbound ${token}`));
   assert.equal(provenOwn({ ...base, ...noHeader }, token, "probe@sender.lab.test"), true);

@@ -6,7 +6,17 @@ import type { CommandContext } from "../context.js";
 
 export async function serveCommand(ctx: CommandContext): Promise<number> {
   const settings = ctx.config.serve ?? serveSettings();
-  const serving = await startServe({ config: ctx.config, settings, probes: ctx.probes, log: ctx.log, redact: ctx.stdoutRedact });
+  let serving: Awaited<ReturnType<typeof startServe>>;
+  try {
+    serving = await startServe({ config: ctx.config, settings, probes: ctx.probes, log: ctx.log, redact: ctx.stdoutRedact });
+  } catch (err) {
+    // The listening socket is configuration: one line naming the field, exit 2 (never a stack trace).
+    const code = (err as { code?: string }).code;
+    if (code !== "EADDRINUSE" && code !== "EACCES" && code !== "EADDRNOTAVAIL") throw err;
+    const why = code === "EADDRINUSE" ? "is already in use" : code === "EACCES" ? "needs privileges this process lacks" : "is not an address of this host";
+    ctx.stderr(`mailprobe: serve.listen ${settings.listen}, serve.port ${settings.port} ${why} (${code}): choose another serve.port (or serve.listen)\n`);
+    return 2;
+  }
   ctx.log.info({ listen: serving.address, probes: ctx.probes.map((p) => p.name) }, "serving");
   await new Promise<void>((resolve) => (ctx.signal.aborted ? resolve() : ctx.signal.addEventListener("abort", () => resolve(), { once: true })));
   await serving.stop();
