@@ -6,17 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { readMxHeaders } from "../../src/checks/mx-headers.js";
-
-/** mulberry32: a failure can be replayed from its seed. */
-function rng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../helpers/prng.js";
 
 const rules = { mxHosts: ["mx.example.com"], forbiddenCidrs: ["10.42.0.0/16"], expectedCidrs: [] };
 const ID = "mx.example.com";

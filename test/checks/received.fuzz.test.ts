@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import ipaddr from "ipaddr.js";
 import { checkReceived } from "../../src/checks/received.js";
+import { rng } from "../helpers/prng.js";
 
 /** An oracle independent of the checker: plain ipaddr.js matching, IPv4-mapped forms unmapped. */
 function within(ip: string, cidrs: string[]): boolean {
@@ -15,17 +16,6 @@ function within(ip: string, cidrs: string[]): boolean {
     const b = r === range ? bits : bits - 96;
     return a.kind() === r.kind() && a.match(r, b);
   });
-}
-
-/** A small deterministic PRNG (mulberry32), so that a failure can be replayed from its seed. */
-function rng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const PIECES = [
