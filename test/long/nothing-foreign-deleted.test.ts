@@ -1,5 +1,6 @@
-// Property: 1,000 other messages (many imitating the probe's) survive 100 probe cycles with faults
-// mixed in, byte for byte. Runs the orchestrator in-process against the real lab.
+// Property: 1,000 other messages (many imitating the probe's) survive many probe cycles with faults
+// mixed in, byte for byte. Runs the orchestrator in-process against the real lab. `npm test` runs 40
+// cycles (about 40 s) to stay within its time budget; MAILPROBE_SOAK_CYCLES=100 (or more) soaks longer.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
@@ -12,7 +13,7 @@ import { labConfig } from "../helpers/cli.js";
 import { fakeBrevo, imapClient, withLab } from "../helpers/lab.js";
 
 const FOREIGN = 1000;
-const CYCLES = 100;
+const CYCLES = Number(process.env.MAILPROBE_SOAK_CYCLES ?? 40);
 
 test(`${FOREIGN} foreign messages survive ${CYCLES} cycles with faults mixed in`, { timeout: 600_000 }, async () => {
   const c = imapClient(port.imapsStock);
@@ -72,7 +73,7 @@ test(`${FOREIGN} foreign messages survive ${CYCLES} cycles with faults mixed in`
     } else if (i % 10 === 7) {
       await fault({ mode: "5xx", times: 1 });
       r = await runProbe(probe, { log });
-    } else if (i === 50 || i === 90) {
+    } else if (i === Math.floor(CYCLES / 2) || i === CYCLES - 10) {
       r = await withLab({ proxy: "broken" }, () => runProbe(probe, { log }));
     } else if (i % 10 === 9) {
       const ctl = new AbortController();
@@ -88,9 +89,9 @@ test(`${FOREIGN} foreign messages survive ${CYCLES} cycles with faults mixed in`
   const after = await digest();
   assert.deepEqual(after, before, "every foreign message is still there, byte for byte");
   // The mix did happen: failures of several kinds, and healthy runs.
-  assert.ok((outcomes.get("ok") ?? 0) >= 50, JSON.stringify([...outcomes]));
-  assert.ok(faults >= 20, JSON.stringify([...outcomes]));
-  assert.ok((outcomes.get("not_delivered") ?? 0) >= 10 && (outcomes.get("real_ip_forbidden") ?? 0) === 2, JSON.stringify([...outcomes]));
+  assert.ok((outcomes.get("ok") ?? 0) >= CYCLES / 2, JSON.stringify([...outcomes]));
+  assert.ok(faults >= CYCLES / 5, JSON.stringify([...outcomes]));
+  assert.ok((outcomes.get("not_delivered") ?? 0) >= CYCLES / 10 && (outcomes.get("real_ip_forbidden") ?? 0) === 2, JSON.stringify([...outcomes]));
   console.log(`# property: ${FOREIGN} foreign kept over ${CYCLES} cycles; outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`);
 
   // Leave the lab's mailbox as we found it.
