@@ -9,22 +9,15 @@ import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { errText } from "../core/errors.js";
 import type { RelayResult } from "../core/result.js";
+import type { CertTarget } from "../core/sender.js";
 import { connectWithProxyHeader, whenConnected } from "./proxy-v2.js";
 
-export interface RelayTarget {
+/** A listener to check: a sender's certificate target, named, possibly without TLS, with a foreign recipient. */
+export interface RelayTarget extends Omit<CertTarget, "security"> {
   name: string;
-  host: string;
-  port: number;
-  security: "tls" | "starttls" | "none";
-  servername?: string;
-  ca?: string;
-  localAddress?: string;
-  proxyProtocol?: { sourceAddress: string; sourcePort: number };
-  heloName: string;
-  mailFrom: string;
+  security: CertTarget["security"] | "none";
   /** Undefined: only read the certificate (EHLO, STARTTLS, EHLO, QUIT; no MAIL at all). */
   rcptTo?: string;
-  timeoutMs: number;
 }
 
 interface Reply {
