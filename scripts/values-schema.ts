@@ -6,6 +6,7 @@
 //   node --import tsx scripts/values-schema.ts --check  exit 1 when the committed file differs
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 // The one place that names the config schema: re-point it here if src/config/schema.ts changes shape.
 // src/index.ts registers the built-in senders first: the schema's sender union is built from them.
@@ -44,24 +45,11 @@ const list = { type: "array" };
 const strMap = { type: "object", additionalProperties: { type: "string" } };
 const duration = { type: "string", pattern: "^([0-9]+(ms|s|m|h|d|w|y))+$" };
 
-const alerts = [
-  "MailprobePathFailing",
-  "MailprobePathNeverSucceeded",
-  "MailprobeRealClientIpLost",
-  "MailprobeStale",
-  "MailprobeAbsent",
-  "MailprobeRoundtripSlow",
-  "MailprobeTlsCertExpiringSoon",
-  "MailprobeAuthFailed",
-  "MailprobeSpamScoreHigh",
-  "MailprobeOpenRelay",
-  "MailprobeRelayCheckFailed",
-  "MailprobeSmtpCertExpiringSoon",
-  "MailprobeBrevoCreditsLow",
-  "MailprobeLeftBehind",
-  "MailprobeRunOverrun",
-  "MailprobeWedged",
-];
+// The alerts the chart can switch: the keys of values.yaml's prometheusRule.rules (one list, the chart's).
+const alerts = Object.keys(
+  (parseYaml(readFileSync(fileURLToPath(new URL("../charts/mailprobe/values.yaml", import.meta.url)), "utf8")) as { prometheusRule: { rules: object } })
+    .prometheusRule.rules,
+);
 
 export function valuesSchema(): Json {
   return {

@@ -96,3 +96,15 @@ export function kumaPushUrl(text: string): string | undefined {
 }
 
 export const isKumaPushUrl = (text: string): boolean => kumaPushUrl(text) !== undefined;
+
+/** Where an SMTP listener is and how to reach it: the SMTP sender and the relay check share these. */
+export const smtpEndpointFields = {
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  /** starttls (25/587, required), tls (465, implicit), none. */
+  security: z.enum(["tls", "starttls", "none"]).default("starttls"),
+  servername: z.string().optional(),
+  caFile: z.string().optional(),
+  /** The local address to connect from (for a relay check: outside mynetworks, so the check is a stranger's). */
+  localAddress: z.string().optional(),
+};

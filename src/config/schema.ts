@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { AUTH_METHODS } from "../core/result.js";
 import { senderModules, type SenderConfig } from "../core/sender.js";
-import { cidr, cronExpr, email, httpUrl, name, ProxyProtocolSchema, seconds, secretPair } from "./fields.js";
+import { cidr, cronExpr, email, httpUrl, name, ProxyProtocolSchema, seconds, secretPair, smtpEndpointFields } from "./fields.js";
 
 export { ProxyProtocolSchema, type ProxyProtocolConfig } from "./fields.js";
 
@@ -50,14 +50,7 @@ export const RelayCheckSchema = z
   .object({
     /** A metric label (`entry`, `listener`); `sender` is the SMTP sender route's listener. */
     name: name.meta({ not: { const: "sender" } }),
-    host: z.string().min(1),
-    port: z.number().int().min(1).max(65535),
-    /** starttls (25/587, required), tls (465, implicit), none. */
-    security: z.enum(["tls", "starttls", "none"]).default("starttls"),
-    servername: z.string().optional(),
-    caFile: z.string().optional(),
-    /** The local address to connect from (an address outside mynetworks, so the check is a stranger's). */
-    localAddress: z.string().optional(),
+    ...smtpEndpointFields,
     /** Our own PROXY v2 header, claiming an external address (the alternate listeners). */
     proxyProtocol: ProxyProtocolSchema.optional(),
     heloName: z.string().default("mailprobe"),

@@ -1,18 +1,13 @@
 // SMTP submission as a sender module: its config block, secrets, doctor check and hints. nodemailer
 // (./client.ts) is loaded only when a probe uses SMTP.
 import { z } from "zod";
-import { email, ProxyProtocolSchema, seconds, secretPair } from "../../config/fields.js";
+import { email, ProxyProtocolSchema, seconds, secretPair, smtpEndpointFields } from "../../config/fields.js";
 import type { SenderModule } from "../../core/sender.js";
 
 export const SmtpSenderSchema = z
   .object({
     type: z.literal("smtp"),
-    host: z.string().min(1),
-    port: z.number().int().min(1).max(65535),
-    security: z.enum(["tls", "starttls", "none"]).default("starttls"),
-    servername: z.string().optional(),
-    caFile: z.string().optional(),
-    localAddress: z.string().optional(),
+    ...smtpEndpointFields,
     heloName: z.string().default("mailprobe"),
     user: z.string().optional(),
     ...secretPair("password"),
