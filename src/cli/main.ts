@@ -43,11 +43,13 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
     return 2;
   }
   // Loaded only now: --help, --version and usage errors need none of it (docs/benchmarks.md).
-  const [{ ConfigError, loadConfig }, { createLogger }, { makeRedactor }] = await Promise.all([
+  const [{ ConfigError, loadConfig }, { createLogger }, { makeRedactor }, { builtins }] = await Promise.all([
     import("../config/load.js"),
     import("../log.js"),
     import("../redact.js"),
+    import("../builtins.js"),
   ]);
+  builtins();
   let config;
   try {
     config = loadConfig(file, env);
