@@ -109,6 +109,8 @@ function routeReceived(probe: ReceivedConfig | undefined, route: RouteReceivedCo
     internalCidrs: route.internalCidrs ?? probe?.internalCidrs ?? [],
     requireTls: route.requireTls ?? probe?.requireTls ?? false,
   };
+  const mta = route.mta ?? probe?.mta;
+  if (mta) merged.mta = mta;
   if (!merged.forbiddenCidrs.length && !merged.expectedCidrs.length) {
     issues.push({
       field: `${f}.received`,
