@@ -131,7 +131,10 @@ export interface PathResult {
 /** A problem of the setup that does not fail the run but must be fixed (said loudly in every output). */
 export interface RunWarning {
   code: "no_token_key";
+  /** What is wrong (`detail`) and what to do (`hint`), as one sentence pair. */
   message: string;
+  detail: string;
+  hint: string;
 }
 
 /**

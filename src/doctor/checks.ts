@@ -152,8 +152,7 @@ export function checkTokenKey(probes: ResolvedProbe[]): CheckResult {
   if (probes.every((p) => p.tokenKey))
     return { scope: "config", check: "token key", status: "ok", detail: "tokenKey set: the stale sweep can prove probe messages ours", ms: 0 };
   const w = noTokenKeyWarning();
-  const [detail, hint] = w.message.split(". ");
-  return { scope: "config", check: "token key", status: "warn", detail: `${w.code}: ${detail}`, hint, ms: 0 };
+  return { scope: "config", check: "token key", status: "warn", detail: `${w.code}: ${w.detail}`, hint: w.hint, ms: 0 };
 }
 
 /** Hard deadline of each doctor check group (a path's steps, the sender, a sink): a server that trickles its answers fails it. */
