@@ -84,7 +84,7 @@ const GRAMMARS: Record<Mta, Shape[]> = {
   exchange: [
     shape(
       "client",
-      String.raw`^from ${HELO} \(\[?(?<ip>${LIT})\]?\) by (?<by>${HOST})(?: \([^()]*\))? with (?<proto>Microsoft SMTP Server|Microsoft SMTPSVC|E?SMTPS?A?)${TAIL}`,
+      String.raw`^from ${HELO} \(\[?(?<ip>${LIT})\]?\) by (?<by>${HOST})(?: \([^()]*\))? with (?<proto>Microsoft SMTP Server|Microsoft SMTPSVC(?:\([^()]*\))?|E?SMTPS?A?)${TAIL}`,
     ),
     shape("delivery", String.raw`^(?:from \S+(?: \([^()]*\))? )?by (?<by>${HOST})(?: \([^()]*\))? with (?<proto>mapi|MAPI)${TAIL}`),
   ],
