@@ -6,7 +6,7 @@ import { readMessage } from "../checks/message.js";
 import { defaultAuthservId } from "../checks/mx-headers.js";
 import type { ResolvedProbe } from "../config/load.js";
 import type { Reason } from "../core/reasons.js";
-import { senderModules } from "../core/sender.js";
+import { findSenderModule } from "../core/sender.js";
 import type { PathResult, ProbeResult, RelayResult, RunWarning, SendResult } from "../core/result.js";
 import type { UpstreamEvent } from "../core/sender.js";
 import type { CleanupMode, FoundMessage, Session } from "../receivers/session.js";
@@ -140,7 +140,7 @@ export function judgePath(st: PathState, ctx: PathContext): PathResult {
     withMessage.ip = { ...verdict };
     // Nothing to compare the address with yet: say which one to write down.
     if (verdict.ip && !rules.expectedCidrs.length && verdict.reason !== "real_ip_forbidden") {
-      const name = senderModules().find((m) => m.type === route.type)?.displayName ?? route.type;
+      const name = findSenderModule(route.type)?.displayName ?? route.type;
       withMessage.ip.hint = `observed ${verdict.ip}: add it (or ${name}'s range) to expectedCidrs`;
     }
     if (verdict.reason === "entry_hop_unparsed") {
@@ -150,7 +150,7 @@ export function judgePath(st: PathState, ctx: PathContext): PathResult {
     if (reading.spam) withMessage.spam = reading.spam;
     if (reading.entryTls) withMessage.entryTls = reading.entryTls;
   }
-  return verdictOf(withMessage, st, ctx.probe, session?.path.mailbox);
+  return verdictOf(withMessage, st, ctx.probe, session?.mailbox);
 }
 
 /** One reason per path by root cause: the real client IP, the entry hop's TLS, authentication, then spam. */
