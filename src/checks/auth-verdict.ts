@@ -2,8 +2,8 @@
 // how a lost real client IP explains what the MX's checks said. Pure.
 import { AUTH_METHODS, type AuthMethod, type AuthMethodResult, type AuthResults } from "../core/result.js";
 
-/** A `none` that says the filter checked nothing (not one that could not be read). */
-const skipped = (ar: AuthResults) => ar.note?.includes("skipped the checks") !== false;
+/** A `none` where the filter checked none of spf, dkim, dmarc (not one that could not be read). */
+const skipped = (ar: AuthResults) => !ar.note?.includes("could not be read");
 
 /** One method in `spf=pass` form, with DKIM's domain and alignment. */
 export function methodPhrase(m: AuthMethod, r: AuthMethodResult | undefined): string {
@@ -15,7 +15,7 @@ export function methodPhrase(m: AuthMethod, r: AuthMethodResult | undefined): st
 /** `spf=pass dkim=pass (d, aligned) dmarc=pass`, or what stands for them when the MX checked nothing. */
 export function authPhrase(ar: AuthResults): string {
   if (ar.state === "absent") return "auth absent";
-  if (ar.state === "none") return `auth none (${skipped(ar) ? "checks skipped" : "unreadable or no method"})`;
+  if (ar.state === "none") return `auth none (${skipped(ar) ? "checks skipped" : "unreadable"})`;
   return AUTH_METHODS.map((m) => methodPhrase(m, ar[m])).join(" ");
 }
 
