@@ -23,7 +23,7 @@ test("doctor on the healthy lab: every check passes, no mail sent, no Kuma heart
   assert.equal(res.code, 0, res.stdout);
   const checks = res.json.checks;
   for (const path of ["external", "internal"]) {
-    for (const c of ["dns", "tcp", "tls", "login", "select", "idle", "cleanup"])
+    for (const c of ["dns", "tcp", "tls", "login", "select", "uidnext", "look back", "idle", "cleanup", "junk mailbox"])
       assert.equal(find(res, `inbound/${path}`, c)?.status, "ok", `${path} ${c}: ${JSON.stringify(find(res, `inbound/${path}`, c))}`);
   }
   assert.match(find(res, "inbound/internal", "cleanup").detail, /^uid-expunge: the server announces UIDPLUS/);
@@ -41,7 +41,7 @@ test("doctor on the healthy lab: every check passes, no mail sent, no Kuma heart
   assert.deepEqual(await (await fakeKuma("/__lab/calls")).json(), [], "no heartbeat");
   const human = await doctor(undefined, false);
   assert.match(human.stdout, /SCOPE\s+CHECK\s+STATUS\s+DETAIL/);
-  assert.match(human.stdout, /doctor: all 26 checks passed/);
+  assert.match(human.stdout, /doctor: all 30 checks passed/);
 });
 
 test("doctor: IMAP auth broken → login FAIL on each path with the cause, select and idle skipped, exit 1", async () => {
@@ -61,7 +61,7 @@ test("doctor: IMAP auth broken → login FAIL on each path with the cause, selec
   const human = await doctor((c) => (c.probes[0].imap.password = "Wr0ng-Doctor-Pass-9"), false);
   assert.match(human.stdout, /inbound\/external\s+login\s+FAIL\s+login refused/);
   assert.match(human.stdout, /→ the server refused probe@lab\.test: check user and password/);
-  assert.match(human.stdout, /doctor: 2 of 26 checks failed/);
+  assert.match(human.stdout, /doctor: 2 of 30 checks failed/);
 });
 
 test("doctor: TLS trust broken (no caFile) → tls FAIL naming the untrusted chain, login skipped", async () => {
