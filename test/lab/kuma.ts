@@ -79,11 +79,7 @@ export function lastBeatId(): number {
 export function kumaBeats(token: string, afterId = 0): KumaBeat[] {
   const id = readMonitors()[token];
   if (id === undefined) throw new Error(`lab: Kuma has no monitor for token ${token}`);
-  return query<KumaBeat>(
-    "SELECT id, monitor_id AS monitorId, status, msg, ping, time FROM heartbeat WHERE monitor_id = ? AND id > ? ORDER BY id",
-    id,
-    afterId,
-  );
+  return query<KumaBeat>("SELECT id, monitor_id AS monitorId, status, msg, ping, time FROM heartbeat WHERE monitor_id = ? AND id > ? ORDER BY id", id, afterId);
 }
 
 /** Every beat after `afterId`, of any monitor (an unknown token's push must add none). */
