@@ -21,7 +21,7 @@ export const kumaFiles = {
   db: join(LAB_DIR, "kuma", "kuma.db"),
   /** token → monitor id, written once the monitors exist. */
   monitors: join(LAB_DIR, "kuma", "monitors.json"),
-  /** Node's compile cache for Kuma's ~700 modules: kept across `lab up`s (it halves the start on this machine). */
+  /** Node's compile cache for Kuma's modules, kept across `lab up`s (tools/kuma/compile-cache.cjs writes it). */
   compileCache: join(LAB_DIR, "kuma-compile-cache"),
   pid: join(paths.run, "kuma.pid"),
   log: join(paths.log, "kuma.log"),
@@ -228,12 +228,19 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Starts Kuma on a fresh data dir and creates its monitors; resolves when pushes are accepted. */
-export async function startKuma(timeoutMs = 120_000): Promise<void> {
+/**
+ * Starts Kuma and resolves when pushes are accepted: by default on a fresh data dir, creating its
+ * monitors; `keepData` restarts it on the data it has (the egress test's restart).
+ */
+export async function startKuma(opts: { keepData?: boolean; timeoutMs?: number } = {}): Promise<void> {
+  const timeoutMs = opts.timeoutMs ?? 120_000;
   if (!existsSync(join(kumaRoot, "server", "server.js"))) throw new Error(`lab: Uptime Kuma is not installed in ${toolsDir}; run scripts/bootstrap.sh`);
-  seedData();
-  const out = openSync(kumaFiles.log, "a");
-  const child = spawn(process.execPath, ["server/server.js"], {
+  const fresh = !opts.keepData || !existsSync(kumaFiles.monitors);
+  if (fresh) seedData();
+  for (const d of [paths.run, paths.log]) mkdirSync(d, { recursive: true });
+  // A fresh log with fresh data: kuma.test reads it for the update check.
+  const out = openSync(kumaFiles.log, fresh ? "w" : "a");
+  const child = spawn(process.execPath, ["--require", join(toolsDir, "compile-cache.cjs"), "server/server.js"], {
     cwd: kumaRoot,
     detached: true,
     uid: KUMA_UID,
@@ -258,7 +265,7 @@ export async function startKuma(timeoutMs = 120_000): Promise<void> {
     if (Date.now() > end) throw new Error(`lab: Uptime Kuma not ready after ${timeoutMs} ms (log: ${kumaFiles.log})`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  await createMonitors();
+  if (!existsSync(kumaFiles.monitors)) await createMonitors();
 }
 
 /**
