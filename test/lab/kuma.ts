@@ -24,6 +24,8 @@ export const kumaFiles = {
   /** Node's compile cache for Kuma's modules, kept across `lab up`s (tools/kuma/compile-cache.cjs writes it). */
   compileCache: join(LAB_DIR, "kuma-compile-cache"),
   pid: join(paths.run, "kuma.pid"),
+  /** Written by Kuma on SIGTERM once its compile cache is saved: the lab may then SIGKILL it. */
+  stopped: join(LAB_DIR, "kuma", "stopped"),
   log: join(paths.log, "kuma.log"),
 } as const;
 
@@ -250,6 +252,7 @@ export async function startKuma(opts: { keepData?: boolean; timeoutMs?: number }
       PATH: process.env.PATH,
       NODE_ENV: "production",
       NODE_COMPILE_CACHE: kumaFiles.compileCache,
+      MAILPROBE_KUMA_STOPPED: kumaFiles.stopped,
       UPTIME_KUMA_DB_TYPE: "sqlite",
       DATA_DIR: `${kumaFiles.data}/`,
       UPTIME_KUMA_HOST: addr.listen,
@@ -269,9 +272,9 @@ export async function startKuma(opts: { keepData?: boolean; timeoutMs?: number }
 }
 
 /**
- * Stops Kuma. SIGTERM closes its HTTP listener at once, then it sleeps 2 s twice before closing
- * SQLite (~5.5 s in all); the next `lab up` discards its data, so once the port is closed (or after
- * 2 s) the rest is cut short with SIGKILL.
+ * Stops Kuma. On SIGTERM it writes its compile cache and says so (tools/kuma/compile-cache.cjs), then
+ * waits for its connections and sleeps 2 s twice before closing SQLite (~5.5 s in all); the next
+ * `lab up` discards its data, so once the cache is written (or after 2 s) the rest is cut short with SIGKILL.
  */
 export async function stopKuma(): Promise<void> {
   let pid: number;
@@ -281,9 +284,10 @@ export async function stopKuma(): Promise<void> {
     return;
   }
   if (!Number.isInteger(pid) || pid <= 0 || !pidAlive(pid)) return;
+  rmSync(kumaFiles.stopped, { force: true });
   process.kill(pid, "SIGTERM");
   const end = Date.now() + 2000;
-  while (pidAlive(pid) && Date.now() < end && (await entryPageOk())) await new Promise((r) => setTimeout(r, 25));
+  while (pidAlive(pid) && Date.now() < end && !existsSync(kumaFiles.stopped)) await new Promise((r) => setTimeout(r, 10));
   if (pidAlive(pid)) process.kill(pid, "SIGKILL");
   const killed = Date.now() + 2000;
   while (pidAlive(pid) && Date.now() < killed) await new Promise((r) => setTimeout(r, 10));
