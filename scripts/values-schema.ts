@@ -31,9 +31,31 @@ function allowEnv(node: unknown): unknown {
   return n;
 }
 
+/**
+ * Secrets stay out of values (issue 18 item 9): values.config becomes a ConfigMap, readable by
+ * anyone who can read the namespace's ConfigMaps. A secret is a field with a `…File` sibling (the
+ * config's secretPair): in values it may only be a `${VAR}` reference (from extraEnv's secretKeyRef).
+ */
+function refuseInlineSecrets(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(refuseInlineSecrets);
+  if (!node || typeof node !== "object") return node;
+  const n = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, refuseInlineSecrets(v)])) as Json;
+  const props = n.properties as Json | undefined;
+  if (props && typeof props === "object") {
+    for (const key of Object.keys(props)) {
+      if (!(`${key}File` in props)) continue;
+      props[key] = {
+        ...envString,
+        description: `a \${VAR} reference only: an inline ${key} would be written into the ConfigMap; mount it from the Secret and set ${key}File`,
+      };
+    }
+  }
+  return n;
+}
+
 export function configJsonSchema(): Json {
   const { $schema: _, ...s } = z.toJSONSchema(configSchema(), { io: "input", target: "draft-7", unrepresentable: "any" }) as Json;
-  return allowEnv(s) as Json;
+  return refuseInlineSecrets(allowEnv(s)) as Json;
 }
 
 const str = { type: "string" };

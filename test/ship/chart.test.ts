@@ -2,6 +2,7 @@
 // values; every rendered object validated against the Kubernetes (and prometheus-operator) schemas;
 // the CronJob's own command and config run against the lab.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -160,6 +161,13 @@ test("full values: Secret, CA bundle, NetworkPolicy egress, PrometheusRule; all 
   ]);
   assert.equal(pod.priorityClassName, "mail-probes");
   assert.equal(byKind(objs, "Secret")[0].stringData["brevo-api-key"], "xkeysib-example");
+  // No hash of the Secret's data in any pod annotation (issue 18 item 9: an offline guessing oracle).
+  // (helm's toJson of the values' map is JSON.stringify's text here: sorted keys, no escapes needed.)
+  const data = parse(readFileSync(fullValues, "utf8")).secrets.data;
+  const digests = [JSON.stringify(data), ...Object.values(data)].map((t) => createHash("sha256").update(String(t)).digest("hex"));
+  const annotations = JSON.stringify(byKind(objs, "CronJob")[0].spec.jobTemplate.spec.template.metadata.annotations);
+  assert.doesNotMatch(annotations, /checksum\/secret/);
+  for (const d of digests) assert.ok(!annotations.includes(d), "a SHA-256 of the Secret's data is in the pod's annotations");
 });
 
 test("alert rules: each switchable, extra labels on every alert, a runbook_url to a docs/runbook.md section", () => {

@@ -236,10 +236,10 @@ affinity:
 
 {{- define "mailprobe.podMetadata" -}}
 annotations:
+  {{- /* No checksum of the Secret: an unsalted hash of a password, readable by anyone who can
+  read pods, is an offline guessing oracle. CronJob pods read the Secret at every run and serve
+  re-reads its …File secrets every cycle. The config holds no inline secret (the values schema). */}}
   checksum/config: {{ include "mailprobe.config" . | sha256sum }}
-  {{- if and .Values.secrets.create (not .Values.secrets.existingSecret) }}
-  checksum/secret: {{ toJson .Values.secrets.data | sha256sum }}
-  {{- end }}
   {{- with .Values.podAnnotations }}
   {{- toYaml . | nindent 2 }}
   {{- end }}
