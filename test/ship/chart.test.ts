@@ -19,6 +19,7 @@ import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitorin
 import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
 import { Pod } from "kubernetes-models/v1/Pod";
 import { repoRoot, runCli } from "../helpers/cli.js";
+import { relocateLabText } from "../lab/topology.js";
 import { byKind, chartDir, defaultValues, helm, render, renderValues } from "../helpers/helm.js";
 
 const MODELS: Record<string, new (o: any) => { validate(): void }> = {
@@ -325,7 +326,7 @@ test("the CronJob's command and config, rendered for the lab, run a healthy prob
   const dir = mkdtempSync(join(tmpdir(), "mailprobe-chart-"));
   const secretsDir = join(dir, "secrets");
   const configDir = join(dir, "etc");
-  const lab = parse(readFileSync(join(repoRoot, "examples", "lab.yaml"), "utf8"));
+  const lab = parse(relocateLabText(readFileSync(join(repoRoot, "examples", "lab.yaml"), "utf8")));
   const probe = lab.probes[0];
   probe.name = "chart_lab";
   probe.sender.apiKeyFile = join(secretsDir, "brevo-api-key");
@@ -342,10 +343,10 @@ test("the CronJob's command and config, rendered for the lab, run a healthy prob
       data: {
         "brevo-api-key": "xkeysib-lab-0123456789abcdef-LABKEY",
         "imap-password": "lab-probe-imap-secret",
-        "kuma-probe": "http://127.0.0.1:24081/api/push/labprobe",
+        "kuma-probe": relocateLabText("http://127.0.0.1:24081/api/push/labprobe"),
       },
     },
-    config: lab,
+    config: { ...lab, log: { level: "debug" } },
   };
   const valuesFile = join(dir, "values.yaml");
   writeFileSync(valuesFile, stringify(values));
@@ -361,8 +362,13 @@ test("the CronJob's command and config, rendered for the lab, run a healthy prob
   mkdirSync(secretsDir, { recursive: true });
   for (const [k, v] of Object.entries(byKind(objs, "Secret")[0].stringData)) writeFileSync(join(secretsDir, k), String(v));
 
-  const res = await runCli([...c.args, "--json"], { env: { MAILPROBE_LOG_LEVEL: c.env.find((e: any) => e.name === "MAILPROBE_LOG_LEVEL").value } });
+  // The container's own environment, and nothing that would override the config's log level.
+  assert.ok(!c.env.some((e: any) => e.name === "MAILPROBE_LOG_LEVEL"), "config.log.level is the one place for the level");
+  const env = Object.fromEntries(c.env.filter((e: any) => "value" in e).map((e: any) => [e.name, e.value]));
+  const res = await runCli([...c.args, "--json"], { env: { ...env, MAILPROBE_LOG_LEVEL: "" } });
   assert.equal(res.code, 0, res.stdout + res.stderr);
+  // config.log.level: debug (set below) is honoured: pino writes debug lines.
+  assert.match(res.stderr, /"level":"debug"/);
   assert.equal(res.json.probes[0].probe, "chart_lab");
   assert.ok(res.json.probes[0].paths.every((p: any) => p.ok));
   assert.ok(

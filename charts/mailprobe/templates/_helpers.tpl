@@ -135,8 +135,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   imagePullPolicy: {{ $root.Values.image.pullPolicy }}
   args: {{ toJson .args }}
   env:
-    - name: MAILPROBE_LOG_LEVEL
-      value: info
+    {{- /* No MAILPROBE_LOG_LEVEL: config.log.level is the one place for the level (extraEnv may still set the override). */}}
+    - name: NODE_ENV
+      value: production
     {{- if $root.Values.extraCaBundle.configMap }}
     - name: NODE_EXTRA_CA_CERTS
       value: {{ printf "%s/ca/%s" $root.Values.configMountPath $root.Values.extraCaBundle.key | quote }}
