@@ -83,6 +83,8 @@ export function valuesSchema(): Json {
     properties: {
       nameOverride: str,
       fullnameOverride: str,
+      namespaceOverride: str,
+      commonLabels: strMap,
       image: obj({
         repository: { type: "string", minLength: 1 },
         tag: str,
@@ -93,6 +95,7 @@ export function valuesSchema(): Json {
       mode: { enum: ["cronjob", "serve"], description: "cronjob: mailprobe run on a schedule; serve: the exporter" },
       cronjob: obj({
         schedule: { type: "string", pattern: CRON_PATTERN },
+        suspend: bool,
         timeZone: str,
         concurrencyPolicy: { enum: ["Forbid", "Replace", "Allow"] },
         startingDeadlineSeconds: int(),
@@ -105,6 +108,10 @@ export function valuesSchema(): Json {
       serve: obj({
         replicas: { type: "integer", minimum: 0, maximum: 1, description: "two exporters would probe one mailbox twice" },
         port: { type: "integer", minimum: 1, maximum: 65535 },
+        revisionHistoryLimit: int(),
+        livenessProbe: map,
+        readinessProbe: map,
+        startupProbe: map,
         service: obj({ type: { enum: ["ClusterIP", "NodePort", "LoadBalancer"] }, annotations: strMap }),
         serviceMonitor: obj({
           enabled: bool,
@@ -122,6 +129,14 @@ export function valuesSchema(): Json {
       configMountPath: { type: "string", pattern: "^/" },
       extraCaBundle: obj({ configMap: str, key: { type: "string", minLength: 1 } }),
       extraEnv: list,
+      extraInitContainers: list,
+      extraContainers: list,
+      hostAliases: {
+        type: "array",
+        items: obj({ ip: { type: "string", minLength: 1 }, hostnames: { type: "array", minItems: 1, items: str } }, { required: ["ip", "hostnames"] }),
+      },
+      dnsPolicy: { enum: ["", "ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"] },
+      dnsConfig: map,
       extraVolumes: list,
       extraVolumeMounts: list,
       priorityClassName: str,
@@ -133,12 +148,22 @@ export function valuesSchema(): Json {
         dns: bool,
         egress: {
           type: "array",
-          items: obj({ cidr: str, ports: { type: "array", items: { type: "integer", minimum: 1, maximum: 65535 } } }, { required: ["cidr", "ports"] }),
+          // A peer by ipBlock (cidr) or by selectors (podSelector and/or namespaceSelector), not both.
+          items: obj(
+            {
+              cidr: str,
+              podSelector: map,
+              namespaceSelector: map,
+              ports: { type: "array", minItems: 1, items: { type: "integer", minimum: 1, maximum: 65535 } },
+            },
+            { required: ["ports"], oneOf: [{ required: ["cidr"] }, { anyOf: [{ required: ["podSelector"] }, { required: ["namespaceSelector"] }] }] },
+          ),
         },
         ingressFrom: list,
       }),
       prometheusRule: obj({
         enabled: bool,
+        namespace: str,
         labels: strMap,
         alertLabels: strMap,
         runbookBaseUrl: str,
@@ -165,8 +190,8 @@ export function valuesSchema(): Json {
       nodeSelector: strMap,
       tolerations: list,
       affinity: map,
-      // helm adds this for subcharts/globals; allow it.
-      global: map,
+      // Shared with other charts (helm passes it to subcharts): imageRegistry is ours, the rest is allowed.
+      global: { type: "object", properties: { imageRegistry: str } },
     },
   };
 }
