@@ -177,6 +177,7 @@ export function valuesSchema(): Json {
         tlsDaysLeft: { type: "number", exclusiveMinimum: 0 },
         smtpTlsDaysLeft: { type: "number", exclusiveMinimum: 0 },
         relayCheckFailedFor: duration,
+        relaysForLanFor: duration,
         spamScoreThreshold: { type: "number" },
         brevoCreditsThreshold: { type: "number", minimum: 0 },
         overrunWindow: duration,

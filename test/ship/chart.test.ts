@@ -153,6 +153,7 @@ test("full values: Secret, CA bundle, NetworkPolicy egress, PrometheusRule; all 
     "MailprobeAuthFailed",
     "MailprobeSpamScoreHigh",
     "MailprobeOpenRelay",
+    "MailprobeRelaysForLan",
     "MailprobeRelayCheckFailed",
     "MailprobeSmtpCertExpiringSoon",
     "MailprobeBrevoCreditsLow",
