@@ -108,6 +108,7 @@ export function valuesSchema(): Json {
       serve: obj({
         replicas: { type: "integer", minimum: 0, maximum: 1, description: "two exporters would probe one mailbox twice" },
         port: { type: "integer", minimum: 1, maximum: 65535 },
+        push: bool,
         revisionHistoryLimit: int(),
         livenessProbe: map,
         readinessProbe: map,

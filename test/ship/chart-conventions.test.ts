@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { CronJob } from "kubernetes-models/batch/v1/CronJob";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
@@ -140,4 +140,14 @@ test("NetworkPolicy: podSelector/namespaceSelector egress peers beside ipBlocks;
   refused({ networkPolicy: { enabled: true } }, /networkPolicy\.enabled is true but networkPolicy\.egress is empty/);
   refused({ networkPolicy: { enabled: true, egress: [{ ports: [993] }] } }, /networkPolicy\/egress\/0|egress/);
   refused({ networkPolicy: { enabled: true, egress: [{ cidr: "10.0.0.0/8", podSelector: {}, ports: [993] }] } }, /egress\/0/);
+});
+
+test("serve mode: the rendered config has no pushgateway block unless serve.push is true (no double reporting)", () => {
+  const config = (values: object) => {
+    const cm = byKind(renderValues(values), "ConfigMap").find((c: any) => c.data?.["config.yaml"]);
+    return parse(cm.data["config.yaml"]);
+  };
+  assert.ok(config({}).pushgateway, "cronjob mode pushes (the default config has a pushgateway block)");
+  assert.equal(config({ mode: "serve" }).pushgateway, undefined);
+  assert.ok(config({ mode: "serve", serve: { push: true } }).pushgateway);
 });

@@ -125,6 +125,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $_ := set $serve "listen" "0.0.0.0" -}}
 {{- $_ := set $serve "port" (int .Values.serve.port) -}}
 {{- $_ := set $cfg "serve" $serve -}}
+{{- /* The exporter is scraped (ServiceMonitor): pushing too would report every series twice and fire every alert twice. */}}
+{{- if not .Values.serve.push -}}
+{{- $_ := unset $cfg "pushgateway" -}}
+{{- end -}}
 {{- end -}}
 {{- toYaml $cfg -}}
 {{- end -}}
