@@ -3,11 +3,21 @@
 // `--version` answers before anything else is loaded (it is what health checks and scripts call).
 import { VERSION } from "../version.js";
 
-// A failed probe is an exit code, never a crash: anything that escapes is an internal error (1).
-process.on("unhandledRejection", (reason) => {
-  process.stderr.write(`mailprobe: internal error (unhandled rejection): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
-  process.exitCode = 1;
-});
+/**
+ * A failed probe is an exit code, never a crash: anything that escapes is an internal error (1).
+ * Its stack goes through the same sanitiser as every other output once the config named the
+ * secrets (main hands the redactor back); before that no secret is known to the process.
+ */
+function crashReporter() {
+  let redact = (t: string) => t;
+  const report = (what: string, e: unknown) => {
+    process.stderr.write(redact(`mailprobe: internal error${what}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`) + "\n");
+    process.exitCode = 1;
+  };
+  process.on("unhandledRejection", (reason) => report(" (unhandled rejection)", reason));
+  return { report, use: (r: (t: string) => string) => (redact = r) };
+}
+const crash = crashReporter();
 
 async function start(argv: string[]): Promise<number> {
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
@@ -15,15 +25,12 @@ async function start(argv: string[]): Promise<number> {
     return 0;
   }
   await Promise.all([import("../senders/index.js"), import("../receivers/index.js"), import("../sinks/index.js")]);
-  return (await import("./main.js")).main(argv);
+  return (await import("./main.js")).main(argv, { onRedactor: crash.use });
 }
 
 start(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (e: unknown) => {
-    process.stderr.write(`mailprobe: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 1;
-  },
+  (e: unknown) => crash.report("", e),
 );

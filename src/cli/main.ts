@@ -11,6 +11,8 @@ export interface CliIo {
   stderr?: (text: string) => void;
   /** Whether stdout is a terminal (live views, colour). */
   isTTY?: boolean;
+  /** Handed the config's redactor once it exists (bin.ts's crash handlers print through it). */
+  onRedactor?: (redact: (text: string) => string) => void;
 }
 
 export async function main(argv: string[], io: CliIo = {}): Promise<number> {
@@ -61,6 +63,7 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
   }
   const redact = makeRedactor(config.secrets);
   const redactJson = makeRedactor(config.secrets, { json: true });
+  io.onRedactor?.(redact);
   const tty = io.isTTY ?? Boolean(process.stdout.isTTY);
   const interactive = tty && !values.json;
   const log = createLogger({ level: env.MAILPROBE_LOG_LEVEL ?? config.logLevel ?? (interactive ? "warn" : "info"), redact, redactJson });
