@@ -70,9 +70,10 @@ function replyReader(sock: Socket) {
   };
 }
 
-function openSocket(t: RelayTarget): Promise<Socket> {
-  if (t.proxyProtocol) return connectWithProxyHeader({ host: t.host, port: t.port, ...t.proxyProtocol, timeoutMs: t.timeoutMs });
-  return whenConnected(netConnect({ host: t.host, port: t.port, localAddress: t.localAddress }), t);
+/** The connection, created under the check's deadline: an abort destroys it while the connect is still pending. */
+function openSocket(t: RelayTarget, signal: AbortSignal): Promise<Socket> {
+  if (t.proxyProtocol) return connectWithProxyHeader({ host: t.host, port: t.port, ...t.proxyProtocol, timeoutMs: t.timeoutMs, signal });
+  return whenConnected(netConnect({ host: t.host, port: t.port, localAddress: t.localAddress }), { ...t, signal });
 }
 
 /** A failed TLS handshake (expired, untrusted, wrong name, not TLS at all): its reason is reported as such. */
@@ -94,7 +95,7 @@ export async function checkRelay(t: RelayTarget, signal: AbortSignal): Promise<R
   let certNotAfter: string | undefined;
   const result = (state: RelayResult["state"], detail: string): RelayResult => ({ entry: t.name, state, detail, ...(certNotAfter ? { certNotAfter } : {}) });
   try {
-    sock = await openSocket(t);
+    sock = await openSocket(t, deadline);
     if (deadline.aborted) onAbort();
     if (t.security === "tls") sock = await startTls(sock, t);
     let reader = replyReader(sock);
