@@ -12,7 +12,11 @@
 // misbehaves; "greeting" for the banner); HTTP misbehaves on the request.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
+import { join } from "node:path";
+import { createServer as createTlsServer } from "node:tls";
+import { paths } from "../lab/topology.js";
 
 export const BEHAVIOURS = ["syn-drop", "silent", "trickle", "endless", "huge", "close"] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
@@ -90,10 +94,10 @@ function misbehave(sock: Socket, b: Exclude<Behaviour, "syn-drop">, proto: Proto
   }
 }
 
-/** A server of `proto` that misbehaves with `b` at `stage`. */
-export async function hostile(proto: Protocol, b: Behaviour, stage = "greeting"): Promise<Hostile> {
+/** A server of `proto` that misbehaves with `b` at `stage`; with `tls`, behind TLS with the lab's mx certificate. */
+export async function hostile(proto: Protocol, b: Behaviour, stage = "greeting", tls = false): Promise<Hostile> {
   if (b === "syn-drop") return synDrop();
-  const server: Server = createServer((sock) => {
+  const onSocket = (sock: Socket) => {
     sock.on("error", () => undefined);
     if (proto === "http" || stage === "greeting") {
       if (proto === "http") sock.once("data", () => misbehave(sock, b, proto, "*"));
@@ -119,7 +123,13 @@ export async function hostile(proto: Protocol, b: Behaviour, stage = "greeting")
         } else sock.write(normal.answer(tag, word));
       }
     });
-  });
+  };
+  const server: Server = tls
+    ? createTlsServer({ key: readFileSync(join(paths.tls, "mx.key")), cert: readFileSync(join(paths.tls, "mx.crt")) }, onSocket).on(
+        "tlsClientError",
+        () => undefined,
+      )
+    : createServer(onSocket);
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   const sockets = new Set<Socket>();

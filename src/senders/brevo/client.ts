@@ -2,7 +2,7 @@
 // (maxRetries 0): this module owns the policy: 429 waits for Brevo's reset when it fits the deadline,
 // 5xx and network failures back off, 4xx is final.
 import { httpFetch } from "../../net/http-fetch.js";
-import { sleep } from "../../core/deadline.js";
+import { sendCutOff, sleep } from "../../core/deadline.js";
 import { createRateBudget } from "../../core/rate-budget.js";
 import type { Diagnosis } from "../../core/reasons.js";
 import type { OutgoingMessage, SendOutcome, Sender, SenderContext, UpstreamEvent } from "../../core/sender.js";
@@ -80,6 +80,74 @@ export function rateLimitResetSeconds(err: BrevoErrorLike): number | undefined {
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
+/** The attempts of one send: retries while another attempt still has a useful slice of the deadline. */
+async function sendAttempts(
+  api: import("@getbrevo/brevo/transactionalEmails").TransactionalEmailsClient,
+  cfg: BrevoConfig,
+  msg: OutgoingMessage,
+  signal: AbortSignal,
+  deadlineMs: number,
+  notes: string[],
+  started: number,
+): Promise<SendOutcome> {
+  let attempts = 0;
+  let rateLimitRetried = false;
+  for (;;) {
+    attempts++;
+    // Each attempt gets the configured timeout, or what is left of the deadline if less.
+    const attemptSeconds = Math.max(0.5, Math.min(cfg.timeoutSeconds, (deadlineMs - Date.now()) / 1000));
+    try {
+      const res = await api.sendTransacEmail(
+        {
+          sender: { email: msg.from, name: msg.fromName },
+          to: [{ email: msg.to }],
+          subject: msg.subject,
+          textContent: msg.text,
+          headers: msg.headers,
+          tags: ["mailprobe"],
+        },
+        { abortSignal: signal, maxRetries: 0, timeoutInSeconds: attemptSeconds },
+      );
+      return { ok: true, messageId: res.messageId, attempts, notes };
+    } catch (err) {
+      const e = err as BrevoErrorLike;
+      if (signal.aborted) return { ...sendCutOff(signal, "Brevo", started), attempts, notes };
+      const status = e.statusCode;
+      const left = deadlineMs - Date.now();
+      if (status === 429) {
+        const reset = rateLimitResetSeconds(e);
+        const waitMs = (reset ?? 1) * 1000;
+        if (!rateLimitRetried && waitMs + MIN_ATTEMPT_MS < left) {
+          rateLimitRetried = true;
+          notes.push(`Brevo rate limit: waited ${waitMs / 1000} s for its reset`);
+          await sleep(waitMs, signal);
+          continue;
+        }
+        return {
+          ok: false,
+          reason: "send_rate_limited",
+          detail: `${describe(e)} (reset in ${reset ?? "?"} s, does not fit the deadline)`,
+          attempts,
+          notes,
+        };
+      }
+      if (status !== undefined && status >= 400 && status < 500 && status !== 408) {
+        return { ok: false, reason: "send_rejected", detail: describe(e), attempts, notes };
+      }
+      // The SDK reports a timeout as BrevoTimeoutError or, from its fetcher, as a bare "timeout".
+      const timedOut = (err as Error | undefined)?.name === "BrevoTimeoutError" || status === 408 || /\btime(d )?out\b/i.test(describe(e));
+      const backoff = BREVO_BACKOFF_MS[attempts - 1];
+      // Retry while another attempt still has a useful slice of the deadline.
+      if (backoff !== undefined && backoff + MIN_ATTEMPT_MS < left) {
+        notes.push(`attempt ${attempts}: ${describe(e)}; retrying in ${backoff} ms`);
+        await sleep(backoff, signal);
+        continue;
+      }
+      return { ok: false, reason: timedOut ? "send_timeout" : "send_failed", detail: describe(e), attempts, notes };
+    }
+  }
+}
+
 export async function createBrevoSender(cfg: BrevoConfig, ctx?: SenderContext): Promise<Sender> {
   // Without a process-wide context (a library caller), this sender keeps a budget of its own.
   const budget = ctx ? ctx.budget("brevo events", BREVO_EVENT_BUDGET) : createRateBudget(BREVO_EVENT_BUDGET);
@@ -107,63 +175,13 @@ export async function createBrevoSender(cfg: BrevoConfig, ctx?: SenderContext): 
     },
 
     async send(msg: OutgoingMessage, signal, deadlineMs): Promise<SendOutcome> {
+      const started = Date.now();
       const notes: string[] = [];
-      let attempts = 0;
-      let rateLimitRetried = false;
-      for (;;) {
-        attempts++;
-        // Each attempt gets the configured timeout, or what is left of the deadline if less.
-        const attemptSeconds = Math.max(0.5, Math.min(cfg.timeoutSeconds, (deadlineMs - Date.now()) / 1000));
-        try {
-          const res = await api.sendTransacEmail(
-            {
-              sender: { email: msg.from, name: msg.fromName },
-              to: [{ email: msg.to }],
-              subject: msg.subject,
-              textContent: msg.text,
-              headers: msg.headers,
-              tags: ["mailprobe"],
-            },
-            { abortSignal: signal, maxRetries: 0, timeoutInSeconds: attemptSeconds },
-          );
-          return { ok: true, messageId: res.messageId, attempts, notes };
-        } catch (err) {
-          const e = err as BrevoErrorLike;
-          if (signal.aborted) throw signal.reason;
-          const status = e.statusCode;
-          const left = deadlineMs - Date.now();
-          if (status === 429) {
-            const reset = rateLimitResetSeconds(e);
-            const waitMs = (reset ?? 1) * 1000;
-            if (!rateLimitRetried && waitMs + MIN_ATTEMPT_MS < left) {
-              rateLimitRetried = true;
-              notes.push(`Brevo rate limit: waited ${waitMs / 1000} s for its reset`);
-              await sleep(waitMs, signal);
-              continue;
-            }
-            return {
-              ok: false,
-              reason: "send_rate_limited",
-              detail: `${describe(e)} (reset in ${reset ?? "?"} s, does not fit the deadline)`,
-              attempts,
-              notes,
-            };
-          }
-          if (status !== undefined && status >= 400 && status < 500 && status !== 408) {
-            return { ok: false, reason: "send_rejected", detail: describe(e), attempts, notes };
-          }
-          // The SDK reports a timeout as BrevoTimeoutError or, from its fetcher, as a bare "timeout".
-          const timedOut = (err as Error | undefined)?.name === "BrevoTimeoutError" || status === 408 || /\btime(d )?out\b/i.test(describe(e));
-          const backoff = BREVO_BACKOFF_MS[attempts - 1];
-          // Retry while another attempt still has a useful slice of the deadline.
-          if (backoff !== undefined && backoff + MIN_ATTEMPT_MS < left) {
-            notes.push(`attempt ${attempts}: ${describe(e)}; retrying in ${backoff} ms`);
-            await sleep(backoff, signal);
-            continue;
-          }
-          return { ok: false, reason: timedOut ? "send_timeout" : "send_failed", detail: describe(e), attempts, notes };
-        }
-      }
+      // A deadline that cuts a retry's wait is the sender's timeout too, not an internal error.
+      return sendAttempts(api, cfg, msg, signal, deadlineMs, notes, started).catch((err: unknown) => {
+        if (signal.aborted) return { ...sendCutOff(signal, "Brevo", started), attempts: 0, notes };
+        throw err;
+      });
     },
 
     async watchEvents(messageId, to, signal, onEvent) {
