@@ -6,13 +6,16 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { addr, mx, paths, port as labPort } from "../lab/topology.js";
-import { labConfig, runCli, sleep, startCli } from "../helpers/cli.js";
+import { labConfig, runCli, sleep, startCli, waitUntil } from "../helpers/cli.js";
 import { BEHAVIOURS, hostile, type Behaviour, type Hostile, type Protocol } from "./hostile.js";
 
 /** The chart's memory limit (chart/values.yaml resources.limits.memory: 256Mi). */
 export const RSS_LIMIT_BYTES = 256 * 1024 * 1024;
-/** What the tests allow on top of a bound for process start-up on a loaded 2-core machine. */
-export const SLACK_MS = 5000;
+/**
+ * What the tests allow on top of a bound for process start-up on a loaded 2-core machine (measured
+ * with a load average of 22: start-up alone took up to 8 s). The faults this catches cost 30–90 s.
+ */
+export const SLACK_MS = 10_000;
 const TIMEOUT_S = 3;
 const SINK_S = 1;
 const CLEANUP_BUDGET_MS = 10_000;
@@ -42,7 +45,12 @@ export const STAGES: Record<string, Stage> = {
   "relay rcpt": { proto: "smtp", tls: false, at: "RCPT", apply: (c, p) => (c.probes[0].relayCheck = [relayEntry(p)]) },
   brevo: { proto: "http", tls: false, at: "request", apply: (c, p) => (c.probes[0].sender.baseUrl = `${url(p)}/v3`) },
   pushgateway: { proto: "http", tls: false, at: "request", apply: (c, p) => (c.pushgateway = { url: url(p), job: "mailprobe", timeoutSeconds: SINK_S }) },
-  kuma: { proto: "http", tls: false, at: "request", apply: (c, p) => (c.probes[0].kuma = { pushUrl: `${url(p)}/api/push/hostile`, timeoutSeconds: SINK_S }) },
+  kuma: {
+    proto: "http",
+    tls: false,
+    at: "request",
+    apply: (c, p) => (c.probes[0].kuma = { pushUrl: `${url(p)}/api/push/hostile-push-token`, timeoutSeconds: SINK_S }),
+  },
   tidy: {
     proto: "http",
     tls: false,
@@ -148,8 +156,9 @@ export async function runCase(k: Case): Promise<Outcome> {
 async function serveCase(k: Case, cfg: string, servePort: number): Promise<Outcome> {
   const cli = startCli(["serve", "--config", cfg]);
   const rss = watchRss(cli.child.pid!);
-  // Let the first cycle reach the hostile stage, then ask /healthz what it makes of it.
-  await sleep(2500);
+  // Serving (the first cycle has started), then let it reach the hostile stage; then ask /healthz.
+  await waitUntil("serve to listen", async () => (/"msg":"serving"/.test(cli.err()) || cli.child.exitCode !== null ? true : undefined), 60_000);
+  await sleep(1500);
   const healthz = await fetch(`http://${addr.listen}:${servePort}/healthz`, { signal: AbortSignal.timeout(3000) })
     .then(async (r) => `${r.status} ${(await r.text()).trim().slice(0, 60)}`)
     .catch((e: Error) => `no answer (${e.message})`);
@@ -171,11 +180,17 @@ async function serveCase(k: Case, cfg: string, servePort: number): Promise<Outco
 
 function summary(json: any, stderr: string): string {
   const p = json?.probes?.[0];
+  const tidy = /"detail":"([^"]*)","msg":"sink clean-up failed"/.exec(stderr);
   if (p)
-    return [p.reason, ...(p.paths ?? []).map((x: any) => x.reason), ...(p.sinks ?? []).filter((s: any) => !s.ok).map((s: any) => s.error)]
+    return [
+      tidy ? `tidy: ${tidy[1]}` : "",
+      p.reason,
+      ...(p.paths ?? []).map((x: any) => x.reason),
+      ...(p.sinks ?? []).filter((s: any) => !s.ok).map((s: any) => s.error),
+    ]
       .filter(Boolean)
       .join("; ")
-      .slice(0, 120);
+      .slice(0, 160);
   if (json?.checks)
     return (json.checks as any[])
       .filter((c) => c.status === "fail")
