@@ -1,5 +1,6 @@
 // Loads a config file: YAML → ${ENV} interpolation → schema → defaults merged into each path →
 // `…File` secrets read. Everything is checked before any network I/O; every problem names its field.
+import { wireIssues } from "./wire.js";
 import { readFileSync } from "node:fs";
 import ipaddr from "ipaddr.js";
 import { senderModule, type ResolveContext, type SenderConfig } from "../core/sender.js";
@@ -309,6 +310,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
   if (!parsed.success) throw new ConfigError([...issues, ...zodIssues(parsed.error).filter((i) => !refused.has(i.field))], file);
   const cfg = parsed.data;
   dangerousConfig(cfg, issues);
+  issues.push(...wireIssues(cfg));
 
   const probeNames = new Set<string>();
   cfg.probes.forEach((p, i) => {
