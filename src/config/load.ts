@@ -1,6 +1,5 @@
 // Loads a config file: YAML → ${ENV} interpolation → schema → defaults merged into each path →
 // `…File` secrets read. Everything is checked before any network I/O; every problem names its field.
-import { wireIssues } from "./wire.js";
 import { readFileSync } from "node:fs";
 import ipaddr from "ipaddr.js";
 import { senderModule, type ResolveContext, type SenderConfig } from "../core/sender.js";
@@ -27,6 +26,8 @@ import { coerceInterpolated } from "./coerce.js";
 import { kumaPushUrl } from "./fields.js";
 import { checkSecretLength, dangerousConfig } from "./rules.js";
 import { urlCredentials } from "./urls.js";
+import { wireIssues } from "./wire.js";
+import { tokenKeyApart } from "./key-apart.js";
 import { parseConfigYaml } from "./yaml.js";
 import { TOKEN_KEY_MIN_BYTES, TOKEN_KEY_MIN_DISTINCT } from "../core/token.js";
 
@@ -264,7 +265,7 @@ function collectSecrets(probes: ResolvedProbe[], extra: (string | undefined)[]):
   return [...out].sort((a, b) => b.length - a.length);
 }
 
-/** The token MAC key: a dedicated secret of ≥ 32 bytes and ≥ 10 different characters, and never one of the IMAP passwords. */
+/** The token MAC key: a dedicated secret of ≥ 32 bytes and ≥ 10 different characters (kept apart from every other secret: key-apart.ts). */
 function resolveTokenKey(cfg: Config, issues: ConfigIssue[]): string | undefined {
   const key = secret(cfg, "tokenKey", "", issues, false);
   if (key === undefined) return undefined;
@@ -275,8 +276,6 @@ function resolveTokenKey(cfg: Config, issues: ConfigIssue[]): string | undefined
     const message = `must be a random secret: it holds fewer than ${TOKEN_KEY_MIN_DISTINCT} different characters`;
     issues.push({ field: "tokenKey", message, example: EXAMPLES.tokenKey });
   }
-  const passwords = cfg.probes.flatMap((p) => [p.imap.password, ...p.paths.map((x) => x.password)]);
-  if (passwords.includes(key)) issues.push({ field: "tokenKey", message: "must be its own secret, not an IMAP password", example: EXAMPLES.tokenKey });
   return key;
 }
 
@@ -326,6 +325,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
   const baseUrls = probes.flatMap((p) => [p.sender, p.watchSender].map((s) => (s as { baseUrl?: string } | undefined)?.baseUrl));
   const urlSecrets = [pg?.url, ...baseUrls].flatMap((u) => (u ? urlCredentials(u) : []));
   for (const s of urlSecrets) checkSecretLength(s, "pushgateway.url or sender.baseUrl (the password in the URL)", issues);
+  issues.push(...tokenKeyApart(tokenKey, probes, { "the serve bearer token": bearerToken, "the Pushgateway password": basicAuth?.password }));
   if (issues.length) throw new ConfigError(issues, file);
   return {
     file,
