@@ -4,7 +4,7 @@
 // whoever holds that secret forge tokens the stale sweep would delete on.
 import { senderModule } from "../core/sender.js";
 import { EXAMPLES, type ConfigIssue } from "./issues.js";
-import type { ResolvedProbe } from "./load.js";
+import type { ResolvedProbe } from "./resolved.js";
 
 /** What each resolved secret is, for the message. */
 function namedSecrets(probes: ResolvedProbe[], extra: Record<string, string | undefined>): [string, string | undefined][] {

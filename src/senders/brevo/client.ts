@@ -1,6 +1,8 @@
 // Brevo's transactional API through the official SDK. The SDK's blind retries are switched off
 // (maxRetries 0): this module owns the policy: 429 waits for Brevo's reset when it fits the deadline,
 // 5xx and network failures back off, 4xx is final.
+import type { TransactionalEmailsClient } from "@getbrevo/brevo/transactionalEmails";
+import { authAnswer } from "../../core/peer-text.js";
 import { httpFetch } from "../../net/http-fetch.js";
 import { sendCutOff, sleep } from "../../core/deadline.js";
 import { createRateBudget } from "../../core/rate-budget.js";
@@ -66,6 +68,11 @@ interface BrevoErrorLike {
 }
 
 function describe(err: BrevoErrorLike): string {
+  // The API key was refused: Brevo's free text is not shown (a proxy in front may echo the key).
+  if (err.statusCode === 401 || err.statusCode === 403) {
+    const code = (err.body as { code?: unknown } | undefined)?.code;
+    return authAnswer(`Brevo${typeof code === "string" && /^[a-z_]{1,40}$/.test(code) ? ` (${code})` : ""}`, err.statusCode);
+  }
   const body = err.body as { code?: string; message?: string } | undefined;
   if (body && typeof body === "object" && (body.code || body.message)) {
     return `Brevo ${err.statusCode ?? "error"}: ${[body.code, body.message].filter(Boolean).join(": ")}`;
@@ -82,7 +89,7 @@ export function rateLimitResetSeconds(err: BrevoErrorLike): number | undefined {
 
 /** The attempts of one send: retries while another attempt still has a useful slice of the deadline. */
 async function sendAttempts(
-  api: import("@getbrevo/brevo/transactionalEmails").TransactionalEmailsClient,
+  api: TransactionalEmailsClient,
   cfg: BrevoConfig,
   msg: OutgoingMessage,
   signal: AbortSignal,
@@ -148,6 +155,19 @@ async function sendAttempts(
   }
 }
 
+/** `unblockRecipient`: takes the recipient off Brevo's blocklist before sending (404: it was not on it). */
+async function unblock(api: TransactionalEmailsClient, cfg: BrevoConfig, to: string, signal: AbortSignal): Promise<string[]> {
+  if (!cfg.unblockRecipient) return [];
+  try {
+    await api.unblockOrResubscribeATransactionalContact({ email: to }, { abortSignal: signal, maxRetries: 0 });
+    return [`recipient ${to} was on Brevo's blocklist (Brevo drops mail to it silently); removed it before sending`];
+  } catch (err) {
+    const e = err as BrevoErrorLike;
+    if (e.statusCode === 404) return [];
+    return [`could not check Brevo's blocklist: ${describe(e)}`];
+  }
+}
+
 export async function createBrevoSender(cfg: BrevoConfig, ctx?: SenderContext): Promise<Sender> {
   // Without a process-wide context (a library caller), this sender keeps a budget of its own.
   const budget = ctx ? ctx.budget("brevo events", BREVO_EVENT_BUDGET) : createRateBudget(BREVO_EVENT_BUDGET);
@@ -162,17 +182,7 @@ export async function createBrevoSender(cfg: BrevoConfig, ctx?: SenderContext): 
   const account = new AccountClient(options);
 
   return {
-    async prepare(to, signal) {
-      if (!cfg.unblockRecipient) return [];
-      try {
-        await api.unblockOrResubscribeATransactionalContact({ email: to }, { abortSignal: signal, maxRetries: 0 });
-        return [`recipient ${to} was on Brevo's blocklist (Brevo drops mail to it silently); removed it before sending`];
-      } catch (err) {
-        const e = err as BrevoErrorLike;
-        if (e.statusCode === 404) return [];
-        return [`could not check Brevo's blocklist: ${describe(e)}`];
-      }
-    },
+    prepare: (to, signal) => unblock(api, cfg, to, signal),
 
     async send(msg: OutgoingMessage, signal, deadlineMs): Promise<SendOutcome> {
       const started = Date.now();

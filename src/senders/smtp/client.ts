@@ -28,14 +28,13 @@ export function classifySmtpError(err: SmtpErrorLike): { reason: Reason; detail:
   return { reason: "send_failed", detail };
 }
 
-export function createSmtpSender(cfg: SmtpConfig): Sender {
-  const timeoutMs = cfg.timeoutSeconds * 1000;
-  // Every connection is ours (getSocket), created under the signal of the call that needs it and
-  // destroyed when that signal aborts, in whatever state it is: nodemailer's close() would leave an
-  // in-flight sendMail's socket to its own timeouts (issue 18: one deadline tree).
-  const live = new Set<Socket>();
-  const calls = { signal: undefined as AbortSignal | undefined };
-  const getSocket = (_opts: unknown, cb: (err: Error | null, socketOptions?: { connection: Socket }) => void) => {
+/**
+ * Every connection is ours (nodemailer's getSocket), created under the signal of the call that
+ * needs it and destroyed when that signal aborts, in whatever state it is: nodemailer's close()
+ * would leave an in-flight sendMail's socket to its own timeouts (issue 18: one deadline tree).
+ */
+function socketFactory(cfg: SmtpConfig, timeoutMs: number, live: Set<Socket>, calls: { signal?: AbortSignal }) {
+  return (_opts: unknown, cb: (err: Error | null, socketOptions?: { connection: Socket }) => void) => {
     const signal = calls.signal;
     const t = { host: cfg.host, port: cfg.port, timeoutMs, reason: "send_timeout" as const, signal };
     const opening = cfg.proxyProtocol
@@ -51,6 +50,12 @@ export function createSmtpSender(cfg: SmtpConfig): Sender {
       (err: Error) => cb(err),
     );
   };
+}
+
+export function createSmtpSender(cfg: SmtpConfig): Sender {
+  const timeoutMs = cfg.timeoutSeconds * 1000;
+  const live = new Set<Socket>();
+  const calls: { signal?: AbortSignal } = {};
   const transport = nodemailer.createTransport({
     host: cfg.host,
     port: cfg.port,
@@ -64,7 +69,7 @@ export function createSmtpSender(cfg: SmtpConfig): Sender {
     socketTimeout: timeoutMs,
     tls: { servername: cfg.servername, ...(cfg.ca ? { ca: cfg.ca } : {}) },
     ...(cfg.user ? { auth: { user: cfg.user, pass: cfg.password ?? "" } } : {}),
-    getSocket,
+    getSocket: socketFactory(cfg, timeoutMs, live, calls),
   } as Parameters<typeof nodemailer.createTransport>[0]);
 
   /** Runs `fn` with its connections bound to `signal`: an abort destroys them. */
