@@ -1,7 +1,11 @@
 // The hostile-peer matrix, short slice (issue 18): every misbehaviour once and every protocol once,
 // through the shipped CLI, concurrently. The whole matrix: test/long/hostile-matrix.test.ts.
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { test } from "node:test";
+// Through the shipped bundle, with the lab's certificates and Pushgateway (this import also files
+// the test among those that need the lab: scripts/test-files.sh).
+import { cliPath } from "../helpers/cli.js";
 import { printMatrix, runMatrix, withinBound, type Case } from "./matrix.js";
 
 const SLICE: Case[] = [
@@ -17,6 +21,7 @@ const SLICE: Case[] = [
 ];
 
 test("hostile peers, one of each behaviour and protocol: run, doctor and serve end by their bound, RSS under the chart's limit", async () => {
+  assert.ok(existsSync(cliPath), "npm run build first");
   const rows = await runMatrix(SLICE, 3);
   console.log(printMatrix(rows));
   const bad = rows.filter((r) => !withinBound(r));
