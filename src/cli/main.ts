@@ -11,6 +11,8 @@ export interface CliIo {
   stderr?: (text: string) => void;
   /** Whether stdout is a terminal (live views, colour). */
   isTTY?: boolean;
+  /** Handed the config's redactor once it exists (bin.ts's crash handlers print through it). */
+  onRedactor?: (redact: (text: string) => string) => void;
 }
 
 /** The built-ins registered and the config loaded; a ConfigError is reported (JSON too with --json) as exit code 2. */
@@ -65,6 +67,7 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
   if (typeof config === "number") return config;
   const redact = makeRedactor(config.secrets);
   const redactJson = makeRedactor(config.secrets, { json: true });
+  io.onRedactor?.(redact);
   const tty = io.isTTY ?? Boolean(process.stdout.isTTY);
   const interactive = tty && !values.json;
   // The config's log.level is the place for the level; MAILPROBE_LOG_LEVEL overrides it (a debug session) and is checked alike.
