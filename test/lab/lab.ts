@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { LAB_DIR, accounts, addr, brevo, mx, paths, port } from "./topology.js";
+import { startStores, stopStores, storeVars, writeStoreFiles } from "./imap-servers.js";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -114,6 +115,7 @@ function vars(state: LabState): Record<string, string> {
     IMAPS_NOUIDPLUS_NOMOVE: String(port.imapsNoUidplusNoMove),
     NOUIDPLUS_MOVE_ADDR: addr.noUidplusMove,
     NOUIDPLUS_NOMOVE_ADDR: addr.noUidplusNoMove,
+    ...storeVars(),
   };
 }
 
@@ -125,9 +127,9 @@ function render(template: string, values: Record<string, string>): string {
   });
 }
 
-function renderFile(name: string, target: string, state: LabState): void {
+export function renderFile(name: string, target: string, state: LabState, extra: Record<string, string> = {}): void {
   mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, render(readFileSync(join(here, "conf", name), "utf8"), vars(state)));
+  writeFileSync(target, render(readFileSync(join(here, "conf", name), "utf8"), { ...vars(state), ...extra }));
 }
 
 /** The DKIM key pair of Brevo's customer domain (public half in DNS) and a second one that is in no DNS. */
@@ -287,7 +289,7 @@ async function makeTls(): Promise<void> {
   ]);
 }
 
-function dovecotGid(): number {
+export function dovecotGid(): number {
   const line = readFileSync("/etc/group", "utf8")
     .split("\n")
     .find((l) => l.startsWith("dovecot:"));
@@ -316,6 +318,7 @@ function writeFiles(state: LabState): void {
   // Dovecot's auth process runs as the `dovecot` user.
   chownSync(users, 0, dovecotGid());
   chmodSync(users, 0o640);
+  writeStoreFiles(state);
   writeFileSync(join(paths.etc, "haproxy.cfg"), haproxyConfig(state));
   writeFileSync(join(paths.etc, "prometheus.yml"), prometheusConfig());
   writeFileSync(paths.state, JSON.stringify(state, null, 2));
@@ -335,7 +338,7 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-function readPid(file: string): number | undefined {
+export function readPid(file: string): number | undefined {
   try {
     const pid = Number(readFileSync(file, "utf8").trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
@@ -344,7 +347,7 @@ function readPid(file: string): number | undefined {
   }
 }
 
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
@@ -376,7 +379,7 @@ async function httpOk(url: string): Promise<boolean> {
 }
 
 /** Starts a foreground program detached, its output to a log file, and records its pid. */
-function daemon(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
+export function daemon(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
   const out = openSync(join(paths.log, `${name}.log`), "a");
   const child = spawn(cmd, args, { detached: true, stdio: ["ignore", out, out], cwd: repoRoot, env });
   closeSync(out);
@@ -384,7 +387,7 @@ function daemon(name: string, cmd: string, args: string[], env: NodeJS.ProcessEn
   child.unref();
 }
 
-async function stopPid(pid: number | undefined, timeoutMs = 10_000): Promise<void> {
+export async function stopPid(pid: number | undefined, timeoutMs = 10_000): Promise<void> {
   if (pid === undefined || !pidAlive(pid)) return;
   try {
     process.kill(pid, "SIGTERM");
@@ -482,6 +485,7 @@ export async function up(log: (line: string) => void = console.log): Promise<num
     p.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`dovecot exited ${code} (see ${paths.log}/dovecot-start.log)`))));
   });
   closeSync(dovecotOut);
+  const stores = startStores(log);
   await postfix("check");
   await postfix("start");
   await startHaproxy();
@@ -513,6 +517,7 @@ export async function up(log: (line: string) => void = console.log): Promise<num
     waitFor("fake kuma", () => httpOk(`http://${h}:${port.fakeKuma}/__lab/health`)),
     waitFor("unbound", () => udpAnswers(h, port.dns)),
     rspamd,
+    stores,
   ]);
   const ms = Date.now() - started;
   log(`lab: up in ${(ms / 1000).toFixed(1)} s (${LAB_DIR})`);
@@ -532,6 +537,7 @@ export async function down(): Promise<void> {
   }
   tasks.push(stopPid(readPid(join(paths.run, "dovecot", "master.pid"))));
   tasks.push(stopRspamd());
+  tasks.push(stopStores());
   for (const d of daemons) tasks.push(stopPid(readPid(join(paths.run, `${d}.pid`))));
   await Promise.all(tasks);
 }
