@@ -3,23 +3,10 @@
 // (HAProxy → postscreen → Rspamd → its delivery) and files probe+Junk@ into its own junk folder.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ImapFlow } from "imapflow";
-import { stores, type Store } from "./stores.js";
-import { addr, mx, port } from "./topology.js";
-import { ca, smtpSend, uniqueToken } from "../helpers/lab.js";
-
-export function storeClient(s: Store): ImapFlow {
-  return new ImapFlow({
-    host: addr.listen,
-    port: s.port,
-    secure: true,
-    servername: mx.hostname,
-    tls: { ca: ca(), servername: mx.hostname },
-    auth: { user: s.user, pass: s.password },
-    logger: false,
-    connectionTimeout: 10_000,
-  } as ConstructorParameters<typeof ImapFlow>[0]);
-}
+import type { ImapFlow } from "imapflow";
+import { stores } from "./stores.js";
+import { port } from "./topology.js";
+import { smtpSend, storeClient, uniqueToken } from "../helpers/lab.js";
 
 async function waitIn(c: ImapFlow, mailbox: string, subject: string, timeoutMs = 15_000): Promise<number> {
   const end = Date.now() + timeoutMs;
