@@ -6,7 +6,7 @@ import { defaultAuthservId, readMxHeaders } from "../checks/mx-headers.js";
 import { checkReceived } from "../checks/received.js";
 import type { ResolvedProbe } from "../config/load.js";
 import type { Reason } from "../core/reasons.js";
-import { senderModules } from "../core/sender.js";
+import { findSenderModule } from "../core/sender.js";
 import type { PathResult, ProbeResult, RelayResult, RunWarning, SendResult } from "../core/result.js";
 import type { UpstreamEvent } from "../core/sender.js";
 import type { CleanupMode, FoundMessage, Session } from "../receivers/session.js";
@@ -139,7 +139,7 @@ export function judgePath(st: PathState, ctx: PathContext): PathResult {
     withMessage.ip = match ? { ...verdict, match } : verdict;
     // Nothing to compare the address with yet: say which one to write down.
     if (verdict.ip && !rules.expectedCidrs.length && verdict.reason !== "real_ip_forbidden") {
-      const name = senderModules().find((m) => m.type === route.type)?.displayName ?? route.type;
+      const name = findSenderModule(route.type)?.displayName ?? route.type;
       withMessage.ip.hint = `observed ${verdict.ip}: add it (or ${name}'s range) to expectedCidrs`;
     }
     const authservId = route.authResults?.authservId ?? defaultAuthservId(rules.mxHosts);

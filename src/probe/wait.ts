@@ -6,7 +6,7 @@ import type { ResolvedPath } from "../config/load.js";
 import { AbortedError } from "../core/deadline.js";
 import { errText, ProbeError } from "../core/errors.js";
 import type { SendResult } from "../core/result.js";
-import { senderModules, type Sender, type SenderConfig, type SenderContext, type UpstreamEvent } from "../core/sender.js";
+import { findSenderModule, type Sender, type SenderConfig, type SenderContext, type UpstreamEvent } from "../core/sender.js";
 import { TOKEN_HEADER } from "../core/token.js";
 import type { Logger } from "../log.js";
 import { receiverFor, type Session } from "../receivers/index.js";
@@ -65,7 +65,7 @@ export function isAbort(err: unknown, outer?: AbortSignal): boolean {
 async function sendAndWatch(run: Run, ready: Promise<Sender>, signal: AbortSignal, waitSignal: AbortSignal, endWait: () => void): Promise<void> {
   const { probe, send, token } = run;
   const sender = (run.sender = await ready);
-  if (run.deps.readCredits && sender.verify && senderModules().find((m) => m.type === probe.sender.type)?.hasCredits) {
+  if (run.deps.readCredits && sender.verify && findSenderModule(probe.sender.type)?.hasCredits) {
     // Its own bound: the run's signal stops ticking once the waiting is over.
     run.credits = sender.verify(AbortSignal.any([signal, AbortSignal.timeout(CREDITS_TIMEOUT_MS)])).then(
       (v) => v.credits,
