@@ -150,7 +150,7 @@ export function judgePath(st: PathState, ctx: PathContext): PathResult {
       if (mx.entryTls) withMessage.entryTls = mx.entryTls;
     }
   }
-  return verdictOf(withMessage, st, ctx.probe, session?.path.mailbox);
+  return verdictOf(withMessage, st, ctx.probe, session?.mailbox);
 }
 
 /** One reason per path by root cause: the real client IP, the entry hop's TLS, authentication, then spam. */

@@ -112,6 +112,8 @@ test("a mailbox holding other mail, mimics included, keeps every byte of it; a p
   const old = new Date(Date.now() - 2 * 3600_000);
   const wellFormedForeign = newToken(tokenKey("someone-elses-key-0123456789abcdef"), old.getTime());
   const ownStale = newToken(key, old.getTime());
+  const inFlight = newToken(key, old.getTime(), 86_400_000);
+  const staleInJunk = newToken(key, old.getTime(), 60_000);
   const tag = `foreign-${Date.now()}`;
   const msg = (i: number, from: string, subject: string, extra = "") =>
     `From: ${from}\r\nTo: ${accounts.probe.user}\r\nSubject: ${subject}\r\nMessage-ID: <${tag}-${i}@lab.test>\r\nDate: ${old.toUTCString()}\r\n${extra}\r\nbody ${i}\r\n`;
@@ -122,6 +124,13 @@ test("a mailbox holding other mail, mimics included, keeps every byte of it; a p
     msg(4, "spoof@example.org", `mailprobe inbound ${ownStale.replace(/.$/, "x")}`, `X-Mailprobe-Token: ${ownStale.replace(/.$/, "x")}\r\n`),
     msg(5, "friend@example.org", `mailprobe inbound ${ownStale}`, `X-Mailprobe-Token: ${ownStale}\r\n`),
     msg(6, brevo.sender, "mailprobe inbound mp1.notatoken", "X-Mailprobe-Token: mp1.notatoken\r\n"),
+    // Issue 18, item 2: a reply written from the probe account (our sender, no token header, the
+    // probe's subject inside its own): never the exact subject mailprobe wrote.
+    msg(8, brevo.sender, `Re: mailprobe inbound ${ownStale}`),
+    msg(9, brevo.sender, `Fwd: mailprobe inbound ${ownStale}`),
+    // Issue 18, item 3: another probe's message under the same key, still in flight by its own
+    // stale time (a day) although older than this probe's (60 s): the token says so itself.
+    msg(10, brevo.sender, `mailprobe other ${inFlight}`, `X-Mailprobe-Token: ${inFlight}\r\n`),
   ];
   const stale = msg(7, brevo.sender, `mailprobe inbound ${ownStale}`, `X-Mailprobe-Token: ${ownStale}\r\n`);
 
@@ -142,6 +151,15 @@ test("a mailbox holding other mail, mimics included, keeps every byte of it; a p
   try {
     for (const raw of foreign) await c.append("INBOX", raw, [], old);
     await c.append("INBOX", stale, [], old);
+    // Issue 19, item 4: a probe message left in the junk mailbox is swept there too.
+    if (!(await c.list()).some((b) => b.path === "Junk")) await c.mailboxCreate("Junk");
+    const junkTag = `${tag}-junk@`;
+    await c.append(
+      "Junk",
+      msg(11, brevo.sender, `mailprobe inbound ${staleInJunk}`, `X-Mailprobe-Token: ${staleInJunk}\r\n`).replace(`${tag}-11@`, junkTag),
+      [],
+      old,
+    );
     const before = await digest();
     const staleUid = [...((await c.search({ header: { "message-id": `${tag}-7@` } }, { uid: true })) || [])];
     assert.equal(staleUid.length, 1);
@@ -155,7 +173,10 @@ test("a mailbox holding other mail, mimics included, keeps every byte of it; a p
     const c2 = imapClient(port.imapsStock);
     await c2.connect();
     const after = await digest(c2);
+    await c2.mailboxOpen("Junk");
+    const junkLeft = (await c2.search({ header: { "message-id": junkTag } }, { uid: true })) || [];
     await c2.logout();
+    assert.deepEqual(junkLeft, [], "the stale probe message in Junk is swept");
     const expected = new Map(before);
     expected.delete(String(staleUid[0]));
     assert.deepEqual(after, expected, "every other message is still there, byte for byte");

@@ -81,6 +81,8 @@ function fakeSession(p: ResolvedPath, o: FakeOpts, calls: string[]): Session {
   });
   return {
     path: p,
+    mailbox: p.mailbox,
+    junkMailbox: p.junkMailbox,
     openMs: 5,
     idleSupported: true,
     cleanupMode: o.mode ?? "uid-expunge",
