@@ -38,7 +38,8 @@ export function storeVars(): Record<string, string> {
     STORE_MAILBOXES: [
       ...storeDomains.filter((d) => d !== domain).map((d) => `probe@${d}=ok`),
       mailbox(courier.user, `${domain}/${local}/Maildir/`),
-      mailbox(`${local}+Junk@${domain}`, `${domain}/${local}/Maildir/.Junk/`),
+      // Postfix lower-cases the address it looks up: the key must be lower case to match.
+      mailbox(`${local}+junk@${domain}`, `${domain}/${local}/Maildir/.Junk/`),
     ].join(", "),
     STORE_TRANSPORTS: [
       `${storeById("dovecot-inboxdot").domain}=lmtp:unix:${LAB_DIR}/run/dovecot-inboxdot/lmtp`,
