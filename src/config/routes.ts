@@ -28,6 +28,8 @@ function routeReceived(probe: ReceivedConfig | undefined, route: RouteReceivedCo
     internalCidrs: route.internalCidrs ?? probe?.internalCidrs ?? [],
     requireTls: route.requireTls ?? probe?.requireTls ?? false,
   };
+  const mta = route.mta ?? probe?.mta;
+  if (mta) merged.mta = mta;
   checksSomething(merged, `${f}.received`, "its own or the probe's", issues);
   return merged;
 }
