@@ -114,6 +114,8 @@ export interface PathResult {
   entryTls?: EntryTls;
   /** Where the message was found (the watched mailbox, or the junk mailbox). */
   foundIn?: string;
+  /** The mailboxes as the server names them (resolved at open: `inbox` is `INBOX`, `Junk` may be `INBOX.Junk`); absent when the path did not open. */
+  mailboxes?: { watched: string; junk?: string };
   tlsCertNotAfter?: string;
   deleted: boolean;
   /** Whether the wait found the message (in time) or only cleanup's last look did. */

@@ -65,6 +65,14 @@ export interface SweepResult {
   detail?: string;
 }
 
+/** One step of a run, rehearsed by doctor on the open session (nothing changed on the server). */
+export interface Rehearsal {
+  check: string;
+  status: "ok" | "warn" | "fail";
+  detail: string;
+  hint?: string;
+}
+
 export interface Session {
   readonly path: ResolvedPath;
   readonly openMs: number;
@@ -101,6 +109,8 @@ export interface Session {
   delete(found: FoundMessage, own: OwnMessage, signal: AbortSignal): Promise<CleanupAction>;
   /** Removes stale probe messages (watched and junk mailbox) that the ownership proof accepts. */
   sweep(opts: SweepOptions, signal: AbortSignal): Promise<SweepResult>;
+  /** Doctor: runs every step a run depends on, on this session, and says how each went; optional. */
+  rehearse?(signal: AbortSignal): Promise<Rehearsal[]>;
   close(): Promise<void>;
 }
 

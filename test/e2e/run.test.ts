@@ -1,4 +1,4 @@
-// `mailprobe run` end to end against the real lab (Postfix, Dovecot, HAProxy, Pushgateway, fakes).
+// `mailprobe run` end to end against the real lab (Postfix, Dovecot, HAProxy, Pushgateway, Uptime Kuma, the fake Brevo).
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
@@ -6,7 +6,8 @@ import { newToken, tokenKey } from "../../src/core/token.js";
 import { readFileSync } from "node:fs";
 import { accounts, addr, brevo, labTokenKey, paths, port } from "../lab/topology.js";
 import { labConfig, labSmtpSender, runCli } from "../helpers/cli.js";
-import { countWithToken, fakeBrevo, fakeKuma, imapClient, withLab } from "../helpers/lab.js";
+import { countWithToken, fakeBrevo, imapClient, withLab } from "../helpers/lab.js";
+import { kumaBeats, lastBeatId, type KumaBeat } from "../lab/kuma.js";
 
 async function gatewayMetrics(): Promise<string> {
   return (await fetch(`http://${addr.listen}:${port.pushgateway}/metrics`)).text();
@@ -21,12 +22,19 @@ function metric(text: string, name: string, labels: Record<string, string>): num
   return undefined;
 }
 
-type KumaCall = { token: string; status: string; msg: string; ping: string | null };
-const kumaCalls = async (): Promise<KumaCall[]> => (await fakeKuma("/__lab/calls")).json() as Promise<KumaCall[]>;
+/** What the lab's real Uptime Kuma recorded since `mark`, per monitor of the lab config. */
+const KUMA_TOKENS = { probe: "labprobe", external: "labexternal", internal: "labinternal" } as const;
+function kumaRecorded(mark: number): Record<keyof typeof KUMA_TOKENS, KumaBeat[]> {
+  return {
+    probe: kumaBeats(KUMA_TOKENS.probe, mark),
+    external: kumaBeats(KUMA_TOKENS.external, mark),
+    internal: kumaBeats(KUMA_TOKENS.internal, mark),
+  };
+}
 
 test("healthy run, then PROXY broken: verdicts, exit codes, Pushgateway and Kuma", async () => {
   const cfg = labConfig((c) => (c.probes[0].name = "e2e_run"));
-  await fakeKuma("/__lab/calls", { method: "DELETE" });
+  let mark = lastBeatId();
 
   const healthy = await runCli(["run", "--config", cfg, "--json"]);
   assert.equal(healthy.code, 0, healthy.stderr);
@@ -57,12 +65,20 @@ test("healthy run, then PROXY broken: verdicts, exit codes, Pushgateway and Kuma
   const lastSuccess = metric(m, "mailprobe_last_success_timestamp_seconds", { probe: "e2e_run", path: "external" });
   assert.ok(lastSuccess && Math.abs(lastSuccess - Date.now() / 1000) < 60);
 
-  let calls = await kumaCalls();
-  const up = calls.filter((c) => c.status === "up");
-  assert.deepEqual(up.map((c) => c.token).sort(), ["labexternal", "labinternal", "labprobe"]);
-  for (const c of up) assert.match(c.ping ?? "", /^\d+$/, "ping is whole milliseconds");
+  // Kuma recorded one up beat per monitor; its ping is the roundtrip in whole milliseconds (the
+  // probe's: the slowest path's), its msg the verdict line.
+  let beats = kumaRecorded(mark);
+  const ms = (p: any) => Math.round(p.roundtripSeconds * 1000);
+  const [rExt, rInt] = r.paths;
+  assert.deepEqual(
+    Object.values(beats).map((b) => b.map((x) => [x.status, x.ping])),
+    [[[1, Math.max(ms(rExt), ms(rInt))]], [[1, ms(rExt)]], [[1, ms(rInt)]]],
+    JSON.stringify(beats),
+  );
+  assert.match(beats.external[0]!.msg ?? "", /^OK \d+\.\d\d s, client 127\.0\.0\.42/);
+  assert.match(beats.probe[0]!.msg ?? "", /^OK external \d+\.\d\d s, internal \d+\.\d\d s/);
 
-  await fakeKuma("/__lab/calls", { method: "DELETE" });
+  mark = lastBeatId();
   const broken = await withLab({ proxy: "broken" }, () => runCli(["run", "--config", cfg, "--json"]));
   assert.equal(broken.code, 1);
   const b = broken.json.probes[0];
@@ -73,9 +89,15 @@ test("healthy run, then PROXY broken: verdicts, exit codes, Pushgateway and Kuma
   assert.match(ext.ip.header, /^Received: from .*\[127\.0\.0\.9\].* by mx\.lab\.test \(Postfix\)/);
   assert.equal(b.cleanup.deleted, 1);
 
-  calls = await kumaCalls();
-  assert.ok(calls.length >= 3 && calls.every((c) => c.status === "down"), JSON.stringify(calls));
-  assert.match(calls.find((c) => c.token === "labexternal")!.msg, /real_ip_forbidden/);
+  // Kuma recorded every monitor down, the reason in its msg.
+  beats = kumaRecorded(mark);
+  assert.deepEqual(
+    Object.values(beats).map((b) => b.map((x) => x.status)),
+    [[0], [0], [0]],
+    JSON.stringify(beats),
+  );
+  assert.match(beats.external[0]!.msg ?? "", /^FAIL real_ip_forbidden: /);
+  assert.match(beats.probe[0]!.msg ?? "", /^FAIL external real_ip_forbidden/);
 
   m = await gatewayMetrics();
   assert.equal(metric(m, "mailprobe_success", { probe: "e2e_run", path: "external" }), 0);
@@ -176,10 +198,10 @@ test("a mailbox holding other mail, mimics included, keeps every byte of it; a p
     await c2.mailboxOpen("Junk");
     const junkLeft = (await c2.search({ header: { "message-id": junkTag } }, { uid: true })) || [];
     await c2.logout();
-    assert.deepEqual(junkLeft, [], "the stale probe message in Junk is swept");
     const expected = new Map(before);
     expected.delete(String(staleUid[0]));
     assert.deepEqual(after, expected, "every other message is still there, byte for byte");
+    assert.deepEqual(junkLeft, [], "the stale probe message in Junk is swept");
   } finally {
     c.close();
   }
