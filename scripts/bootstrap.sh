@@ -30,6 +30,27 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ -z "$made_policy" ] || $sudo rm -f "$policy"
 fi
 
+# The lab's other IMAP servers (test/lab/imap-servers.ts): cyrus-imapd and courier-imap conflict with
+# dovecot-imapd, so they and the libraries they need are never installed: downloaded and unpacked
+# (dpkg -x) into a private root under .cache/, only when the list below changed.
+imap_root=${MAILPROBE_IMAP_ROOT:-.cache/imap-root}
+imap_debs=(cyrus-imapd cyrus-common sasl2-bin courier-imap courier-base courier-authlib libcourier-unicode4
+  libclamav12 libmspack0 libical3 libpcre3 libxapian30 libzephyr4 libidn12 libltdl7 libgamin0)
+if [ "$(cat "$imap_root/.mailprobe-debs" 2>/dev/null)" != "${imap_debs[*]}" ]; then
+  echo "bootstrap: unpacking ${imap_debs[*]} into $imap_root"
+  rm -rf .cache/imap-debs "$imap_root"; mkdir -p .cache/imap-debs "$imap_root"
+  get() { (cd .cache/imap-debs && apt-get download "${imap_debs[@]}" >/dev/null); }
+  get || { $([ "$(id -u)" -eq 0 ] || echo sudo) apt-get -o DPkg::Lock::Timeout=900 update -qq && get; }
+  for deb in .cache/imap-debs/*.deb; do dpkg -x "$deb" "$imap_root"; done
+  libs="$imap_root/usr/lib/x86_64-linux-gnu:$imap_root/lib/x86_64-linux-gnu:$imap_root/usr/lib"
+  for bin in usr/lib/cyrus/bin/master usr/lib/cyrus/bin/imapd usr/lib/cyrus/bin/lmtpd usr/lib/courier/courier/imaplogin usr/bin/imapd usr/bin/couriertls; do
+    if LD_LIBRARY_PATH=$libs ldd "$imap_root/$bin" | grep -q "not found"; then
+      echo "bootstrap: $bin lacks libraries:"; LD_LIBRARY_PATH=$libs ldd "$imap_root/$bin" | grep "not found"; exit 1
+    fi
+  done
+  echo "${imap_debs[*]}" > "$imap_root/.mailprobe-debs"
+fi
+
 stamp=node_modules/.mailprobe-lock
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then

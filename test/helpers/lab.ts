@@ -22,6 +22,14 @@ export function imapClient(p: number, account: { user: string; password: string 
   } as ConstructorParameters<typeof ImapFlow>[0]);
 }
 
+/** A client of one of the lab's other IMAP stores (test/lab/stores.ts), logged in as its probe account. */
+export function storeClient(s: { port: number; user: string; password: string }): ImapFlow {
+  const c = imapClient(s.port, s);
+  // A server that drops the connection (Courier's "Temporary problem") must fail the cell, not the process.
+  c.on("error", () => undefined);
+  return c;
+}
+
 export const uniqueToken = () => `lab-${randomBytes(6).toString("hex")}`;
 
 /** Sends a plain message over SMTP from a chosen loopback address (e.g. Brevo's relay). */

@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { LAB_DIR, accounts, addr, brevo, mx, paths, port } from "./topology.js";
+import { startStores, stopStores, storeVars, writeStoreFiles } from "./imap-servers.js";
 import { startKuma, stopKuma } from "./kuma.js";
 
 const run = promisify(execFile);
@@ -115,6 +116,7 @@ function vars(state: LabState): Record<string, string> {
     IMAPS_NOUIDPLUS_NOMOVE: String(port.imapsNoUidplusNoMove),
     NOUIDPLUS_MOVE_ADDR: addr.noUidplusMove,
     NOUIDPLUS_NOMOVE_ADDR: addr.noUidplusNoMove,
+    ...storeVars(),
   };
 }
 
@@ -126,9 +128,9 @@ function render(template: string, values: Record<string, string>): string {
   });
 }
 
-function renderFile(name: string, target: string, state: LabState): void {
+export function renderFile(name: string, target: string, state: LabState, extra: Record<string, string> = {}): void {
   mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, render(readFileSync(join(here, "conf", name), "utf8"), vars(state)));
+  writeFileSync(target, render(readFileSync(join(here, "conf", name), "utf8"), { ...vars(state), ...extra }));
 }
 
 /** The DKIM key pair of Brevo's customer domain (public half in DNS) and a second one that is in no DNS. */
@@ -288,7 +290,7 @@ async function makeTls(): Promise<void> {
   ]);
 }
 
-function dovecotGid(): number {
+export function dovecotGid(): number {
   const line = readFileSync("/etc/group", "utf8")
     .split("\n")
     .find((l) => l.startsWith("dovecot:"));
@@ -317,6 +319,7 @@ function writeFiles(state: LabState): void {
   // Dovecot's auth process runs as the `dovecot` user.
   chownSync(users, 0, dovecotGid());
   chmodSync(users, 0o640);
+  writeStoreFiles(state);
   writeFileSync(join(paths.etc, "haproxy.cfg"), haproxyConfig(state));
   writeFileSync(join(paths.etc, "prometheus.yml"), prometheusConfig());
   writeFileSync(paths.state, JSON.stringify(state, null, 2));
@@ -336,7 +339,7 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-function readPid(file: string): number | undefined {
+export function readPid(file: string): number | undefined {
   try {
     const pid = Number(readFileSync(file, "utf8").trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
@@ -345,7 +348,7 @@ function readPid(file: string): number | undefined {
   }
 }
 
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
@@ -377,7 +380,7 @@ async function httpOk(url: string): Promise<boolean> {
 }
 
 /** Starts a foreground program detached, its output to a log file, and records its pid. */
-function daemon(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
+export function daemon(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
   const out = openSync(join(paths.log, `${name}.log`), "a");
   const child = spawn(cmd, args, { detached: true, stdio: ["ignore", out, out], cwd: repoRoot, env });
   closeSync(out);
@@ -385,7 +388,7 @@ function daemon(name: string, cmd: string, args: string[], env: NodeJS.ProcessEn
   child.unref();
 }
 
-async function stopPid(pid: number | undefined, timeoutMs = 10_000): Promise<void> {
+export async function stopPid(pid: number | undefined, timeoutMs = 10_000): Promise<void> {
   if (pid === undefined || !pidAlive(pid)) return;
   try {
     process.kill(pid, "SIGTERM");
@@ -485,6 +488,7 @@ export async function up(log: (line: string) => void = console.log): Promise<num
     p.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`dovecot exited ${code} (see ${paths.log}/dovecot-start.log)`))));
   });
   closeSync(dovecotOut);
+  const stores = startStores(log);
   await postfix("check");
   await postfix("start");
   await startHaproxy();
@@ -514,6 +518,7 @@ export async function up(log: (line: string) => void = console.log): Promise<num
     waitFor("fake brevo", () => httpOk(`http://${h}:${port.fakeBrevo}/__lab/health`)),
     waitFor("unbound", () => udpAnswers(h, port.dns)),
     rspamd,
+    stores,
     kuma,
   ]);
   const ms = Date.now() - started;
@@ -534,6 +539,7 @@ export async function down(): Promise<void> {
   }
   tasks.push(stopPid(readPid(join(paths.run, "dovecot", "master.pid"))));
   tasks.push(stopRspamd());
+  tasks.push(stopStores());
   tasks.push(stopKuma());
   for (const d of daemons) tasks.push(stopPid(readPid(join(paths.run, `${d}.pid`))));
   await Promise.all(tasks);

@@ -51,6 +51,12 @@ export const port = {
   imapsNoUidplus: basePort + 995,
   /** Dovecot IMAPS on addr.noUidplusNoMove: neither UIDPLUS nor MOVE (cleanup must leave the message). */
   imapsNoUidplusNoMove: basePort + 996,
+  /** The other IMAP stores (test/lab/stores.ts): Dovecot in the INBOX. layout, Cyrus in its two naming modes and without UIDPLUS, Courier. */
+  imapsInboxDot: basePort + 701,
+  imapsCyrusAlt: basePort + 711,
+  imapsCyrusTrad: basePort + 712,
+  imapsCyrusNoUidplus: basePort + 713,
+  imapsCourier: basePort + 721,
   /** HAProxy's public SMTP frontend (the MX as the internet sees it). */
   extSmtp: basePort + 125,
   /** HAProxy's public IMAPS frontend. */
