@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { LAB_DIR, accounts, addr, brevo, mx, paths, port } from "./topology.js";
+import { MTAS, mtaListeners, mtaTarget, mtaVars, mtasInstalled, startExim, startOpensmtpd, stopMtas, type Mta } from "./mtas.js";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,9 +35,11 @@ export interface LabState {
   rspamd: "up" | "down";
   /** node-range: the SNAT address is in Postfix's mynetworks (it relays for it) and "local" to Rspamd (checks skipped). */
   trust: "none" | "node-range";
+  /** Which MX HAProxy's public SMTP frontend leads to (test/lab/mtas.ts): all three run all the time. */
+  mta: Mta;
 }
 
-export const DEFAULT_STATE: Readonly<LabState> = { proxy: "ok", extImaps: "up", extraImapsFrontends: 0, dkim: "ok", rspamd: "up", trust: "none" };
+export const DEFAULT_STATE: Readonly<LabState> = { proxy: "ok", extImaps: "up", extraImapsFrontends: 0, dkim: "ok", rspamd: "up", trust: "none", mta: "postfix" };
 
 /** The values each switch takes (numbers for extraImapsFrontends): `set` refuses anything else. */
 const SWITCHES: { [K in keyof LabState]: readonly string[] | "number" } = {
@@ -46,6 +49,7 @@ const SWITCHES: { [K in keyof LabState]: readonly string[] | "number" } = {
   dkim: ["ok", "broken-body", "wrong-key"],
   rspamd: ["up", "down"],
   trust: ["none", "node-range"],
+  mta: MTAS,
 };
 
 function checkChange(change: Partial<LabState>): void {
@@ -114,6 +118,7 @@ function vars(state: LabState): Record<string, string> {
     IMAPS_NOUIDPLUS_NOMOVE: String(port.imapsNoUidplusNoMove),
     NOUIDPLUS_MOVE_ADDR: addr.noUidplusMove,
     NOUIDPLUS_NOMOVE_ADDR: addr.noUidplusNoMove,
+    ...mtaVars(),
   };
 }
 
@@ -179,7 +184,7 @@ function writeTrustFiles(state: LabState): void {
 
 export function haproxyConfig(state: LabState): string {
   const proxied = state.proxy === "ok";
-  const smtpTarget = proxied ? `${addr.listen}:${port.smtpAlt} send-proxy-v2` : `${addr.listen}:${port.smtpStock}`;
+  const smtpTarget = `${addr.listen}:${mtaTarget(state.mta, proxied)}${proxied ? " send-proxy-v2" : ""}`;
   const imapsTarget = proxied ? `${addr.listen}:${port.imapsAlt} send-proxy-v2` : `${addr.listen}:${port.imapsStock}`;
   const lines = [
     "# Rendered by test/lab/lab.ts: the firewall/HAProxy hop and kube-proxy's SNAT (source).",
@@ -308,6 +313,8 @@ function writeFiles(state: LabState): void {
   for (const f of ["milter_headers.conf", "hfilter_group.conf", "headers_group.conf"])
     renderFile(`rspamd/local.d/${f}`, join(paths.etc, "rspamd", "local.d", f), state);
   renderFile("unbound.conf", join(paths.etc, "unbound.conf"), state);
+  renderFile("exim.conf", join(paths.etc, "exim.conf"), state);
+  renderFile("smtpd.conf", join(paths.etc, "smtpd.conf"), state);
   for (const d of ["run/rspamd", "lib/rspamd", "log/rspamd"]) ownedDir(join(LAB_DIR, d), RSPAMD_USER);
   ownedDir(paths.rspamdCache, RSPAMD_USER);
   ownedDir(join(paths.run, "unbound"), UNBOUND_USER);
@@ -460,6 +467,8 @@ async function stopHaproxy(): Promise<void> {
 /** Starts every part of the lab (stopping a previous one first) and waits until each answers. */
 export async function up(log: (line: string) => void = console.log): Promise<number> {
   const started = Date.now();
+  const missing = mtasInstalled();
+  if (missing) throw new Error(missing);
   await down();
   await makeTls();
   makeDkim();
@@ -485,6 +494,8 @@ export async function up(log: (line: string) => void = console.log): Promise<num
   await postfix("check");
   await postfix("start");
   await startHaproxy();
+  const mtas = startExim();
+  startOpensmtpd(daemon);
   daemon("pushgateway", "prometheus-pushgateway", [`--web.listen-address=${addr.listen}:${port.pushgateway}`]);
   daemon("prometheus", "prometheus", [
     `--config.file=${join(paths.etc, "prometheus.yml")}`,
@@ -513,6 +524,8 @@ export async function up(log: (line: string) => void = console.log): Promise<num
     waitFor("fake kuma", () => httpOk(`http://${h}:${port.fakeKuma}/__lab/health`)),
     waitFor("unbound", () => udpAnswers(h, port.dns)),
     rspamd,
+    mtas,
+    ...mtaListeners.map(([name, p]) => waitFor(name, () => tcpOpen(h, p))),
   ]);
   const ms = Date.now() - started;
   log(`lab: up in ${(ms / 1000).toFixed(1)} s (${LAB_DIR})`);
@@ -532,6 +545,7 @@ export async function down(): Promise<void> {
   }
   tasks.push(stopPid(readPid(join(paths.run, "dovecot", "master.pid"))));
   tasks.push(stopRspamd());
+  tasks.push(stopMtas(stopPid, readPid));
   for (const d of daemons) tasks.push(stopPid(readPid(join(paths.run, `${d}.pid`))));
   await Promise.all(tasks);
 }

@@ -67,6 +67,14 @@ export const port = {
   rspamdMilter: basePort + 332,
   /** Rspamd's controller (rspamc, /stat). */
   rspamdController: basePort + 334,
+  /** Exim 4 (an alternative MX, test/lab/mtas.ts): stock smtpd port, no PROXY. */
+  eximSmtp: basePort + 625,
+  /** Exim's port that requires a PROXY header from HAProxy (hosts_proxy). */
+  eximSmtpAlt: basePort + 626,
+  /** OpenSMTPD 6.8 (an alternative MX): stock listener, no PROXY. */
+  opensmtpdSmtp: basePort + 725,
+  /** OpenSMTPD's listener with `proxy-v2`. */
+  opensmtpdSmtpAlt: basePort + 726,
   /** Where tests run `mailprobe serve`, scraped by the lab's Prometheus. */
   serveMetrics: basePort + 99,
 } as const;
