@@ -47,7 +47,7 @@ if [ ! -x "$mta_root/usr/sbin/exim4" ] || [ ! -x "$mta_root/usr/sbin/smtpd" ]; t
   $sudo chmod u-s "$mta_root/usr/sbin/exim4"
 fi
 for u in Debian-exim opensmtpd opensmtpq; do
-  id "$u" >/dev/null 2>&1 || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"; $sudo useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$u"; }
+  id "$u" >/dev/null 2>&1 || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"; $sudo useradd --system --user-group --no-create-home --home-dir "$([ "$u" = Debian-exim ] && echo /nonexistent || echo /var/lib/opensmtpd/empty)" --shell /usr/sbin/nologin "$u"; }
 done
 
 stamp=node_modules/.mailprobe-lock

@@ -39,7 +39,15 @@ export interface LabState {
   mta: Mta;
 }
 
-export const DEFAULT_STATE: Readonly<LabState> = { proxy: "ok", extImaps: "up", extraImapsFrontends: 0, dkim: "ok", rspamd: "up", trust: "none", mta: "postfix" };
+export const DEFAULT_STATE: Readonly<LabState> = {
+  proxy: "ok",
+  extImaps: "up",
+  extraImapsFrontends: 0,
+  dkim: "ok",
+  rspamd: "up",
+  trust: "none",
+  mta: "postfix",
+};
 
 /** The values each switch takes (numbers for extraImapsFrontends): `set` refuses anything else. */
 const SWITCHES: { [K in keyof LabState]: readonly string[] | "number" } = {
