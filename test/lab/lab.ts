@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { LAB_DIR, accounts, addr, brevo, mx, paths, port } from "./topology.js";
+import { STACKS, saFiles, saInstalled, saListeners, saTemplates, saVars, startSaStack, type FilterStack } from "./sa-stack.js";
 import { MTAS, mtaListeners, mtaTarget, mtaVars, mtasInstalled, startExim, startOpensmtpd, stopMtas, type Mta } from "./mtas.js";
 
 const run = promisify(execFile);
@@ -37,6 +38,10 @@ export interface LabState {
   trust: "none" | "node-range";
   /** Which MX HAProxy's public SMTP frontend leads to (test/lab/mtas.ts): all three run all the time. */
   mta: Mta;
+  /** The filter stack behind Postfix: Rspamd as milter, or SpamAssassin/OpenDKIM/OpenDMARC/policyd-spf (test/lab/sa-stack.ts). */
+  stack: FilterStack;
+  /** What the fake Brevo's relay forges (read at each delivery): its HELO as Brevo's address literal, or a Postfix-style Received naming our MX. */
+  forge: "none" | "helo-literal" | "received";
 }
 
 export const DEFAULT_STATE: Readonly<LabState> = {
@@ -47,6 +52,8 @@ export const DEFAULT_STATE: Readonly<LabState> = {
   rspamd: "up",
   trust: "none",
   mta: "postfix",
+  stack: "rspamd",
+  forge: "none",
 };
 
 /** The values each switch takes (numbers for extraImapsFrontends): `set` refuses anything else. */
@@ -58,6 +65,8 @@ const SWITCHES: { [K in keyof LabState]: readonly string[] | "number" } = {
   rspamd: ["up", "down"],
   trust: ["none", "node-range"],
   mta: MTAS,
+  stack: STACKS,
+  forge: ["none", "helo-literal", "received"],
 };
 
 function checkChange(change: Partial<LabState>): void {
@@ -127,6 +136,7 @@ function vars(state: LabState): Record<string, string> {
     NOUIDPLUS_MOVE_ADDR: addr.noUidplusMove,
     NOUIDPLUS_NOMOVE_ADDR: addr.noUidplusNoMove,
     ...mtaVars(),
+    ...saVars(state),
   };
 }
 
@@ -323,6 +333,7 @@ function writeFiles(state: LabState): void {
   renderFile("unbound.conf", join(paths.etc, "unbound.conf"), state);
   renderFile("exim.conf", join(paths.etc, "exim.conf"), state);
   renderFile("smtpd.conf", join(paths.etc, "smtpd.conf"), state);
+  for (const [name, target] of saTemplates) renderFile(name, target, state);
   for (const d of ["run/rspamd", "lib/rspamd", "log/rspamd"]) ownedDir(join(LAB_DIR, d), RSPAMD_USER);
   ownedDir(paths.rspamdCache, RSPAMD_USER);
   ownedDir(join(paths.run, "unbound"), UNBOUND_USER);
@@ -475,7 +486,7 @@ async function stopHaproxy(): Promise<void> {
 /** Starts every part of the lab (stopping a previous one first) and waits until each answers. */
 export async function up(log: (line: string) => void = console.log): Promise<number> {
   const started = Date.now();
-  const missing = mtasInstalled();
+  const missing = mtasInstalled() ?? saInstalled();
   if (missing) throw new Error(missing);
   await down();
   await makeTls();
@@ -504,6 +515,7 @@ export async function up(log: (line: string) => void = console.log): Promise<num
   await startHaproxy();
   const mtas = startExim();
   startOpensmtpd(daemon);
+  startSaStack(daemon);
   daemon("pushgateway", "prometheus-pushgateway", [`--web.listen-address=${addr.listen}:${port.pushgateway}`]);
   daemon("prometheus", "prometheus", [
     `--config.file=${join(paths.etc, "prometheus.yml")}`,
@@ -533,7 +545,7 @@ export async function up(log: (line: string) => void = console.log): Promise<num
     waitFor("unbound", () => udpAnswers(h, port.dns)),
     rspamd,
     mtas,
-    ...mtaListeners.map(([name, p]) => waitFor(name, () => tcpOpen(h, p))),
+    ...[...mtaListeners, ...saListeners].map(([name, p]) => waitFor(name, () => tcpOpen(h, p))),
   ]);
   const ms = Date.now() - started;
   log(`lab: up in ${(ms / 1000).toFixed(1)} s (${LAB_DIR})`);
@@ -554,6 +566,7 @@ export async function down(): Promise<void> {
   tasks.push(stopPid(readPid(join(paths.run, "dovecot", "master.pid"))));
   tasks.push(stopRspamd());
   tasks.push(stopMtas(stopPid, readPid));
+  for (const f of saFiles.pids) tasks.push(stopPid(readPid(f)));
   for (const d of daemons) tasks.push(stopPid(readPid(join(paths.run, `${d}.pid`))));
   await Promise.all(tasks);
 }
@@ -574,7 +587,7 @@ export async function set(change: Partial<LabState>): Promise<LabState> {
     if (state.extImaps === "up") await waitFor("haproxy imaps", () => tcpOpen(addr.listen, port.extImaps));
   }
   const trustChanged = state.trust !== before.trust;
-  if (trustChanged) {
+  if (trustChanged || state.stack !== before.stack) {
     writeTrustFiles(state);
     await postfix("reload");
     // postfix reload only signals the master: give it a moment to replace the smtpd processes.

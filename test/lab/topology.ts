@@ -75,6 +75,12 @@ export const port = {
   opensmtpdSmtp: basePort + 725,
   /** OpenSMTPD's listener with `proxy-v2`. */
   opensmtpdSmtpAlt: basePort + 726,
+  /** The SpamAssassin stack (test/lab/sa-stack.ts): spamd, spamass-milter, OpenDKIM, OpenDMARC, policyd-spf. */
+  spamd: basePort + 783,
+  spamassMilter: basePort + 784,
+  opendkim: basePort + 891,
+  opendmarc: basePort + 892,
+  policydSpf: basePort + 893,
   /** Where tests run `mailprobe serve`, scraped by the lab's Prometheus. */
   serveMetrics: basePort + 99,
 } as const;
