@@ -545,7 +545,8 @@ export async function up(log: (line: string) => void = console.log): Promise<num
     waitFor("unbound", () => udpAnswers(h, port.dns)),
     rspamd,
     mtas,
-    ...[...mtaListeners, ...saListeners].map(([name, p]) => waitFor(name, () => tcpOpen(h, p))),
+    // The SpamAssassin stack starts beside the rest but is waited for only when switched to (spamd loads its rules for ~10 s).
+    ...mtaListeners.map(([name, p]) => waitFor(name, () => tcpOpen(h, p))),
   ]);
   const ms = Date.now() - started;
   log(`lab: up in ${(ms / 1000).toFixed(1)} s (${LAB_DIR})`);
@@ -587,6 +588,7 @@ export async function set(change: Partial<LabState>): Promise<LabState> {
     if (state.extImaps === "up") await waitFor("haproxy imaps", () => tcpOpen(addr.listen, port.extImaps));
   }
   const trustChanged = state.trust !== before.trust;
+  if (state.stack === "spamassassin") await Promise.all(saListeners.map(([name, p]) => waitFor(name, () => tcpOpen(addr.listen, p), 120_000)));
   if (trustChanged || state.stack !== before.stack) {
     writeTrustFiles(state);
     await postfix("reload");

@@ -4,9 +4,9 @@
 // prepends Received-SPF). Installed by scripts/bootstrap.sh (policy-rc.d keeps them from starting
 // system-wide); here they run as private instances on loopback with the lab's configs, all the time,
 // so that switching stacks is only a Postfix reload.
-// Their DNS goes to the lab's unbound alone: OpenDKIM's libunbound is forwarded there by its own config;
-// the others read /etc/resolv.conf, so they run in a private mount namespace where a lab file naming the
-// unbound's second listener (SA_DNS_ADDR, port 53: resolv.conf has no port) is bound over it.
+// Their DNS goes to the lab's unbound alone: they read /etc/resolv.conf, so they run in a private mount
+// namespace where a lab file naming the unbound's second listener (SA_DNS_ADDR, port 53: resolv.conf has
+// no port) is bound over it; OpenDKIM's libunbound is also forwarded there by its own config.
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -108,7 +108,8 @@ export function startSaStack(daemon: Daemon): void {
     "-p",
     String(port.spamd),
   ]);
-  daemon("opendkim", "/usr/sbin/opendkim", ["-f", "-x", join(paths.etc, "opendkim.conf")]);
+  // libunbound also reads /etc/resolv.conf (ub_ctx_resolvconf): the namespace keeps that on the lab's unbound too.
+  inLabDns(daemon, "opendkim", ["/usr/sbin/opendkim", "-f", "-x", join(paths.etc, "opendkim.conf")]);
   inLabDns(daemon, "opendmarc", ["/usr/sbin/opendmarc", "-f", "-c", join(paths.etc, "opendmarc.conf")]);
   inLabDns(daemon, "policyd-spf", [
     process.execPath,
