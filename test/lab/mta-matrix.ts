@@ -41,12 +41,16 @@ export interface Cell {
 
 export const ALL_CELLS: readonly Cell[] = MTAS.flatMap((mta) => stacksFor(mta).flatMap((stack) => CASES.map((c) => ({ mta, stack, case: c }))));
 
-/** The short tier: every MTA and every stack once, and the dangerous forgeries on the MTAs that invite them. */
+/**
+ * The short tier: every MX and the other stack once, each in the case that can fool a reader of it (the
+ * healthy Rspamd cells run all over npm test already): SpamAssassin's several A-R headers and Received-SPF,
+ * Exim's `(helo=[literal])`, a forged Received below OpenSMTPD's hop.
+ */
 export const SLICE: readonly Cell[] = ALL_CELLS.filter(
   (c) =>
     (c.mta === "postfix" && c.stack === "spamassassin" && c.case.name === "run") ||
-    (c.mta === "exim" && ["run", "forged-helo"].includes(c.case.name)) ||
-    (c.mta === "opensmtpd" && ["snat", "forged-received"].includes(c.case.name)),
+    (c.mta === "exim" && c.case.name === "forged-helo") ||
+    (c.mta === "opensmtpd" && c.case.name === "forged-received"),
 );
 
 export const cellName = (c: Cell) => `${c.mta} × ${c.stack} × ${c.case.name}`;

@@ -7,6 +7,8 @@
 // - OpenSMTPD is privilege-separated (root parent, _smtpd/_smtpq children) and has its spool, control
 //   socket and helper programs compiled in (/var/spool/smtpd, /var/run/smtpd.sock,
 //   /usr/libexec/opensmtpd): it runs in its own mount namespace with the lab's directories bound there.
+// Both resolve names (client reverse lookups, HELO names) through the lab's unbound only, as the
+// SpamAssassin stack does (sa-stack.ts: a private resolv.conf in their mount namespace).
 // HAProxy's `mta` switch (lab.ts) chooses which MX its public SMTP frontend leads to.
 import { execFile } from "node:child_process";
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -14,6 +16,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { LAB_DIR, paths, port } from "./topology.js";
 import { userIds } from "./lab.js";
+import { inLabDnsArgs, labDnsMounts } from "./sa-stack.js";
 
 const run = promisify(execFile);
 
@@ -77,7 +80,9 @@ export async function startExim(): Promise<void> {
   eximFiles(uid, gid);
   rmSync(mtaFiles.eximPid, { force: true });
   chmodSync(paths.run, 0o1777);
-  await run(mtaFiles.exim, ["-C", mtaFiles.eximConf, "-bd", "-q1m"], { env: mtaEnv(), uid, gid });
+  // In the lab's DNS namespace (Exim looks up names on its own), then as Debian-exim.
+  const [cmd, args] = inLabDnsArgs(["setpriv", `--reuid=${uid}`, `--regid=${gid}`, "--clear-groups", mtaFiles.exim, "-C", mtaFiles.eximConf, "-bd", "-q1m"]);
+  await run(cmd, args, { env: mtaEnv() });
 }
 
 /** OpenSMTPD's compiled-in paths, each bound over its directory in the daemon's own mount namespace. */
@@ -98,7 +103,7 @@ export function startOpensmtpd(daemon: (name: string, cmd: string, args: string[
   chmodSync(join(d, "spool"), 0o711);
   const script = [
     "set -e",
-    "mount --make-rprivate /",
+    ...labDnsMounts(),
     ...smtpdMounts().map(([from, to]) => `mount --bind '${from}' '${to}'`),
     `exec '${mtaFiles.smtpd}' -d -f '${mtaFiles.smtpdConf}'`,
   ].join("\n");

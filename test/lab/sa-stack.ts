@@ -45,9 +45,7 @@ export function saVars(state: LabState): Record<string, string> {
     SA_DNS_ADDR: saDnsAddr,
     SA_OPENDKIM: String(port.opendkim),
     SA_OPENDMARC: String(port.opendmarc),
-    SMTPD_MILTERS: sa
-      ? `inet:${l}:${port.opendkim}, inet:${l}:${port.opendmarc}, inet:${l}:${port.spamassMilter}`
-      : `inet:${l}:${port.rspamdMilter}`,
+    SMTPD_MILTERS: sa ? `inet:${l}:${port.opendkim}, inet:${l}:${port.opendmarc}, inet:${l}:${port.spamassMilter}` : `inet:${l}:${port.rspamdMilter}`,
     SPF_POLICY: sa ? `check_policy_service inet:${l}:${port.policydSpf},` : "",
   };
 }
@@ -66,10 +64,17 @@ export function saInstalled(): string | undefined {
 
 type Daemon = (name: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv) => void;
 
-/** Runs a command in its own mount namespace with the lab's resolv.conf over /etc/resolv.conf. */
-function inLabDns(daemon: Daemon, name: string, argv: string[]): void {
+/** The shell lines that give a fresh mount namespace the lab's resolv.conf (for the MTAs too). */
+export const labDnsMounts = () => ["mount --make-rprivate /", `mount --bind '${saFiles.resolv}' /etc/resolv.conf`];
+
+/** A command line run in its own mount namespace with the lab's resolv.conf over /etc/resolv.conf. */
+export function inLabDnsArgs(argv: string[]): [string, string[]] {
   const quoted = argv.map((a) => `'${a}'`).join(" ");
-  daemon(name, "unshare", ["-m", "sh", "-c", `set -e; mount --make-rprivate /; mount --bind '${saFiles.resolv}' /etc/resolv.conf; exec ${quoted}`]);
+  return ["unshare", ["-m", "sh", "-c", ["set -e", ...labDnsMounts(), `exec ${quoted}`].join("; ")]];
+}
+
+function inLabDns(daemon: Daemon, name: string, argv: string[]): void {
+  daemon(name, ...inLabDnsArgs(argv));
 }
 
 export function startSaStack(daemon: Daemon): void {
