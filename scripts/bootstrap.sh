@@ -9,6 +9,10 @@ debs=(postfix dovecot-imapd dovecot-lmtpd haproxy prometheus-pushgateway prometh
 # The MX's filter pipeline: Rspamd as Postfix's milter, its private DNS server (unbound), Sieve in
 # Dovecot's LMTP (Junk filing), and nftables for the lab's egress test (counts non-loopback packets).
 debs+=(rspamd unbound dovecot-sieve nftables)
+# The other filter stack (lab switch stack=spamassassin, test/lab/sa-stack.ts): SpamAssassin (Debian
+# ships its rules: no sa-update) with spamd and spamass-milter, OpenDKIM, OpenDMARC (with the public
+# suffix list) and postfix-policyd-spf-python. All install beside Postfix; the lab runs private instances.
+debs+=(spamassassin spamd spamass-milter opendkim opendmarc publicsuffix postfix-policyd-spf-python)
 # The image test (scripts/image.sh): buildah builds the Dockerfile; busybox-static is the base image's shell.
 debs+=(buildah busybox-static)
 # The benchmarks' peer: the Nagios plugin check_email_delivery and the Perl modules it needs;
