@@ -1,21 +1,19 @@
 // The real-client-IP check: find the entry hop (the Received header in which our MX names the
-// client it took the message from) in a message's header block and judge that client IP against
-// the CIDR rules.
-// Pure: no I/O, never throws on any input.
+// client it took the message from), read by the grammar of the MTA our MX runs (./grammars.ts), and
+// judge that client IP against the CIDR rules. Pure: no I/O, never throws on any input.
 import ipaddr from "ipaddr.js";
-import { headerValues } from "./headers.js";
 import type { IpVerdict } from "../core/result.js";
+import { looseByHosts, readHop, type HopReading, type Mta } from "./grammars.js";
+import { headerValues } from "./headers.js";
 
 export type { IpVerdict };
 
-export interface ReceivedHop {
+export interface ReceivedHop extends HopReading {
   /** 0 = the topmost (newest) Received header. */
   index: number;
   /** The header, unfolded, without its name. */
   value: string;
-  /** The host in its `by` clause, lower-cased. */
-  by?: string;
-  /** The client IP in its `from` clause, normalised (IPv4-mapped IPv6 → IPv4). */
+  /** The client IP, normalised (IPv4-mapped IPv6 → IPv4). */
   ip?: string;
 }
 
@@ -25,6 +23,8 @@ export interface ReceivedRules {
   expectedCidrs: string[];
   /** Our MX's own internal hops besides loopback (content filters that reinject from another address). */
   internalCidrs?: string[];
+  /** The MTA that writes our MX's Received headers (default postfix). */
+  mta?: Mta;
 }
 
 const MAX_HEADER_CHARS = 400;
@@ -39,7 +39,7 @@ export function normaliseIp(literal: string): string | undefined {
   const s = literal.replace(/^ipv6:/i, "").trim();
   if (!ipaddr.isValid(s)) return undefined;
   try {
-    // ipaddr.isValid accepts odd IPv4 forms (octal, hex, fewer parts): Postfix writes dotted quads.
+    // ipaddr.isValid accepts odd IPv4 forms (octal, hex, fewer parts): MTAs write dotted quads.
     if (s.includes(".") && !s.includes(":") && !ipaddr.IPv4.isValidFourPartDecimal(s)) return undefined;
     return ipaddr.process(s).toString();
   } catch {
@@ -47,23 +47,15 @@ export function normaliseIp(literal: string): string | undefined {
   }
 }
 
-/** Parses one Received value: the `by` host and the client IP of the `from` clause. */
-export function parseHop(value: string, index: number): ReceivedHop {
-  const hop: ReceivedHop = { index, value };
-  const by = /(?:^|\s)by\s+([^\s;()]+)/i.exec(value);
-  if (by?.[1]) hop.by = by[1].toLowerCase().replace(/\.$/, "");
-  const from = /^\s*from\s+(.*?)(?:\s+by\s|\s+with\s|\s+id\s|\s+for\s|;|$)/i.exec(value);
-  if (from?.[1]) {
-    // Postfix: `from HELO (rdns [IP])`: the last bracketed literal is the one the server saw; a HELO
-    // that is itself a literal comes first and is not trusted.
-    const literals = [...from[1].matchAll(/\[([^\[\]\s]{1,64})\]/g)].map((m) => m[1]!);
-    for (let i = literals.length - 1; i >= 0; i--) {
-      const ip = normaliseIp(literals[i]!);
-      if (ip) {
-        hop.ip = ip;
-        break;
-      }
-    }
+/** Parses one Received value under the MX's grammar: the `by` host and the client IP. */
+export function parseHop(value: string, index: number, mta: Mta = "postfix"): ReceivedHop {
+  const reading = readHop(value, mta);
+  const hop: ReceivedHop = { ...reading, index, value };
+  delete hop.ip;
+  if (reading.ip) {
+    const ip = normaliseIp(reading.ip);
+    if (ip) hop.ip = ip;
+    else return { index, value, kind: "unparsed", by: reading.by, note: `the client address [${reading.ip}] is not an IP address` };
   }
   return hop;
 }
@@ -76,31 +68,65 @@ function hostMatches(host: string | undefined, patterns: string[]): boolean {
   });
 }
 
-/** Loopback: the MX's own hops (LMTP, content-filter reinjection) come from here. */
+/** A hop written by one of our MX hosts (an unparsed one by any `by` it names: refusing is the safe side). */
+export const isOurs = (hop: ReceivedHop, mxHosts: string[]) =>
+  hop.kind === "unparsed" ? looseByHosts(hop.value).some((h) => hostMatches(h, mxHosts)) : hostMatches(hop.by, mxHosts);
+
+/** Loopback: the MX's own hops (content-filter reinjection) come from here. */
 const LOOPBACK_CIDRS = ["127.0.0.0/8", "::1/128"];
 
+export interface EntryScan {
+  /** The entry hop, when one could be judged. */
+  entry?: ReceivedHop;
+  /** A hop of ours that cannot be judged: the scan stopped there. */
+  stop?: { hop: ReceivedHop; reason: "entry_hop_unparsed" | "real_ip_missing"; rule: string };
+  /** How many Received headers the block has. */
+  seen: number;
+}
+
 /**
- * The entry hop. Scanning from the top (newest), within the first run of headers written by our MX
- * hosts: the first one that names a client outside the MX's internal hops (loopback and
- * `internalCidrs`), where an address that `forbiddenCidrs` or `expectedCidrs` name always counts as
- * a client (a SNAT range or a relay may well be internal-looking). The scan stops there: headers
- * below it (the sender's own, forged or not) are never read. A run of internal hops only (a local
- * submission) yields its oldest.
+ * The entry hop (rule in the README, "Which Received header is judged"). Scanning from the top
+ * (newest), within the first run of headers written by our MX hosts: delivery hops (LMTP, local
+ * pickup) are passed; a hop naming an internal client (loopback, `internalCidrs`, unless
+ * `forbiddenCidrs`/`expectedCidrs` name it) is a content filter's reinjection and is passed when the
+ * next header is ours too, else it is the entry (a local submission); the first hop naming any other
+ * client is the entry. A hop of ours that does not parse, or names no client, stops the scan. No
+ * header below the one returned is ever read.
  */
-export function entryHop(hops: ReceivedHop[], mxHosts: string[], rules: Partial<Omit<ReceivedRules, "mxHosts">> = {}): ReceivedHop | undefined {
+export function scanEntry(hops: ReceivedHop[], rules: Omit<ReceivedRules, "expectedCidrs" | "forbiddenCidrs"> & Partial<ReceivedRules>): EntryScan {
   const internal = [...LOOPBACK_CIDRS, ...(rules.internalCidrs ?? [])];
   const named = [...(rules.forbiddenCidrs ?? []), ...(rules.expectedCidrs ?? [])];
   const isClient = (ip: string) => inAny(ip, named) !== undefined || inAny(ip, internal) === undefined;
-  let oldest: ReceivedHop | undefined;
+  const mta = rules.mta ?? "postfix";
+  let inRun = false;
+  let last: ReceivedHop | undefined;
   for (const hop of hops) {
-    if (!hostMatches(hop.by, mxHosts)) {
-      if (oldest) break;
+    if (!isOurs(hop, rules.mxHosts)) {
+      if (inRun) break;
       continue;
     }
-    if (hop.ip && isClient(hop.ip)) return hop;
-    oldest = hop;
+    inRun = true;
+    if (hop.kind === "delivery") continue;
+    if (hop.kind === "unparsed")
+      return { seen: hops.length, stop: { hop, reason: "entry_hop_unparsed", rule: `does not parse as ${mta}'s Received (received.mta): ${hop.note ?? ""}` } };
+    if (hop.kind === "hidden" || !hop.ip)
+      return {
+        seen: hops.length,
+        stop: {
+          hop,
+          reason: "real_ip_missing",
+          rule: "our MX's hop names no client (Postfix smtpd_hide_client_session, OpenSMTPD mask-src?): the scan stops here",
+        },
+      };
+    if (isClient(hop.ip)) return { seen: hops.length, entry: hop };
+    last = hop;
   }
-  return oldest;
+  return { seen: hops.length, entry: last };
+}
+
+/** The entry hop alone (see scanEntry). */
+export function entryHop(hops: ReceivedHop[], mxHosts: string[], rules: Partial<Omit<ReceivedRules, "mxHosts">> = {}): ReceivedHop | undefined {
+  return scanEntry(hops, { ...rules, mxHosts }).entry;
 }
 
 export function inAny(ip: string, cidrs: string[]): string | undefined {
@@ -130,27 +156,38 @@ export function inAny(ip: string, cidrs: string[]): string | undefined {
   return undefined;
 }
 
-const clip = (s: string) => (s.length > MAX_HEADER_CHARS ? `${s.slice(0, MAX_HEADER_CHARS)}…` : s);
+export const clip = (s: string) => (s.length > MAX_HEADER_CHARS ? `${s.slice(0, MAX_HEADER_CHARS)}…` : s);
 
-/** Judges the real client IP of a message from its raw header block. */
-export function checkReceived(block: Buffer | string, rules: ReceivedRules): IpVerdict {
-  const hops = receivedHeaders(block).map(parseHop);
-  const entry = entryHop(hops, rules.mxHosts, rules);
+/** Judges the scan's entry hop against the CIDR rules: the verdict with the range that matched. */
+export function ipVerdict(scan: EntryScan, rules: ReceivedRules): IpVerdict {
+  if (scan.stop) return { ok: false, reason: scan.stop.reason, header: clip(`Received: ${scan.stop.hop.value}`), rule: scan.stop.rule };
+  const entry = scan.entry;
   if (!entry) {
-    return {
-      ok: false,
-      reason: "real_ip_missing",
-      rule: `no Received header by ${rules.mxHosts.join(", ")} (saw ${hops.length} Received header${hops.length === 1 ? "" : "s"})`,
-    };
+    const n = scan.seen;
+    return { ok: false, reason: "real_ip_missing", rule: `no Received header by ${rules.mxHosts.join(", ")} (saw ${n} Received header${n === 1 ? "" : "s"})` };
   }
   const header = clip(`Received: ${entry.value}`);
   if (!entry.ip) return { ok: false, reason: "real_ip_missing", header, rule: "the entry hop names no client IP" };
   const forbidden = inAny(entry.ip, rules.forbiddenCidrs);
-  if (forbidden) return { ok: false, reason: "real_ip_forbidden", ip: entry.ip, header, rule: `forbiddenCidrs ${forbidden}` };
+  if (forbidden)
+    return {
+      ok: false,
+      reason: "real_ip_forbidden",
+      ip: entry.ip,
+      header,
+      rule: `forbiddenCidrs ${forbidden}`,
+      match: { list: "forbiddenCidrs", cidr: forbidden },
+    };
   if (rules.expectedCidrs.length) {
     const expected = inAny(entry.ip, rules.expectedCidrs);
     if (!expected) return { ok: false, reason: "real_ip_unexpected", ip: entry.ip, header, rule: `not in expectedCidrs ${rules.expectedCidrs.join(", ")}` };
-    return { ok: true, ip: entry.ip, header, rule: `expectedCidrs ${expected}` };
+    return { ok: true, ip: entry.ip, header, rule: `expectedCidrs ${expected}`, match: { list: "expectedCidrs", cidr: expected } };
   }
   return { ok: true, ip: entry.ip, header, rule: "not in forbiddenCidrs" };
+}
+
+/** Judges the real client IP of a message from its raw header block. */
+export function checkReceived(block: Buffer | string, rules: ReceivedRules): IpVerdict {
+  const hops = receivedHeaders(block).map((v, i) => parseHop(v, i, rules.mta));
+  return ipVerdict(scanEntry(hops, rules), rules);
 }

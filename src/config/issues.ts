@@ -1,10 +1,7 @@
-// Config problems, said so that they can be fixed: the field, what is wrong, a right value. Also
-// the loader's small readers (${ENV}, `…File` secrets, CA files), each recording its own issues.
-import { X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
+// Config problems, said so that they can be fixed: the field, what is wrong, a right value; and
+// ${ENV} interpolation, which records its own issues. The secret and CA readers are ./secrets.ts.
 import type { z } from "zod";
 import { senderModules, senderTypeList } from "../core/sender.js";
-import { checkSecretLength } from "./rules.js";
 
 export interface ConfigIssue {
   /** Where, e.g. `probes[0].paths[1].port`. */
@@ -81,9 +78,6 @@ export function example(key: string): string | undefined {
   return EXAMPLES[key];
 }
 
-// The resolved types differ from the parsed ones only where loading changes a value: secrets read,
-// CA files read, defaults merged into each path, seconds turned into milliseconds.
-
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export const fieldName = (path: PropertyKey[]): string =>
@@ -143,53 +137,4 @@ export function zodIssues(error: z.ZodError): ConfigIssue[] {
     if (issue.code === "invalid_type" && /received undefined/.test(message)) message = "is required";
     return { field, message, example: exampleFor(field) };
   });
-}
-
-export function readSecretFile(file: string, field: string, issues: ConfigIssue[]): string | undefined {
-  try {
-    // Secret mounts and `echo > file` end in a newline (or two); a secret never does.
-    const value = readFileSync(file, "utf8").replace(/[\r\n]+$/, "");
-    if (!value) issues.push({ field, message: `${file} is empty: put the secret in it (a Kubernetes Secret key with no value mounts as an empty file)` });
-    return value || undefined;
-  } catch (err) {
-    issues.push({ field, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
-    return undefined;
-  }
-}
-
-/** Resolves `key` or `keyFile` of an object: exactly one must be given when `required`. */
-export function secret(obj: Record<string, unknown>, key: string, field: string, issues: ConfigIssue[], required: boolean): string | undefined {
-  const inline = obj[key] as string | undefined;
-  const file = obj[`${key}File`] as string | undefined;
-  const at = (k: string) => (field ? `${field}.${k}` : k);
-  if (inline !== undefined && file !== undefined) {
-    issues.push({ field: at(key), message: `give either ${key} or ${key}File, not both` });
-    return undefined;
-  }
-  if (file !== undefined) {
-    const value = readSecretFile(file, at(`${key}File`), issues);
-    checkSecretLength(value, at(`${key}File`), issues);
-    return value;
-  }
-  if (inline === undefined && required) issues.push({ field: at(key), message: `is required (or ${key}File)`, example: example(key) });
-  checkSecretLength(inline, at(key), issues);
-  return inline;
-}
-
-export function readCa(file: string | undefined, field: string, issues: ConfigIssue[]): string | undefined {
-  if (file === undefined) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    issues.push({ field, message: `cannot read CA file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
-    return undefined;
-  }
-  try {
-    new X509Certificate(text);
-    return text;
-  } catch {
-    issues.push({ field, message: `${file} is not a PEM certificate (-----BEGIN CERTIFICATE-----): give the CA's certificate, not a key or a DER file` });
-    return undefined;
-  }
 }

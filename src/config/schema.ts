@@ -1,6 +1,7 @@
 // The configuration schema: one zod schema per block, each type named after its schema. The
 // sender block is a union of the registered sender modules' schemas (core/sender.ts), so the whole
 // schema is built by `configSchema()` when a config is loaded, after every registration.
+import { MTAS } from "../core/mta.js";
 import { z } from "zod";
 import { AUTH_METHODS } from "../core/result.js";
 import { senderModules, type SenderConfig } from "../core/sender.js";
@@ -110,6 +111,8 @@ export const ReceivedSchema = z
     internalCidrs: z.array(cidr).default([]),
     /** The entry hop must have used TLS (`with ESMTPS`); else the path fails with entry_hop_plaintext. */
     requireTls: z.boolean().default(false),
+    /** The MTA that writes our MX's Received headers (default postfix): its grammar reads them, never a guess. */
+    mta: z.enum(MTAS).optional(),
   })
   .strict();
 
@@ -125,6 +128,7 @@ export const RouteReceivedSchema = z
     expectedCidrs: z.array(cidr).optional(),
     internalCidrs: z.array(cidr).optional(),
     requireTls: z.boolean().optional(),
+    mta: z.enum(MTAS).optional(),
   })
   .strict();
 

@@ -18,8 +18,10 @@ export const REASONS = {
     "The entry Received header names a client IP inside forbiddenCidrs: the PROXY header was lost and the mailserver saw the SNAT/node address.",
   real_ip_unexpected: "The entry Received header names a client IP outside expectedCidrs: the message did not arrive through the expected relay.",
   real_ip_missing: "No Received header written by one of received.mxHosts names a client IP. Check mxHosts against the `by` part of the headers.",
+  entry_hop_unparsed:
+    "A Received header written by one of received.mxHosts does not parse under received.mta's grammar (or its client text imitates the structure); mailprobe never guesses the client. Set received.mta to the MTA that writes it.",
   entry_hop_plaintext:
-    "received.requireTls is set and the entry Received header shows the hop into our MX without TLS (`with ESMTP`, not `ESMTPS`). Check the sender's TLS and the listener's certificate.",
+    "received.requireTls is set and the entry Received header shows the hop into our MX without TLS (`with ESMTP`, not `ESMTPS`); a header that cannot tell (Postfix `with SMTP` without TLS details) is not plaintext. Check the sender's TLS and the listener's certificate.",
   auth_failed:
     "A method in the route's authResults.require did not pass in our MX's own Authentication-Results, or that header is absent or says `none` (the filter skipped the checks: the client may be in Rspamd's local_addrs, or the filter is down). The detail names the method and its result.",
   spam_score_high:

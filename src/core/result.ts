@@ -11,7 +11,7 @@ export interface IpMatch {
 export interface IpVerdict {
   ok: boolean;
   /** Set when not ok. */
-  reason?: Extract<Reason, "real_ip_forbidden" | "real_ip_unexpected" | "real_ip_missing">;
+  reason?: Extract<Reason, "real_ip_forbidden" | "real_ip_unexpected" | "real_ip_missing" | "entry_hop_unparsed">;
   ip?: string;
   /** The entry hop's header, unfolded (truncated for display). */
   header?: string;
@@ -63,15 +63,18 @@ export interface SpamScore {
   score: number;
   /** The filter flagged it (X-Spam-Status: Yes). */
   flagged?: boolean;
-  /** The filter's own threshold from X-Spamd-Result [score / threshold] (Rspamd's reject score). */
+  /** The filter's own threshold: X-Spamd-Result [score / threshold] (Rspamd's reject score), SpamAssassin's required=. */
   threshold?: number;
   /** The header it was read from. */
-  header: "x-spam-status" | "x-spamd-result";
+  header: "x-spam-status" | "x-spamd-result" | "x-spam-score";
 }
 
 /** How the entry hop reached our MX (Postfix: `with ESMTPS`, `(using TLSv1.3 with cipher …)`). */
 export interface EntryTls {
-  tls: boolean;
+  /** true: the header shows TLS; false: it shows a plain session; absent: it cannot tell (Postfix `with SMTP`). */
+  tls?: boolean;
+  /** The `with` protocol the hop names (the evidence). */
+  with?: string;
   protocol?: string;
   cipher?: string;
 }

@@ -83,6 +83,8 @@ export interface ResolveContext {
   /** Reads a CA bundle; problems are recorded under `field.key`. */
   readFile(file: string | undefined, key: string): string | undefined;
   issue(key: string, message: string, example?: string): void;
+  /** A secret that is set but too short to redact from output: recorded under `field.key`, never its value. */
+  checkSecret(value: string | undefined, key: string): void;
 }
 
 /** A listener whose certificate run and doctor read (EHLO, STARTTLS when asked, EHLO, QUIT; no MAIL). */
@@ -108,7 +110,11 @@ export interface SenderModule<C extends SenderConfig = SenderConfig> {
   schema: z.ZodObject;
   /** Secret fields of its block (`apiKey` → also `apiKeyFile`): redacted, shown with an example. */
   secretFields?: Record<string, string>;
-  /** Parsed block → resolved config (secrets and files read). */
+  /**
+   * Parsed block → resolved config (secrets and files read). The module's own cross-field rules live
+   * here too (e.g. a password over a clear-text connection): each problem is recorded with
+   * `ctx.issue` naming its field and a fix, and loading goes on so that every problem is reported.
+   */
   resolve(parsed: Record<string, unknown>, ctx: ResolveContext): C;
   /** Every secret value a resolved config holds (for redaction). */
   secrets(cfg: C): (string | undefined)[];
@@ -140,6 +146,12 @@ export function senderModules(): SenderModule[] {
   return [...SENDERS.values()];
 }
 
+/** The module of a type, or undefined when none is registered (a test's fake sender, a `--via` typo). */
+export function findSenderModule(type: string): SenderModule | undefined {
+  return SENDERS.get(type);
+}
+
+/** The module of a type that the config already checked is registered; throws otherwise. */
 export function senderModule(type: string): SenderModule {
   const m = SENDERS.get(type);
   if (!m) throw new Error(`no sender of type "${type}" is registered`);

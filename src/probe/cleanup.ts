@@ -9,7 +9,7 @@ import type { Sender, UpstreamEvent } from "../core/sender.js";
 import type { TokenKey } from "../core/token.js";
 import { idleKey, type IdleLagMemory } from "./idle-memory.js";
 import type { PathState } from "./judge.js";
-import { provenOwn, type CleanupAction, type SweepResult } from "../receivers/session.js";
+import { provenOwn, type CleanupAction, type OwnMessage, type SweepResult } from "../receivers/session.js";
 
 /** The share of the cleanup budget the last look (and the Junk look) may take. */
 export const LAST_LOOK_MS = 4000;
@@ -44,7 +44,7 @@ async function lastLook(i: CleanupInput, out: CleanupOutput, signal: AbortSignal
       try {
         st.found = await st.session!.findNow(i.token, signal);
         if (st.found) st.late = true;
-        const junk = st.session!.path.junkMailbox;
+        const junk = st.session!.junkMailbox;
         if (!st.found && junk && !i.aborted) {
           st.found = await st.session!.findIn(junk, i.token, signal);
           if (st.found) st.junk = true;
@@ -73,7 +73,7 @@ async function learnIdleLag(i: CleanupInput, signal: AbortSignal): Promise<{ pat
         !s.late &&
         s.session?.idleLagMs &&
         s.session.cleanupMode === "uid-expunge" &&
-        provenOwn(s.found, i.token, i.probe.sender.from) &&
+        provenOwn(s.found, ownOf(i)) &&
         i.idleLags!.due(idleKey(i.probe.name, s.name), now),
     );
   if (!st) return undefined;
@@ -82,6 +82,9 @@ async function learnIdleLag(i: CleanupInput, signal: AbortSignal): Promise<{ pat
   i.idleLags!.learn(idleKey(i.probe.name, st.name), lagMs, now);
   return { path: st.name, lagMs };
 }
+
+/** What this run claims of its own message (the ownership proof's run claim). */
+const ownOf = (i: CleanupInput): OwnMessage => ({ token: i.token, from: i.probe.sender.from, probeName: i.probe.name });
 
 /** One mailbox is one server, account and folder: deletes and sweeps run once per mailbox. */
 export function mailboxKey(st: PathState, mailbox: string): string {
@@ -126,12 +129,12 @@ const idOf = (st: PathState) => `${mailboxKey(st, st.found!.mailbox)}|${st.found
 
 async function removeOne(st: PathState, i: CleanupInput, out: CleanupOutput, signal: AbortSignal): Promise<CleanupAction | undefined> {
   const found = st.found!;
-  if (!provenOwn(found, i.token, i.probe.sender.from)) {
+  if (!provenOwn(found, ownOf(i))) {
     const detail = `uid ${found.uid} in ${found.mailbox} not removed: its token header or sender does not prove it is this run's message`;
     return { mode: st.session!.cleanupMode, removed: false, count: 0, detail };
   }
   try {
-    return await st.session!.delete(found, signal);
+    return await st.session!.delete(found, ownOf(i), signal);
   } catch (err) {
     out.cleanup.errors.push(`${st.name}: delete failed: ${errText(err)}`);
     return undefined;
@@ -154,7 +157,13 @@ async function sweepStale(i: CleanupInput, out: CleanupOutput, signal: AbortSign
     swept.add(id);
     try {
       const r = await st.session.sweep(
-        { key: i.key.configured ? i.key : undefined, from: i.probe.sender.from, staleAfterMs: i.probe.staleAfterMs, sweepDays: i.probe.sweepDays },
+        {
+          key: i.key.configured ? i.key : undefined,
+          from: i.probe.sender.from,
+          probeName: i.probe.name,
+          staleAfterMs: i.probe.staleAfterMs,
+          sweepDays: i.probe.sweepDays,
+        },
         signal,
       );
       out.cleanup.stale += r.removed;

@@ -1,12 +1,12 @@
 // Judging a finished cycle: from what each path saw (or why it could not), what the sender did and
 // what cleanup found, the verdict per path and for the probe. Pure: no I/O, no clock of its own.
 import { authFailure, authLink, authPhrase } from "../checks/auth-verdict.js";
-import { ipMatch } from "../checks/ip-match.js";
-import { defaultAuthservId, readMxHeaders } from "../checks/mx-headers.js";
-import { checkReceived } from "../checks/received.js";
+import { MTAS } from "../checks/grammars.js";
+import { readMessage } from "../checks/message.js";
+import { defaultAuthservId } from "../checks/mx-headers.js";
 import type { ResolvedProbe } from "../config/load.js";
 import type { Reason } from "../core/reasons.js";
-import { senderModules } from "../core/sender.js";
+import { findSenderModule } from "../core/sender.js";
 import type { PathResult, ProbeResult, RelayResult, RunWarning, SendResult } from "../core/result.js";
 import type { UpstreamEvent } from "../core/sender.js";
 import type { CleanupMode, FoundMessage, Session } from "../receivers/session.js";
@@ -122,35 +122,35 @@ export function judgePath(st: PathState, ctx: PathContext): PathResult {
     const elsewhere = ctx.seenOn.length ? ` (seen on ${ctx.seenOn.join(", ")})` : "";
     return { ...base, reason: "not_delivered", detail: `not seen within ${ctx.probe.timeoutMs / 1000} s${elsewhere}` };
   }
+  const rules = ctx.probe.received;
+  // The route's own checks: a watchSender route carries its own, never the main sender's.
+  const route = ctx.probe.sender;
+  const authservId = rules && (route.authResults?.authservId ?? defaultAuthservId(rules.mxHosts));
+  const reading = rules && readMessage(st.found.headers, rules, authservId);
   const withMessage: PathResult = {
     ...base,
     roundtripSeconds: (st.found.seenAtMs - ctx.sendStartMs) / 1000,
     seenAt: new Date(st.found.seenAtMs).toISOString(),
     foundIn: st.found.mailbox,
     deleted: st.deleted ?? false,
-    stages: stagesOf(st.found, ctx),
+    stages: stagesOf(st.found, { ...ctx, mxMs: reading?.hopDateMs }),
   };
-  const rules = ctx.probe.received;
-  // The route's own checks: a watchSender route carries its own, never the main sender's.
-  const route = ctx.probe.sender;
-  if (rules) {
-    const verdict = checkReceived(st.found.headers, rules);
-    const match = ipMatch(verdict, rules);
-    withMessage.ip = match ? { ...verdict, match } : verdict;
+  if (rules && reading) {
+    const verdict = reading.ip;
+    withMessage.ip = { ...verdict };
     // Nothing to compare the address with yet: say which one to write down.
     if (verdict.ip && !rules.expectedCidrs.length && verdict.reason !== "real_ip_forbidden") {
-      const name = senderModules().find((m) => m.type === route.type)?.displayName ?? route.type;
+      const name = findSenderModule(route.type)?.displayName ?? route.type;
       withMessage.ip.hint = `observed ${verdict.ip}: add it (or ${name}'s range) to expectedCidrs`;
     }
-    const authservId = route.authResults?.authservId ?? defaultAuthservId(rules.mxHosts);
-    if (authservId) {
-      const mx = readMxHeaders(st.found.headers, rules, authservId);
-      withMessage.authResults = mx.authResults;
-      if (mx.spam) withMessage.spam = mx.spam;
-      if (mx.entryTls) withMessage.entryTls = mx.entryTls;
+    if (verdict.reason === "entry_hop_unparsed") {
+      withMessage.ip.hint = `received.mta is ${rules.mta ?? "postfix"}: set it to the MTA that writes this header (${MTAS.join(", ")})`;
     }
+    if (reading.authResults) withMessage.authResults = reading.authResults;
+    if (reading.spam) withMessage.spam = reading.spam;
+    if (reading.entryTls) withMessage.entryTls = reading.entryTls;
   }
-  return verdictOf(withMessage, st, ctx.probe, session?.path.mailbox);
+  return verdictOf(withMessage, st, ctx.probe, session?.mailbox);
 }
 
 /** One reason per path by root cause: the real client IP, the entry hop's TLS, authentication, then spam. */
@@ -161,7 +161,7 @@ function verdictOf(p: PathResult, st: PathState, probe: ResolvedProbe, mailbox: 
     const link = authLink(ar, p.ip.ip);
     return { ...p, reason: p.ip.reason, detail: `${p.ip.ip ?? "no IP"}: ${p.ip.rule}${link ? `; ${link}` : ""}` };
   }
-  if (probe.received?.requireTls && p.entryTls && !p.entryTls.tls) {
+  if (probe.received?.requireTls && p.entryTls?.tls === false) {
     return { ...p, reason: "entry_hop_plaintext", detail: `the entry hop into the MX used no TLS (received.requireTls): ${p.ip?.header ?? ""}` };
   }
   const failed = ar && authFailure(ar, probe.sender.authResults?.require ?? []);

@@ -3,14 +3,12 @@
 // relay check), doctor shows it. Which listener is the sender module's own say (its certTarget hook):
 // the SMTP sender names its submission listener; an HTTP API sender (Brevo) has none.
 import type { ResolvedSender } from "../config/load.js";
-import { senderModules } from "../core/sender.js";
+import { findSenderModule } from "../core/sender.js";
 import type { RelayTarget } from "../net/smtp-relay.js";
 
 export function senderCertTarget(name: string, sender: ResolvedSender | undefined): RelayTarget | undefined {
   if (!sender) return undefined;
   // A sender built in code without a registered module (tests' fakes) has no listener to read.
-  const target = senderModules()
-    .find((m) => m.type === sender.type)
-    ?.certTarget?.(sender);
+  const target = findSenderModule(sender.type)?.certTarget?.(sender);
   return target ? { name, ...target } : undefined;
 }

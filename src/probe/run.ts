@@ -32,7 +32,7 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
     log,
     now,
     startedMs,
-    token: newToken(key, startedMs),
+    token: newToken(key, startedMs, probe.staleAfterMs),
     states: probe.paths.map((p) => ({ name: p.name })),
     send: { type: probe.sender.type, ok: false, attempts: 0, notes: [] },
     sendStartMs: 0,

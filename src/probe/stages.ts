@@ -1,28 +1,21 @@
 // The roundtrip of a seen message in stages, from the facts at hand: our clock around the send, the
-// sender's log (when it was read), the entry hop's Received date. Pure.
-import { entryHop, parseHop, receivedHeaders } from "../checks/received.js";
+// sender's log (when it was read), the entry hop's Received date (read by checks/message.ts). Pure.
 import type { ResolvedProbe } from "../config/load.js";
 import type { SendResult, Stages } from "../core/result.js";
 import type { FoundMessage } from "../receivers/session.js";
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
 
-/** The date of the Received header our MX wrote when it took the message (epoch ms, 1 s resolution). */
-export function entryHopDateMs(headers: Buffer, probe: Pick<ResolvedProbe, "received">): number | undefined {
-  if (!probe.received) return undefined;
-  const hop = entryHop(receivedHeaders(headers).map(parseHop), probe.received.mxHosts, probe.received);
-  const date = hop?.value.split(";").at(-1)?.trim();
-  const ms = date ? Date.parse(date) : NaN;
-  return Number.isFinite(ms) ? ms : undefined;
-}
-
-export function stagesOf(found: FoundMessage, ctx: { probe: ResolvedProbe; send: SendResult; sendStartMs: number; deliveredMs?: number }): Stages {
+export function stagesOf(
+  found: FoundMessage,
+  ctx: { probe: ResolvedProbe; send: SendResult; sendStartMs: number; deliveredMs?: number; /** The entry hop's date (epoch ms). */ mxMs?: number },
+): Stages {
   const seen = seconds(found.seenAtMs - ctx.sendStartMs);
   const stages: Stages = { seen };
   if (ctx.send.seconds !== undefined) stages.send = ctx.send.seconds;
   const acceptedMs = ctx.sendStartMs + (ctx.send.seconds ?? 0) * 1000;
   if (ctx.deliveredMs !== undefined) stages.upstream = seconds(Math.max(0, ctx.deliveredMs - acceptedMs));
-  const mxMs = entryHopDateMs(found.headers, ctx.probe);
+  const mxMs = ctx.mxMs;
   // The Received date is truncated to the second, so it can fall before the send started: the stage is
   // counted from the later of the two and never exceeds the roundtrip nor goes below 0 (1 s resolution).
   if (mxMs !== undefined) stages.mx = Math.min(seen, seconds(Math.max(0, found.seenAtMs - Math.max(mxMs, ctx.sendStartMs))));

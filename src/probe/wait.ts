@@ -6,8 +6,8 @@ import type { ResolvedPath } from "../config/load.js";
 import { AbortedError } from "../core/deadline.js";
 import { errText, ProbeError } from "../core/errors.js";
 import type { SendResult } from "../core/result.js";
-import { senderModules, type Sender, type SenderConfig, type SenderContext, type UpstreamEvent } from "../core/sender.js";
-import { TOKEN_HEADER } from "../core/token.js";
+import { findSenderModule, type Sender, type SenderConfig, type SenderContext, type UpstreamEvent } from "../core/sender.js";
+import { probeSubject, TOKEN_HEADER } from "../core/token.js";
 import type { Logger } from "../log.js";
 import { receiverFor, type Session } from "../receivers/index.js";
 import { createSender } from "../senders/index.js";
@@ -65,7 +65,7 @@ export function isAbort(err: unknown, outer?: AbortSignal): boolean {
 async function sendAndWatch(run: Run, ready: Promise<Sender>, signal: AbortSignal, waitSignal: AbortSignal, endWait: () => void): Promise<void> {
   const { probe, send, token } = run;
   const sender = (run.sender = await ready);
-  if (run.deps.readCredits && sender.verify && senderModules().find((m) => m.type === probe.sender.type)?.hasCredits) {
+  if (run.deps.readCredits && sender.verify && findSenderModule(probe.sender.type)?.hasCredits) {
     // Its own bound: the run's signal stops ticking once the waiting is over.
     run.credits = sender.verify(AbortSignal.any([signal, AbortSignal.timeout(CREDITS_TIMEOUT_MS)])).then(
       (v) => v.credits,
@@ -79,7 +79,7 @@ async function sendAndWatch(run: Run, ready: Promise<Sender>, signal: AbortSigna
       from: probe.sender.from,
       fromName: probe.sender.fromName,
       to: probe.to,
-      subject: `mailprobe ${probe.name} ${token}`,
+      subject: probeSubject(probe.name, token),
       text: `This message was sent by mailprobe to check the mail path "${probe.name}".\nIt deletes itself; if you see it, a run was interrupted.\n\ntoken: ${token}\n`,
       headers: { [TOKEN_HEADER]: token, "X-Mailprobe-Probe": probe.name },
     },
@@ -129,7 +129,7 @@ async function openAndWait(run: Run, i: number, signal: AbortSignal, waitSignal:
   try {
     st.found = await st.session.waitFor(run.token, waitSignal, fastUntil(run.deps.idleLags, idleKey(run.probe.name, p.name), run.startedMs, p.fastPollMs));
     st.foundDuring = "wait";
-    if (st.found.mailbox !== p.mailbox) st.junk = true;
+    if (st.found.mailbox !== st.session.mailbox) st.junk = true;
   } catch (err) {
     if (!isAbort(err, run.deps.signal)) notesOf(run, st);
     if (isAbort(err, run.deps.signal)) throw err;

@@ -12,8 +12,16 @@ export const IDLE_LAG_LIMIT_MS = 3000;
 /** Settle time for the IDLE command to reach the server before the change is made. */
 const IDLE_SETTLE_MS = 100;
 
-/** The lag in ms (IDLE_LAG_LIMIT_MS when no news came in time); `watcher` opens the second session. */
-export async function measureIdleLag(main: ImapFlow, watcher: () => Promise<ImapFlow>, mailbox: string, uid: number, signal: AbortSignal): Promise<number> {
+/**
+ * The lag in ms (IDLE_LAG_LIMIT_MS when no news came in time); `watcher` opens the second session,
+ * `flag` makes the change on the run's session (a \Flagged STORE, through its mailbox check).
+ */
+export async function measureIdleLag(
+  watcher: () => Promise<ImapFlow>,
+  mailbox: string,
+  flag: (signal: AbortSignal) => Promise<unknown>,
+  signal: AbortSignal,
+): Promise<number> {
   const b = await raceSignal(watcher(), signal);
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -26,7 +34,7 @@ export async function measureIdleLag(main: ImapFlow, watcher: () => Promise<Imap
     b.idle().catch(() => undefined);
     await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
     changedAt = Date.now();
-    await raceSignal(main.messageFlagsAdd(String(uid), ["\\Flagged"], { uid: true }), signal);
+    await raceSignal(flag(signal), signal);
     return Math.min(await raceSignal(told, signal), IDLE_LAG_LIMIT_MS);
   } finally {
     clearTimeout(timer);

@@ -3,7 +3,6 @@
 // polls while the message is expected, then IDLE or slow polls; and, on the same session, a STATUS
 // of the Junk mailbox every few polls, so that a Junk landing ends the wait instead of the deadline.
 import type { ImapFlow } from "imapflow";
-import type { ResolvedPath } from "../config/load.js";
 import { raceSignal, sleep } from "../core/deadline.js";
 import { TOKEN_HEADER } from "../core/token.js";
 import type { FoundMessage } from "./session.js";
@@ -26,14 +25,17 @@ export const JUNK_STATUS_SLOW_MS = 1000;
 /** What the wait needs of its session. */
 export interface WaitSession {
   client: ImapFlow;
-  path: ResolvedPath;
+  /** The watched mailbox and the junk mailbox (resolved names; no junk: no Junk checks). */
+  mailbox: string;
+  junkMailbox?: string;
+  pollIntervalMs: number;
   idleSupported: boolean;
   /** The first UID that arrived after the open (UIDNEXT at SELECT). */
   openUidNext: number;
   /** Fetches only UIDs not scanned yet and returns the token's message if among them. */
-  findNew(token: string): Promise<FoundMessage | undefined>;
+  findNew(token: string, signal: AbortSignal): Promise<FoundMessage | undefined>;
   /** One `UID SEARCH UID from:* HEADER X-Mailprobe-Token token` in `mailbox`. */
-  searchFrom(mailbox: string, fromUid: number, token: string): Promise<FoundMessage | undefined>;
+  searchFrom(mailbox: string, fromUid: number, token: string, signal: AbortSignal): Promise<FoundMessage | undefined>;
   /** Records a command in flight (the session's cleanup waits for it when the wait is abandoned). */
   track<T>(p: Promise<T>): Promise<T>;
   /** The junk mailbox cannot be read (absent, misnamed): the wait goes on without it; the session says why. */
@@ -43,7 +45,7 @@ export interface WaitSession {
 const lookBackFrom = (uidNext: number) => Math.max(1, uidNext - LOOK_BACK_UIDS);
 
 export async function waitForToken(ws: WaitSession, token: string, signal: AbortSignal, fastUntilMs: number): Promise<FoundMessage> {
-  const { client, path, idleSupported, track } = ws;
+  const { client, idleSupported, track } = ws;
   let dirty = true;
   let wake: (() => void) | undefined;
   const onExists = () => {
@@ -54,7 +56,7 @@ export async function waitForToken(ws: WaitSession, token: string, signal: Abort
   const abortWait = () => wake?.();
   signal.addEventListener("abort", abortWait);
   // Cleared when Junk cannot be read: a missing Junk mailbox must not fail the INBOX wait.
-  let junk = path.junkMailbox;
+  let junk = ws.junkMailbox;
   let junkSeen: { messages: number; uidNext: number } | undefined;
   let junkAtMs = 0;
   let polls = 0;
@@ -81,17 +83,17 @@ export async function waitForToken(ws: WaitSession, token: string, signal: Abort
     junkSeen = { messages, uidNext };
     if (!changed) return undefined;
     dirty = true; // the watched mailbox is selected again afterwards: look at it too
-    return raceSignal(track(ws.searchFrom(box, from, token)), signal);
+    return ws.searchFrom(box, from, token, signal);
   }
 
   try {
-    const early = await raceSignal(track(ws.searchFrom(path.mailbox, lookBackFrom(ws.openUidNext), token)), signal);
+    const early = await ws.searchFrom(ws.mailbox, lookBackFrom(ws.openUidNext), token, signal);
     if (early) return early;
     for (;;) {
       if (signal.aborted) throw signal.reason;
       if (dirty) {
         dirty = false;
-        const hit = await raceSignal(track(ws.findNew(token)), signal);
+        const hit = await ws.findNew(token, signal);
         if (hit) return hit;
       }
       const fast = Date.now() < fastUntilMs;
@@ -101,7 +103,7 @@ export async function waitForToken(ws: WaitSession, token: string, signal: Abort
       }
       if (fast || !idleSupported) {
         polls++;
-        await sleep(fast ? path.pollIntervalMs : junk ? Math.min(SLOW_POLL_MS, JUNK_STATUS_SLOW_MS) : SLOW_POLL_MS, signal);
+        await sleep(fast ? ws.pollIntervalMs : junk ? Math.min(SLOW_POLL_MS, JUNK_STATUS_SLOW_MS) : SLOW_POLL_MS, signal);
         // NOOP makes the server report new messages (EXISTS), which sets `dirty`.
         await raceSignal(track(client.noop()), signal);
         continue;

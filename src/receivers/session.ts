@@ -3,18 +3,27 @@
 // one entry of the registry; a second watched mailbox kind is another.
 import type { ResolvedPath } from "../config/load.js";
 import type { TokenKey } from "../core/token.js";
+import { isOurs } from "./ownership.js";
 
 export interface FoundMessage {
   uid: number;
   seenAtMs: number;
   headers: Buffer;
   mailbox: string;
-  /** The proof that it is ours (checked before any delete): the X-Mailprobe-Token header's exact value… */
+  /** The evidence of ownership (./ownership.ts, checked again right before any removal): the X-Mailprobe-Token header's whole value… */
   tokenHeader?: string;
-  /** …or, when the header is absent (a relay dropped it), the token word of the subject… */
-  subjectToken?: string;
+  /** …or, when the header is absent (a relay dropped it), the subject exactly as mailprobe wrote it… */
+  subject?: string;
   /** …and the From address (lower-case), which must be the configured sender. */
   from?: string;
+}
+
+/** What a run claims of its own message (the ownership proof's run claim, less the selected mailbox). */
+export interface OwnMessage {
+  token: string;
+  /** The configured sender. */
+  from: string;
+  probeName: string;
 }
 
 /** How a path removes probe messages: see receivers/imap-cleanup.ts. */
@@ -34,6 +43,9 @@ export interface SweepOptions {
   /** Without a configured key nothing can be proven: the sweep only counts look-alikes (format + sender), deletes nothing. */
   key?: TokenKey;
   from: string;
+  /** The probe's name: the only subject that stands in for a dropped header is `mailprobe <name> <token>`. */
+  probeName: string;
+  /** The stale time of version-1 tokens and of unprovable look-alikes (version-2 tokens carry their own). */
   staleAfterMs: number;
   sweepDays: number;
 }
@@ -61,6 +73,10 @@ export interface Session {
   readonly cleanupMode: CleanupMode;
   /** Why that mode (said in results and by doctor). */
   readonly cleanupWhy: string;
+  /** The watched mailbox as the server names it (resolved once at open: `inbox` is `INBOX`, `Junk` may be `INBOX.Junk`). */
+  readonly mailbox: string;
+  /** The junk mailbox as the server names it (configured, or flagged SPECIAL-USE \\Junk), if Junk is checked. */
+  readonly junkMailbox?: string;
   /**
    * Waits until a message carrying `token` is in the mailbox (new since open, or a bounded look back
    * below it: the send runs alongside the open) or, when the path has a junk mailbox, in that one.
@@ -80,9 +96,9 @@ export interface Session {
   findNow(token: string, signal: AbortSignal): Promise<FoundMessage | undefined>;
   /** Looks for `token` in another mailbox (e.g. Junk) among recent messages. */
   findIn(mailbox: string, token: string, signal: AbortSignal): Promise<FoundMessage | undefined>;
-  /** Removes a message (already proven ours) as the server's cleanup mode allows; never plain EXPUNGE. */
-  delete(found: FoundMessage, signal: AbortSignal): Promise<CleanupAction>;
-  /** Removes probe messages older than `staleAfterMs` whose token verifies and whose sender is ours. */
+  /** Removes a message as the server's cleanup mode allows, if it is still proven `own` right before; never plain EXPUNGE. */
+  delete(found: FoundMessage, own: OwnMessage, signal: AbortSignal): Promise<CleanupAction>;
+  /** Removes stale probe messages (watched and junk mailbox) that the ownership proof accepts. */
   sweep(opts: SweepOptions, signal: AbortSignal): Promise<SweepResult>;
   close(): Promise<void>;
 }
@@ -93,10 +109,9 @@ export interface Receiver {
   open(path: ResolvedPath, signal: AbortSignal): Promise<Session>;
 }
 
-/** The proof a message is this run's own before anything removes it: the exact token, our sender. */
-export function provenOwn(found: FoundMessage, token: string, from: string): boolean {
-  const tokenOk = found.tokenHeader !== undefined ? found.tokenHeader === token : found.subjectToken === token;
-  return tokenOk && found.from === from.toLowerCase();
+/** The ownership proof of a found message as found (the session checks it again, against the selected mailbox, before it removes). */
+export function provenOwn(found: FoundMessage, own: OwnMessage): boolean {
+  return isOurs(found, { kind: "run", ...own, selected: found.mailbox }).ours;
 }
 
 const RECEIVERS = new Map<string, Receiver>();

@@ -13,7 +13,7 @@ export function mxPhrase(p: PathResult): string | undefined {
   const parts = [
     p.authResults && authPhrase(p.authResults),
     p.spam && `score ${p.spam.score.toFixed(2)}`,
-    p.entryTls && !p.entryTls.tls && "entry hop without TLS",
+    p.entryTls?.tls === false && "entry hop without TLS",
   ];
   const text = parts.filter(Boolean).join(", ");
   return text || undefined;

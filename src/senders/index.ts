@@ -11,4 +11,4 @@ export function registerBuiltinSenders(): void {
 
 registerBuiltinSenders();
 
-export { createSender, registerSender, senderModule, senderModules, senderTypeList, type SenderModule } from "../core/sender.js";
+export { createSender, findSenderModule, registerSender, senderModule, senderModules, senderTypeList, type SenderModule } from "../core/sender.js";

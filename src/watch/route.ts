@@ -1,12 +1,12 @@
 // watch's routes: which sender each probe uses for this watch (--via), and the account credits of
 // a sender that has them (the budget).
 import type { ResolvedProbe, ResolvedSender } from "../config/load.js";
-import { createSender, senderModule, senderModules, senderTypeList, type SenderModule } from "../senders/index.js";
+import { createSender, findSenderModule, senderModule, senderTypeList, type SenderModule } from "../senders/index.js";
 
 /** Chooses each probe's route for this watch: its sender, or its watchSender when --via names that type. */
 export function route(probes: ResolvedProbe[], via: string | undefined): ResolvedProbe[] | string {
   if (!via) return probes;
-  if (!senderModules().some((m) => m.type === via)) return `--via must be ${senderTypeList(false)}, not "${via}"`;
+  if (!findSenderModule(via)) return `--via must be ${senderTypeList(false)}, not "${via}"`;
   const out: ResolvedProbe[] = [];
   for (const p of probes) {
     const s: ResolvedSender | undefined = p.sender.type === via ? p.sender : p.watchSender?.type === via ? p.watchSender : undefined;

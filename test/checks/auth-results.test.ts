@@ -6,7 +6,15 @@ import { test } from "node:test";
 import { authservIdOf, mxAuthResults, parseAuthResultsValue } from "../../src/checks/auth-results.js";
 import { authFailure, authLink, authPhrase } from "../../src/checks/auth-verdict.js";
 import { headerList } from "../../src/checks/headers.js";
-import { defaultAuthservId, entryTlsOf, readMxHeaders } from "../../src/checks/mx-headers.js";
+import { readMessage } from "../../src/checks/message.js";
+import { defaultAuthservId } from "../../src/checks/mx-headers.js";
+import { parseHop, type ReceivedRules } from "../../src/checks/received.js";
+
+const readMxHeaders = (b: Buffer | string, r: ReceivedRules, id: string) => {
+  const m = readMessage(b, r, id);
+  return { ...m, authResults: m.authResults! };
+};
+const entryTlsOf = (v: string) => parseHop(v, 0).tls;
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}.eml`, import.meta.url));
 const rules = { mxHosts: ["mx.lab.test"], forbiddenCidrs: ["127.0.0.9/32"], expectedCidrs: ["127.0.0.42/32"] };
@@ -24,7 +32,7 @@ test("healthy Brevo route: spf, dkim (aligned header.d) and dmarc pass; the scor
   assert.equal(mx.authResults.spf?.aligned, false);
   assert.deepEqual(mx.authResults.dmarc, { result: "pass", domain: "sender.lab.test", comment: "policy=reject" });
   assert.deepEqual(mx.spam, { score: -0.6, flagged: false, threshold: 15, header: "x-spam-status" });
-  assert.deepEqual(mx.entryTls, { tls: true });
+  assert.deepEqual(mx.entryTls, { tls: true, with: "ESMTPS" });
   assert.equal(authPhrase(mx.authResults), "spf=pass dkim=pass (sender.lab.test, aligned) dmarc=pass");
   assert.equal(authFailure(mx.authResults, ["spf", "dkim", "dmarc"]), undefined);
 });
@@ -138,14 +146,14 @@ test("RFC 8601 parsing: authserv-id with version and comments, quoted reasons wi
 });
 
 test("entry-hop TLS: Postfix's ESMTPS / ESMTPSA, its (using TLSv1.3 with cipher …) comment, plain ESMTP", () => {
-  assert.deepEqual(entryTlsOf("from a (b [192.0.2.1]) by mx (Postfix) with ESMTPS id X"), { tls: true });
-  assert.deepEqual(entryTlsOf("from a (b [192.0.2.1]) by mx (Postfix) with ESMTPSA id X"), { tls: true });
-  assert.deepEqual(entryTlsOf("from a (b [192.0.2.1]) by mx (Postfix) with ESMTPA id X"), { tls: false });
-  assert.deepEqual(entryTlsOf("from a (b [192.0.2.1]) by mx (Postfix) with ESMTP id X"), { tls: false });
+  assert.deepEqual(entryTlsOf("from a (b [192.0.2.1]) by mx (Postfix) with ESMTPS id X"), { tls: true, with: "ESMTPS" });
+  assert.deepEqual(entryTlsOf("from a (b [192.0.2.1]) by mx (Postfix) with ESMTPSA id X"), { tls: true, with: "ESMTPSA" });
+  assert.deepEqual(entryTlsOf("from a (b [192.0.2.1]) by mx (Postfix) with ESMTPA id X"), { tls: false, with: "ESMTPA" });
+  assert.deepEqual(entryTlsOf("from a (b [192.0.2.1]) by mx (Postfix) with ESMTP id X"), { tls: false, with: "ESMTP" });
   assert.deepEqual(
     entryTlsOf(
       "from a (b [192.0.2.1]) (using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519) (No client certificate requested) by mx (Postfix) with ESMTPS id X",
     ),
-    { tls: true, protocol: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384" },
+    { tls: true, protocol: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", with: "ESMTPS" },
   );
 });

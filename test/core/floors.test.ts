@@ -3,8 +3,11 @@
 // import statement (static, `export … from`, dynamic import()) of every file under src/.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { test } from "node:test";
+import { importsOf } from "../helpers/imports.js";
+
+export { importsOf };
 
 /** Lowest first. A top-level file is named by its file name. */
 export const FLOORS: string[][] = [
@@ -30,14 +33,6 @@ function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
   );
-}
-
-/** Relative module specifiers a file imports, resolved to .ts paths. */
-export function importsOf(file: string, text: string): string[] {
-  const specs = [
-    ...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|(?:^|\n)\s*import\s*["']([^"']+)["']/g),
-  ].map((m) => m[1] ?? m[2] ?? m[3]!);
-  return specs.filter((s) => s.startsWith(".")).map((s) => resolve(dirname(file), s.replace(/\.js$/, ".ts")));
 }
 
 /** Every import from a lower floor to a higher one, as "from → to" lines. */

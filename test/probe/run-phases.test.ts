@@ -81,6 +81,8 @@ function fakeSession(p: ResolvedPath, o: FakeOpts, calls: string[]): Session {
   });
   return {
     path: p,
+    mailbox: p.mailbox,
+    junkMailbox: p.junkMailbox,
     openMs: 5,
     idleSupported: true,
     cleanupMode: o.mode ?? "uid-expunge",
@@ -129,7 +131,7 @@ test("two paths on one mailbox both see the message: healthy, the IP evidence as
     assert.equal(p.ip?.rule, "expectedCidrs 127.0.0.42/32");
     assert.equal(p.authResults?.state, "found");
     assert.deepEqual(p.authResults?.spf, { result: "pass" });
-    assert.deepEqual(p.entryTls, { tls: false });
+    assert.deepEqual(p.entryTls, { tls: false, with: "ESMTP" });
     assert.equal(p.deleted, true);
   }
   assert.equal(r.cleanup.deleted, 1);

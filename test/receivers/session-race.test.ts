@@ -65,7 +65,8 @@ test("a wait aborted during its Junk search: the last look and delete never touc
       const friendText = msg("friend@example.org", "a friend's mail, not mailprobe");
       const foreign = (await c.append("INBOX", friendText)) as { uid: number };
       assert.equal(foreign.uid, junkUid, "the foreign INBOX message has the Junk message's UID");
-      const action = found && (await session.delete(found, AbortSignal.timeout(10_000)).catch((err: unknown) => String(err)));
+      const action =
+        found && (await session.delete(found, { token, from: SENDER, probeName: "race" }, AbortSignal.timeout(10_000)).catch((err: unknown) => String(err)));
       await c.mailboxOpen("INBOX");
       const body = await c.fetchOne(String(foreign.uid), { source: true }, { uid: true });
       assert.equal(body && body.source?.toString(), friendText, `the foreign INBOX message survives byte for byte (delete: ${JSON.stringify(action)})`);

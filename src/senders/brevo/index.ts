@@ -2,6 +2,7 @@
 // The SDK client (./client.ts) is loaded only when a probe uses Brevo.
 import { z } from "zod";
 import { email, httpUrl, seconds, secretPair } from "../../config/fields.js";
+import { isClearTextRemote, urlCredentials } from "../../config/urls.js";
 import type { SenderModule } from "../../core/sender.js";
 
 export const BrevoSenderSchema = z
@@ -26,8 +27,17 @@ export const brevoSender: SenderModule<BrevoConfig> = {
   displayName: "Brevo",
   schema: BrevoSenderSchema,
   secretFields: { apiKey: '"${BREVO_API_KEY}" or apiKeyFile: /run/secrets/brevo-api-key' },
-  resolve: (parsed, ctx) => ({ ...(parsed as z.infer<typeof BrevoSenderSchema>), apiKey: ctx.secret("apiKey", true) ?? "" }),
-  secrets: (cfg) => [cfg.apiKey],
+  resolve(parsed, ctx) {
+    const s = parsed as z.infer<typeof BrevoSenderSchema>;
+    if (isClearTextRemote(s.baseUrl)) {
+      const message = "is plain http:// to a host that is not loopback: the API key would travel in clear; use https://";
+      ctx.issue("baseUrl", message, '"https://api.brevo.com/v3"');
+    }
+    // A password in the URL is a secret too (redacted like the key).
+    for (const part of urlCredentials(s.baseUrl)) ctx.checkSecret(part, "baseUrl (the password in the URL)");
+    return { ...s, apiKey: ctx.secret("apiKey", true) ?? "" };
+  },
+  secrets: (cfg) => [cfg.apiKey, ...urlCredentials(cfg.baseUrl)],
   create: async (cfg, ctx) => (await import("./client.js")).createBrevoSender(cfg, ctx),
   hasCredits: true,
   doctor: {

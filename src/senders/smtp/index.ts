@@ -26,6 +26,10 @@ export const smtpSender: SenderModule<SmtpConfig> = {
   secretFields: { password: '"${IMAP_PASSWORD}" or passwordFile: /run/secrets/imap-password' },
   resolve(parsed, ctx) {
     const s = parsed as z.infer<typeof SmtpSenderSchema>;
+    if (s.security === "none" && (s.user !== undefined || s.password !== undefined || s.passwordFile !== undefined)) {
+      const message = "is none but user/password are set: the password would travel in clear; use security: starttls (port 587) or tls (port 465)";
+      ctx.issue("security", message, '"starttls"');
+    }
     const password = ctx.secret("password", s.user !== undefined);
     if (password !== undefined && s.user === undefined) ctx.issue("user", "is required when a password is given");
     return { ...s, password, ca: ctx.readFile(s.caFile, "caFile") };
