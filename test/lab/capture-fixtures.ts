@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { uniqueToken } from "../helpers/lab.js";
 import { DEFAULT_STATE, set, type LabState } from "./lab.js";
-import { forgedReceived, sendAs, sendSpam, sendViaBrevo, waitForStored } from "./mx.js";
+import { forgedReceived, sendAs, sendGtube, sendSpam, sendViaBrevo, waitForStored } from "./mx.js";
 import { addr, brevo } from "./topology.js";
 
 const out = join(dirname(fileURLToPath(import.meta.url)), "..", "checks", "fixtures");
@@ -37,6 +37,12 @@ const cases: { name: string; state: Partial<LabState>; send: (subject: string) =
   { name: "brevo-rspamd-down", state: { rspamd: "down" }, send: sendViaBrevo, mailbox: "INBOX" },
   // With the filter down nothing removes what the sender wrote: the forged header is all there is.
   { name: "brevo-forged-ar-rspamd-down", state: { rspamd: "down" }, send: (subject) => sendViaBrevo(subject, forged), mailbox: "INBOX" },
+  // The other filter stack behind Postfix (test/lab/sa-stack.ts): OpenDKIM, OpenDMARC, spamass-milter, policyd-spf.
+  { name: "sa-brevo-healthy", state: { stack: "spamassassin" }, send: sendViaBrevo, mailbox: "INBOX" },
+  { name: "sa-brevo-proxy-broken", state: { stack: "spamassassin", proxy: "broken" }, send: sendViaBrevo },
+  { name: "sa-brevo-dkim-broken-body", state: { stack: "spamassassin", dkim: "broken-body" }, send: sendViaBrevo },
+  { name: "sa-forged-ar-proxy-broken", state: { stack: "spamassassin", proxy: "broken" }, send: (subject) => sendViaBrevo(subject, forged) },
+  { name: "sa-gtube-junk", state: { stack: "spamassassin" }, send: sendGtube, mailbox: "Junk" },
   // The alternative MXs (test/lab/mtas.ts), no filter: their own Received lines, as each writes them.
   ...(["exim", "opensmtpd"] as const).flatMap((mta) => [
     { name: `${mta}-brevo-healthy`, state: { mta }, send: sendViaBrevo, mailbox: "INBOX" as const },

@@ -60,7 +60,7 @@ export async function sendSpam(subject: string, headers: Record<string, string> 
  * address literal) and any header lines the sender writes (e.g. a forged Received naming our MX): what a
  * spammer or a broken relay controls, and nothing else.
  */
-export async function sendAs(subject: string, opts: { helo: string; headers?: string[] }): Promise<void> {
+export async function sendAs(subject: string, opts: { helo: string; headers?: string[]; body?: string }): Promise<void> {
   const t = nodemailer.createTransport({
     host: addr.listen,
     port: port.extSmtp,
@@ -78,7 +78,7 @@ export async function sendAs(subject: string, opts: { helo: string; headers?: st
     `Date: ${new Date().toUTCString().replace("GMT", "+0000")}`,
     `X-Mailprobe-Token: ${subject}`,
     "",
-    `mailprobe lab delivery ${subject}`,
+    opts.body ?? `mailprobe lab delivery ${subject}`,
     "",
   ].join("\r\n");
   try {
@@ -86,6 +86,15 @@ export async function sendAs(subject: string, opts: { helo: string; headers?: st
   } finally {
     t.close();
   }
+}
+
+/**
+ * SpamAssassin's own test message (GTUBE, its documented end-to-end check): spam to SpamAssassin whatever
+ * else the message is. The stock-rule spam of sendSpam scores only ~3.4 there, because SpamAssassin always
+ * trusts 127.0.0.0/8 (ALL_TRUSTED) and the lab's clients all live on loopback.
+ */
+export function sendGtube(subject: string): Promise<void> {
+  return sendAs(subject, { helo: brevo.relayHelo, body: "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X" });
 }
 
 /** A Received line as Postfix would write it for Brevo's relay into our MX, but written by the sender. */
