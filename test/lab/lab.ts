@@ -515,7 +515,6 @@ export async function up(log: (line: string) => void = console.log): Promise<num
   await startHaproxy();
   const mtas = startExim();
   startOpensmtpd(daemon);
-  startSaStack(daemon);
   daemon("pushgateway", "prometheus-pushgateway", [`--web.listen-address=${addr.listen}:${port.pushgateway}`]);
   daemon("prometheus", "prometheus", [
     `--config.file=${join(paths.etc, "prometheus.yml")}`,
@@ -545,7 +544,7 @@ export async function up(log: (line: string) => void = console.log): Promise<num
     waitFor("unbound", () => udpAnswers(h, port.dns)),
     rspamd,
     mtas,
-    // The SpamAssassin stack starts beside the rest but is waited for only when switched to (spamd loads its rules for ~10 s).
+    // The SpamAssassin stack starts at its first switch to it (spamd's rule loading would slow every `lab up`).
     ...mtaListeners.map(([name, p]) => waitFor(name, () => tcpOpen(h, p))),
   ]);
   const ms = Date.now() - started;
@@ -588,7 +587,10 @@ export async function set(change: Partial<LabState>): Promise<LabState> {
     if (state.extImaps === "up") await waitFor("haproxy imaps", () => tcpOpen(addr.listen, port.extImaps));
   }
   const trustChanged = state.trust !== before.trust;
-  if (state.stack === "spamassassin") await Promise.all(saListeners.map(([name, p]) => waitFor(name, () => tcpOpen(addr.listen, p), 120_000)));
+  if (state.stack === "spamassassin") {
+    if (!pidAlive(readPid(saFiles.pids[0]!) ?? -1)) startSaStack(daemon);
+    await Promise.all(saListeners.map(([name, p]) => waitFor(name, () => tcpOpen(addr.listen, p), 120_000)));
+  }
   if (trustChanged || state.stack !== before.stack) {
     writeTrustFiles(state);
     await postfix("reload");

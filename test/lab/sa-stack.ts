@@ -2,8 +2,9 @@
 // (spamd, Debian's shipped rules, network tests off) through spamass-milter, OpenDKIM (verifying),
 // OpenDMARC (which checks SPF itself too) and postfix-policyd-spf-python as a policy service (it
 // prepends Received-SPF). Installed by scripts/bootstrap.sh (policy-rc.d keeps them from starting
-// system-wide); here they run as private instances on loopback with the lab's configs, all the time,
-// so that switching stacks is only a Postfix reload.
+// system-wide); here they run as private instances on loopback with the lab's configs, started at the
+// first switch to stack=spamassassin (~10-15 s: spamd loads its rules) and then kept until `lab down`,
+// so that later switches are only a Postfix reload.
 // Their DNS goes to the lab's unbound alone: they read /etc/resolv.conf, so they run in a private mount
 // namespace where a lab file naming the unbound's second listener (SA_DNS_ADDR, port 53: resolv.conf has
 // no port) is bound over it; OpenDKIM's libunbound is also forwarded there by its own config.
