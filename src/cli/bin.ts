@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // The shipped entry point: the built-in senders, receivers and sinks registered, then argv → main.
 // `--version` answers before anything else is loaded (it is what health checks and scripts call).
+import { errorReport } from "../core/stack.js";
 import { VERSION } from "../version.js";
 
 // A failed probe is an exit code, never a crash: anything that escapes is an internal error (1).
 process.on("unhandledRejection", (reason) => {
-  process.stderr.write(`mailprobe: internal error (unhandled rejection): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+  process.stderr.write(`mailprobe: internal error (unhandled rejection): ${errorReport(reason)}\n`);
   process.exitCode = 1;
 });
 
@@ -23,7 +24,7 @@ start(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    process.stderr.write(`mailprobe: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(`mailprobe: internal error: ${errorReport(e)}\n`);
     process.exitCode = 1;
   },
 );

@@ -2,6 +2,7 @@
 // it is open while the sender's event log is watched (wait.ts), clean up on a budget of its own, judge.
 // Produces one immutable ProbeResult; it never touches metrics or output, and it never throws.
 // Senders and receivers come from their registries; RunDeps can replace both (unit tests).
+import { errorReport } from "../core/stack.js";
 import type { ResolvedProbe } from "../config/load.js";
 import { childSignal } from "../core/deadline.js";
 import { errText } from "../core/errors.js";
@@ -52,7 +53,7 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
       aborted = true;
       log.warn({ detail: errText(deps.signal?.reason ?? err) }, "run aborted");
     } else {
-      log.error({ err: errText(err), stack: err instanceof Error ? err.stack : undefined }, "internal error");
+      log.error({ err: errText(err), stack: err instanceof Error ? errorReport(err) : undefined }, "internal error");
       for (const st of run.states) st.error ??= { reason: "internal_error", detail: errText(err) };
     }
   } finally {
