@@ -97,6 +97,7 @@ export function judgePath(st: PathState, ctx: PathContext): PathResult {
     ok: false,
     openSeconds: session ? session.openMs / 1000 : undefined,
     tlsCertNotAfter: session?.tlsCertNotAfter?.toISOString(),
+    ...(session ? { mailboxes: { watched: session.mailbox, ...(session.junkMailbox ? { junk: session.junkMailbox } : {}) } } : {}),
     deleted: false,
     foundDuring: st.foundDuring,
     cleanup: st.cleanup,

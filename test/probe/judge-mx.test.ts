@@ -9,7 +9,9 @@ import type { RelayResult } from "../../src/core/result.js";
 import { judge, type PathState } from "../../src/probe/judge.js";
 import type { Session } from "../../src/receivers/session.js";
 import { route } from "../../src/watch/route.js";
-import "../../src/senders/index.js";
+import { builtins } from "../../src/builtins.js";
+
+builtins();
 
 const fixture = (name: string) => readFileSync(new URL(`../checks/fixtures/${name}.eml`, import.meta.url));
 
