@@ -133,7 +133,10 @@ export interface PathResult {
 /** A problem of the setup that does not fail the run but must be fixed (said loudly in every output). */
 export interface RunWarning {
   code: "no_token_key";
+  /** What is wrong (`detail`) and what to do (`hint`), as one sentence pair. */
   message: string;
+  detail: string;
+  hint: string;
 }
 
 /**
@@ -180,9 +183,12 @@ export interface ProbeResult {
 /** One SMTP entry point's relay check: an unauthenticated RCPT to a foreign domain must be refused. */
 export interface RelayResult {
   entry: string;
-  /** refused: 5xx on RCPT (healthy); open: accepted (open_relay); error: the check could not run or was inconclusive (refused MAIL FROM, 4xx on RCPT). */
-  state: "refused" | "open" | "error";
-  /** The server's RCPT answer, or the error. */
+  /**
+   * refused: 5xx on RCPT (healthy); open: accepted (open_relay); inconclusive: the server answered but
+   * the relay question was not settled (refused MAIL FROM, 4xx on RCPT); error: the check could not run.
+   */
+  state: "refused" | "open" | "inconclusive" | "error";
+  /** The server's answer, or the error. */
   detail: string;
   /** The listener's certificate expiry, when the connection used TLS. */
   certNotAfter?: string;

@@ -3,6 +3,7 @@
 // one entry of the registry; a second watched mailbox kind is another.
 import type { ResolvedPath } from "../config/load.js";
 import type { TokenKey } from "../core/token.js";
+import { registerIn } from "../core/registry.js";
 import { isOurs } from "./ownership.js";
 
 export interface FoundMessage {
@@ -124,8 +125,13 @@ export function provenOwn(found: FoundMessage, own: OwnMessage): boolean {
 
 const RECEIVERS = new Map<string, Receiver>();
 
-export function registerReceiver(r: Receiver): void {
-  RECEIVERS.set(r.name, r);
+/** Adds a receiver (or replaces one of the same name). Returns the function that removes it again. */
+export function registerReceiver(r: Receiver): () => void {
+  return registerIn(RECEIVERS, r.name, r);
+}
+
+export function hasReceiver(name: string): boolean {
+  return RECEIVERS.has(name);
 }
 
 /** The receiver of a path (every path is IMAP today: the config has no receiver type yet). */
