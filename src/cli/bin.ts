@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The shipped entry point: the built-in senders, receivers and sinks registered, then argv → main.
+// The shipped entry point: argv → main (which registers the built-in senders, receivers and sinks).
 // `--version` answers before anything else is loaded (it is what health checks and scripts call).
+import { errorReport } from "../core/stack.js";
 import { VERSION } from "../version.js";
 
 /**
@@ -11,7 +12,7 @@ import { VERSION } from "../version.js";
 function crashReporter() {
   let redact = (t: string) => t;
   const report = (what: string, e: unknown) => {
-    process.stderr.write(redact(`mailprobe: internal error${what}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`) + "\n");
+    process.stderr.write(redact(`mailprobe: internal error${what}: ${errorReport(e)}`) + "\n");
     process.exitCode = 1;
   };
   process.on("unhandledRejection", (reason) => report(" (unhandled rejection)", reason));
@@ -24,7 +25,6 @@ async function start(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  await Promise.all([import("../senders/index.js"), import("../receivers/index.js"), import("../sinks/index.js")]);
   return (await import("./main.js")).main(argv, { onRedactor: crash.use });
 }
 

@@ -15,6 +15,20 @@ export interface CliIo {
   onRedactor?: (redact: (text: string) => string) => void;
 }
 
+/** The built-ins registered and the config loaded; a ConfigError is reported (JSON too with --json) as exit code 2. */
+async function loadOrReport(file: string, env: NodeJS.ProcessEnv, json: boolean, out: (t: string) => void, err: (t: string) => void) {
+  const [{ ConfigError, loadConfig }, { builtins }] = await Promise.all([import("../config/load.js"), import("../builtins.js")]);
+  builtins();
+  try {
+    return loadConfig(file, env);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    if (json) out(JSON.stringify({ ok: false, exitCode: 2, error: "config", file: e.file, issues: e.issues }, null, 2) + "\n");
+    err(`mailprobe: ${e.message}\n`);
+    return 2;
+  }
+}
+
 export async function main(argv: string[], io: CliIo = {}): Promise<number> {
   const env = io.env ?? process.env;
   const out = io.stdout ?? ((t: string) => void process.stdout.write(t));
@@ -45,28 +59,24 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
     return 2;
   }
   // Loaded only now: --help, --version and usage errors need none of it (docs/benchmarks.md).
-  const [{ ConfigError, loadConfig }, { createLogger }, { makeRedactor }] = await Promise.all([
-    import("../config/load.js"),
+  const [config, { createLogger, LOG_LEVELS }, { makeRedactor }] = await Promise.all([
+    loadOrReport(file, env, Boolean(values.json), out, err),
     import("../log.js"),
     import("../redact.js"),
   ]);
-  let config;
-  try {
-    config = loadConfig(file, env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      if (values.json) out(JSON.stringify({ ok: false, exitCode: 2, error: "config", file: e.file, issues: e.issues }, null, 2) + "\n");
-      err(`mailprobe: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  if (typeof config === "number") return config;
   const redact = makeRedactor(config.secrets);
   const redactJson = makeRedactor(config.secrets, { json: true });
   io.onRedactor?.(redact);
   const tty = io.isTTY ?? Boolean(process.stdout.isTTY);
   const interactive = tty && !values.json;
-  const log = createLogger({ level: env.MAILPROBE_LOG_LEVEL ?? config.logLevel ?? (interactive ? "warn" : "info"), redact, redactJson });
+  // The config's log.level is the place for the level; MAILPROBE_LOG_LEVEL overrides it (a debug session) and is checked alike.
+  const envLevel = env.MAILPROBE_LOG_LEVEL || undefined;
+  if (envLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(envLevel)) {
+    err(`mailprobe: MAILPROBE_LOG_LEVEL: "${envLevel}" is not a log level; use one of ${LOG_LEVELS.join(", ")} (or unset it to use the config's log.level)\n`);
+    return 2;
+  }
+  const log = createLogger({ level: envLevel ?? config.logLevel ?? (interactive ? "warn" : "info"), redact, redactJson });
 
   log.debug({ msSinceStart: Math.round(performance.now()) }, "config loaded");
   const only = (values.probe as string[] | undefined) ?? [];

@@ -2,12 +2,13 @@
 // it is open while the sender's event log is watched (wait.ts), clean up on a budget of its own, judge.
 // Produces one immutable ProbeResult; it never touches metrics or output, and it never throws.
 // Senders and receivers come from their registries; RunDeps can replace both (unit tests).
+import { errorReport } from "../core/stack.js";
 import type { ResolvedProbe } from "../config/load.js";
 import { childSignal } from "../core/deadline.js";
 import { errText } from "../core/errors.js";
 import type { ProbeResult, RunWarning } from "../core/result.js";
 import { ephemeralTokenKey, newToken, noTokenKeyWarning, tokenKey } from "../core/token.js";
-import { checkRelay } from "../net/smtp-relay.js";
+import { checkRelay, readCertificate } from "../net/smtp-relay.js";
 import { cleanUp } from "./cleanup.js";
 import { senderCertTarget } from "./listeners.js";
 import { judge } from "./judge.js";
@@ -41,9 +42,11 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
   // The relay check needs no message: it runs beside the whole cycle, on its own timeouts, and
   // never past the cycle's deadline.
   const relaySignal = AbortSignal.any([AbortSignal.timeout(probe.timeoutMs), ...(deps.signal ? [deps.signal] : [])]);
-  const relay = probe.relayCheck?.length ? Promise.all(probe.relayCheck.map((r) => checkRelay(r, relaySignal))) : Promise.resolve(undefined);
+  const relay = probe.relayCheck?.length
+    ? Promise.all(probe.relayCheck.map((r) => checkRelay(r, relaySignal).then((x) => (r.from === "lan" ? { ...x, from: "lan" as const } : x))))
+    : Promise.resolve(undefined);
   const certTarget = senderCertTarget("sender", probe.sender);
-  const senderCert = certTarget ? checkRelay(certTarget, relaySignal) : Promise.resolve(undefined);
+  const senderCert = certTarget ? readCertificate(certTarget, relaySignal) : Promise.resolve(undefined);
   const { signal, dispose } = childSignal(deps.signal, probe.timeoutMs, `deadline of ${probe.timeoutMs / 1000} s`);
   try {
     await openSendWait(run, signal);
@@ -52,7 +55,7 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
       aborted = true;
       log.warn({ detail: errText(deps.signal?.reason ?? err) }, "run aborted");
     } else {
-      log.error({ err: errText(err), stack: err instanceof Error ? err.stack : undefined }, "internal error");
+      log.error({ err: errText(err), stack: err instanceof Error ? errorReport(err) : undefined }, "internal error");
       for (const st of run.states) st.error ??= { reason: "internal_error", detail: errText(err) };
     }
   } finally {
