@@ -9,6 +9,10 @@ debs=(postfix dovecot-imapd dovecot-lmtpd haproxy prometheus-pushgateway prometh
 # The MX's filter pipeline: Rspamd as Postfix's milter, its private DNS server (unbound), Sieve in
 # Dovecot's LMTP (Junk filing), and nftables for the lab's egress test (counts non-loopback packets).
 debs+=(rspamd unbound dovecot-sieve nftables)
+# The other filter stack (lab switch stack=spamassassin, test/lab/sa-stack.ts): SpamAssassin (Debian
+# ships its rules: no sa-update) with spamd and spamass-milter, OpenDKIM, OpenDMARC (with the public
+# suffix list) and postfix-policyd-spf-python. All install beside Postfix; the lab runs private instances.
+debs+=(spamassassin spamd spamass-milter opendkim opendmarc publicsuffix postfix-policyd-spf-python)
 # The image test (scripts/image.sh): buildah builds the Dockerfile; busybox-static is the base image's shell.
 debs+=(buildah busybox-static)
 # The benchmarks' peer: the Nagios plugin check_email_delivery and the Perl modules it needs;
@@ -50,6 +54,25 @@ if [ "$(cat "$imap_root/.mailprobe-debs" 2>/dev/null)" != "${imap_debs[*]}" ]; t
   done
   echo "${imap_debs[*]}" > "$imap_root/.mailprobe-debs"
 fi
+# The lab's alternative MXs, Exim 4 (heavy: the light daemon has no PROXY support) and OpenSMTPD,
+# conflict with Postfix as packages: never installed, only unpacked into a private root (with the
+# three libraries Exim needs that the system lacks); test/lab/mtas.ts runs them from there. Their
+# system users as the packages' scripts would make them (OpenSMTPD's are Debian's opensmtpd/opensmtpq).
+mta_root=${MAILPROBE_MTA_ROOT:-/var/tmp/mailprobe-mta-root/root}
+mta_debs=(exim4-daemon-heavy opensmtpd libspf2-2 libidn12 libmariadb3)
+if [ ! -x "$mta_root/usr/sbin/exim4" ] || [ ! -x "$mta_root/usr/sbin/smtpd" ]; then
+  echo "bootstrap: unpacking ${mta_debs[*]} into $mta_root"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  debs_dir=$(dirname "$mta_root")/debs
+  $sudo mkdir -p "$debs_dir" "$mta_root"
+  (cd "$debs_dir" && $sudo apt-get -o DPkg::Lock::Timeout=900 download "${mta_debs[@]}" 2>/dev/null)
+  for d in "$debs_dir"/*.deb; do $sudo dpkg -x "$d" "$mta_root"; done
+  # Exim runs as its own user from this copy: no setuid root bit on it.
+  $sudo chmod u-s "$mta_root/usr/sbin/exim4"
+fi
+for u in Debian-exim opensmtpd opensmtpq; do
+  id "$u" >/dev/null 2>&1 || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"; $sudo useradd --system --user-group --no-create-home --home-dir "$([ "$u" = Debian-exim ] && echo /nonexistent || echo /var/lib/opensmtpd/empty)" --shell /usr/sbin/nologin "$u"; }
+done
 
 stamp=node_modules/.mailprobe-lock
 want=$(sha256sum package-lock.json | cut -d' ' -f1)

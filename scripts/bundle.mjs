@@ -3,7 +3,7 @@
 // fast as the unbundled tree (docs/benchmarks.md). Source maps: tsc's maps (src/ → dist/) are read
 // by esbuild and chained into linked .map files beside the chunks, without the sources' text
 // (sourcesContent: false keeps them small); dist/cli/entry.js turns them on before loading the rest.
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { build } from "esbuild";
 
@@ -49,9 +49,9 @@ const lighter = {
   },
 };
 
-const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+const { name, version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 rmSync("dist/bundle", { recursive: true, force: true });
-await build({
+const result = await build({
   entryPoints: { mailprobe: "dist/cli/entry.js" },
   outdir: "dist/bundle",
   bundle: true,
@@ -67,6 +67,44 @@ await build({
   logLevel: "warning",
   define: { __MAILPROBE_VERSION__: JSON.stringify(version) },
   plugins: [lighter],
-  // CommonJS dependencies call require() for Node's built-ins.
+  metafile: true,
+  // CommonJS dependencies call require() for Node's built-ins. (The entry's own #! line, which makes
+  // the bin a command, stays first in its chunk: esbuild writes a hashbang before the banner.)
   banner: { js: "import { createRequire as __mpCreateRequire } from 'node:module'; const require = __mpCreateRequire(import.meta.url);" },
 });
+
+// The SBOM: exactly the packages whose code esbuild put into the bundle (its metafile), so the
+// package and the image carry no node_modules and still name every third-party component.
+writeFileSync("dist/sbom.cdx.json", JSON.stringify(sbom(Object.keys(result.metafile.inputs)), null, 2) + "\n");
+
+function sbom(inputs) {
+  const roots = new Set();
+  for (const input of inputs) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) roots.add(m[1]);
+  }
+  const seen = new Map();
+  for (const root of roots) {
+    const pkg = JSON.parse(readFileSync(`${root}/package.json`, "utf8"));
+    const ref = `pkg:npm/${pkg.name.replace(/^@/, "%40")}@${pkg.version}`;
+    const license = typeof pkg.license === "string" ? pkg.license : undefined;
+    seen.set(ref, {
+      type: "library",
+      "bom-ref": ref,
+      name: pkg.name,
+      version: pkg.version,
+      purl: ref,
+      ...(license ? { licenses: [/^[A-Za-z0-9.+-]+$/.test(license) ? { license: { id: license } } : { expression: license }] } : {}),
+    });
+  }
+  const components = [...seen.values()].sort((a, b) => a.purl.localeCompare(b.purl));
+  const self = `pkg:npm/${name}@${version}`;
+  return {
+    bomFormat: "CycloneDX",
+    specVersion: "1.5",
+    version: 1,
+    metadata: { component: { type: "application", "bom-ref": self, name, version, purl: self } },
+    components,
+    dependencies: [{ ref: self, dependsOn: components.map((c) => c["bom-ref"]) }],
+  };
+}

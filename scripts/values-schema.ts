@@ -31,9 +31,31 @@ function allowEnv(node: unknown): unknown {
   return n;
 }
 
+/**
+ * Secrets stay out of values (issue 18 item 9): values.config becomes a ConfigMap, readable by
+ * anyone who can read the namespace's ConfigMaps. A secret is a field with a `…File` sibling (the
+ * config's secretPair): in values it may only be a `${VAR}` reference (from extraEnv's secretKeyRef).
+ */
+function refuseInlineSecrets(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(refuseInlineSecrets);
+  if (!node || typeof node !== "object") return node;
+  const n = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, refuseInlineSecrets(v)])) as Json;
+  const props = n.properties as Json | undefined;
+  if (props && typeof props === "object") {
+    for (const key of Object.keys(props)) {
+      if (!(`${key}File` in props)) continue;
+      props[key] = {
+        ...envString,
+        description: `a \${VAR} reference only: an inline ${key} would be written into the ConfigMap; mount it from the Secret and set ${key}File`,
+      };
+    }
+  }
+  return n;
+}
+
 export function configJsonSchema(): Json {
   const { $schema: _, ...s } = z.toJSONSchema(configSchema(), { io: "input", target: "draft-7", unrepresentable: "any" }) as Json;
-  return allowEnv(s) as Json;
+  return refuseInlineSecrets(allowEnv(s)) as Json;
 }
 
 const str = { type: "string" };
@@ -61,6 +83,8 @@ export function valuesSchema(): Json {
     properties: {
       nameOverride: str,
       fullnameOverride: str,
+      namespaceOverride: str,
+      commonLabels: strMap,
       image: obj({
         repository: { type: "string", minLength: 1 },
         tag: str,
@@ -71,6 +95,7 @@ export function valuesSchema(): Json {
       mode: { enum: ["cronjob", "serve"], description: "cronjob: mailprobe run on a schedule; serve: the exporter" },
       cronjob: obj({
         schedule: { type: "string", pattern: CRON_PATTERN },
+        suspend: bool,
         timeZone: str,
         concurrencyPolicy: { enum: ["Forbid", "Replace", "Allow"] },
         startingDeadlineSeconds: int(),
@@ -83,6 +108,11 @@ export function valuesSchema(): Json {
       serve: obj({
         replicas: { type: "integer", minimum: 0, maximum: 1, description: "two exporters would probe one mailbox twice" },
         port: { type: "integer", minimum: 1, maximum: 65535 },
+        push: bool,
+        revisionHistoryLimit: int(),
+        livenessProbe: map,
+        readinessProbe: map,
+        startupProbe: map,
         service: obj({ type: { enum: ["ClusterIP", "NodePort", "LoadBalancer"] }, annotations: strMap }),
         serviceMonitor: obj({
           enabled: bool,
@@ -100,6 +130,14 @@ export function valuesSchema(): Json {
       configMountPath: { type: "string", pattern: "^/" },
       extraCaBundle: obj({ configMap: str, key: { type: "string", minLength: 1 } }),
       extraEnv: list,
+      extraInitContainers: list,
+      extraContainers: list,
+      hostAliases: {
+        type: "array",
+        items: obj({ ip: { type: "string", minLength: 1 }, hostnames: { type: "array", minItems: 1, items: str } }, { required: ["ip", "hostnames"] }),
+      },
+      dnsPolicy: { enum: ["", "ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"] },
+      dnsConfig: map,
       extraVolumes: list,
       extraVolumeMounts: list,
       priorityClassName: str,
@@ -111,12 +149,22 @@ export function valuesSchema(): Json {
         dns: bool,
         egress: {
           type: "array",
-          items: obj({ cidr: str, ports: { type: "array", items: { type: "integer", minimum: 1, maximum: 65535 } } }, { required: ["cidr", "ports"] }),
+          // A peer by ipBlock (cidr) or by selectors (podSelector and/or namespaceSelector), not both.
+          items: obj(
+            {
+              cidr: str,
+              podSelector: map,
+              namespaceSelector: map,
+              ports: { type: "array", minItems: 1, items: { type: "integer", minimum: 1, maximum: 65535 } },
+            },
+            { required: ["ports"], oneOf: [{ required: ["cidr"] }, { anyOf: [{ required: ["podSelector"] }, { required: ["namespaceSelector"] }] }] },
+          ),
         },
         ingressFrom: list,
       }),
       prometheusRule: obj({
         enabled: bool,
+        namespace: str,
         labels: strMap,
         alertLabels: strMap,
         runbookBaseUrl: str,
@@ -130,6 +178,7 @@ export function valuesSchema(): Json {
         tlsDaysLeft: { type: "number", exclusiveMinimum: 0 },
         smtpTlsDaysLeft: { type: "number", exclusiveMinimum: 0 },
         relayCheckFailedFor: duration,
+        relaysForLanFor: duration,
         spamScoreThreshold: { type: "number" },
         brevoCreditsThreshold: { type: "number", minimum: 0 },
         overrunWindow: duration,
@@ -143,8 +192,8 @@ export function valuesSchema(): Json {
       nodeSelector: strMap,
       tolerations: list,
       affinity: map,
-      // helm adds this for subcharts/globals; allow it.
-      global: map,
+      // Shared with other charts (helm passes it to subcharts): imageRegistry is ours, the rest is allowed.
+      global: { type: "object", properties: { imageRegistry: str } },
     },
   };
 }

@@ -5,6 +5,9 @@ import { redactDeep, type Redactor } from "./redact.js";
 
 export type { Logger };
 
+/** pino's levels: config `log.level` and the MAILPROBE_LOG_LEVEL override accept these. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
 /**
  * `redact` scrubs every argument before pino serialises it; `redactJson` (a redactor for JSON text)
  * scrubs each written line once more, as a fallback.

@@ -1,36 +1,110 @@
 // Secrets never leave the process: every value printed, logged, pushed or answered is redacted
 // BEFORE it is serialised (redactDeep walks it), and the serialised text once more as a fallback.
-// A secret is matched raw, URL-encoded, base64 and JSON-escaped: a secret holding `"`, `\` or a
-// newline looks different once inside JSON, so the serialised form needs its own variant.
+// This is the one sanitiser for everything that reaches an output, peer text included (a server's
+// greeting or error, an HTTP body, an SMTP reply: see peer-text.ts). A secret is matched in every
+// encoding a peer can echo it in: raw, URL (percent, twice, and form), JSON-escaped (once and twice), hex,
+// quoted-printable, and base64 in both alphabets at each of the three byte alignments — base64 of
+// `prefix + secret` (HTTP Basic's `user:password`, SASL PLAIN's `\0user\0password`, XOAUTH2) always
+// contains one of three fixed substrings derived from the secret alone, whatever the prefix is.
 export type Redactor = (text: string) => string;
 
 export const REDACTED = "[redacted]";
 
-/** The forms a secret can take in output. */
-function variantsOf(s: string): string[] {
-  const jsonEscaped = JSON.stringify(s).slice(1, -1);
-  return [s, encodeURIComponent(s), Buffer.from(s).toString("base64"), jsonEscaped, JSON.stringify(jsonEscaped).slice(1, -1)];
+const B64_CHARS = /[A-Za-z0-9+/=_-]/;
+
+/** The three base64 substrings (standard alphabet, no padding) that base64 of `anything + secret + anything` contains. */
+export function base64Cores(secret: string): string[] {
+  const bytes = Buffer.from(secret);
+  const out: string[] = [];
+  for (let start = 0; start < 3; start++) {
+    const tail = bytes.subarray(start);
+    const whole = tail.subarray(0, Math.floor(tail.length / 3) * 3);
+    // Shorter than one group: no fixed substring exists; the raw forms still apply.
+    if (whole.length >= 3) out.push(whole.toString("base64"));
+  }
+  return out;
+}
+
+/** Quoted-printable (RFC 2045) of a secret: printable ASCII but `=` as is, everything else `=XX`. */
+function quotedPrintable(s: string): string {
+  let out = "";
+  for (const b of Buffer.from(s)) out += b >= 33 && b <= 126 && b !== 61 ? String.fromCharCode(b) : `=${b.toString(16).toUpperCase().padStart(2, "0")}`;
+  return out;
+}
+
+// A lone surrogate cannot be URL-encoded (it cannot be sent either): that form then does not exist.
+const uri = (v: string) => {
+  try {
+    return encodeURIComponent(v);
+  } catch {
+    return v;
+  }
+};
+const form = (v: string) => new URLSearchParams({ v }).toString().slice(2);
+const jsonEscaped = (v: string) => JSON.stringify(v).slice(1, -1);
+
+/** The forms a client writes a secret in (as is, in a URL, in a form, in JSON): each may be echoed encoded once more. */
+const writtenForms = (s: string) => [...new Set([s, uri(s), form(s), jsonEscaped(s)])];
+
+/** The plain (non-base64) forms a secret can take in output. */
+function plainVariantsOf(s: string): string[] {
+  const written = writtenForms(s);
+  const hex = (v: string) => Buffer.from(v).toString("hex");
+  return [...written, ...written.flatMap((w) => [uri(w), form(w), jsonEscaped(w), hex(w), hex(w).toUpperCase(), quotedPrintable(w)])];
+}
+
+/** The base64 forms: each alignment's core of each written form, in the standard and URL-safe alphabets, and URL-encoded. */
+function base64VariantsOf(s: string): string[] {
+  const out: string[] = [];
+  for (const core of new Set(writtenForms(s).flatMap(base64Cores))) {
+    const urlSafe = core.replace(/\+/g, "-").replace(/\//g, "_");
+    out.push(core, urlSafe, uri(core));
+  }
+  return out;
 }
 
 /**
  * A text redactor. With `json`, for text that is already JSON: forms that JSON would have escaped
  * cannot occur literally inside a string and are left out, so a replacement never cuts the syntax.
+ * Outside JSON, a base64 match takes its whole base64 word with it: the characters around a core
+ * would otherwise still carry a secret's first or last byte.
  */
 export function makeRedactor(secrets: readonly string[], opts: { json?: boolean } = {}): Redactor {
-  const variants = new Set<string>();
+  const plain = new Set<string>();
+  const b64 = new Set<string>();
   for (const s of secrets) {
     if (!s || s.length < 4) continue;
     // Inside JSON text every form appears JSON-escaped.
-    for (const v of variantsOf(s)) variants.add(opts.json ? JSON.stringify(v).slice(1, -1) : v);
+    const inJson = (v: string) => (opts.json ? JSON.stringify(v).slice(1, -1) : v);
+    for (const v of plainVariantsOf(s)) plain.add(inJson(v));
+    for (const v of base64VariantsOf(s)) b64.add(inJson(v));
   }
-  const list = [...variants].sort((a, b) => b.length - a.length);
+  const list = [...plain].map((v) => ({ v, word: false })).concat([...b64].map((v) => ({ v, word: !opts.json })));
+  list.sort((a, b) => b.v.length - a.v.length);
   if (!list.length) return (t) => t;
-  const replace = opts.json ? replaceOutsideEscapes : (t: string, v: string) => t.split(v).join(REDACTED);
   return (text) => {
     let out = text;
-    for (const v of list) if (out.includes(v)) out = replace(out, v);
+    for (const { v, word } of list) {
+      if (!out.includes(v)) continue;
+      out = opts.json ? replaceOutsideEscapes(out, v) : word ? replaceWord(out, v) : out.split(v).join(REDACTED);
+    }
     return out;
   };
+}
+
+/** Replaces each match of `v` together with the run of base64 characters around it. */
+function replaceWord(text: string, v: string): string {
+  let out = "";
+  let from = 0;
+  for (let i = text.indexOf(v); i >= 0; i = text.indexOf(v, from)) {
+    let a = i;
+    let b = i + v.length;
+    while (a > from && B64_CHARS.test(text[a - 1]!)) a--;
+    while (b < text.length && B64_CHARS.test(text[b]!)) b++;
+    out += text.slice(from, a) + REDACTED;
+    from = b;
+  }
+  return out + text.slice(from);
 }
 
 /** Replaces `v` in JSON text except where it would start inside an escape (after an odd run of `\`). */

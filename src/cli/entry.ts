@@ -1,7 +1,9 @@
+#!/usr/bin/env node
 // The bundle's entry. Node's compile cache on for every user (Node ≥ 22.1; in the OS temp dir unless
 // NODE_COMPILE_CACHE names one — the image pre-fills its own): a second start skips compiling the
 // chunks it loads. Source maps are not turned on here: an internal error's stack is mapped to the
-// src/…ts lines when it is printed (core/stack.ts), so no start pays for reading the maps.
+// src/…ts lines when it is printed (core/stack.ts), so no start pays for reading the maps. The #!
+// line makes the package's bin a command (npm install -g, npx).
 import module from "node:module";
 
 const m = module as { enableCompileCache?: (dir?: string) => unknown };

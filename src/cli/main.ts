@@ -11,6 +11,8 @@ export interface CliIo {
   stderr?: (text: string) => void;
   /** Whether stdout is a terminal (live views, colour). */
   isTTY?: boolean;
+  /** Handed the config's redactor once it exists (bin.ts's crash handlers print through it). */
+  onRedactor?: (redact: (text: string) => string) => void;
 }
 
 /** The built-ins registered and the config loaded; a ConfigError is reported (JSON too with --json) as exit code 2. */
@@ -57,7 +59,7 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
     return 2;
   }
   // Loaded only now: --help, --version and usage errors need none of it (docs/benchmarks.md).
-  const [config, { createLogger }, { makeRedactor }] = await Promise.all([
+  const [config, { createLogger, LOG_LEVELS }, { makeRedactor }] = await Promise.all([
     loadOrReport(file, env, Boolean(values.json), out, err),
     import("../log.js"),
     import("../redact.js"),
@@ -65,9 +67,16 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
   if (typeof config === "number") return config;
   const redact = makeRedactor(config.secrets);
   const redactJson = makeRedactor(config.secrets, { json: true });
+  io.onRedactor?.(redact);
   const tty = io.isTTY ?? Boolean(process.stdout.isTTY);
   const interactive = tty && !values.json;
-  const log = createLogger({ level: env.MAILPROBE_LOG_LEVEL ?? config.logLevel ?? (interactive ? "warn" : "info"), redact, redactJson });
+  // The config's log.level is the place for the level; MAILPROBE_LOG_LEVEL overrides it (a debug session) and is checked alike.
+  const envLevel = env.MAILPROBE_LOG_LEVEL || undefined;
+  if (envLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(envLevel)) {
+    err(`mailprobe: MAILPROBE_LOG_LEVEL: "${envLevel}" is not a log level; use one of ${LOG_LEVELS.join(", ")} (or unset it to use the config's log.level)\n`);
+    return 2;
+  }
+  const log = createLogger({ level: envLevel ?? config.logLevel ?? (interactive ? "warn" : "info"), redact, redactJson });
 
   log.debug({ msSinceStart: Math.round(performance.now()) }, "config loaded");
   const only = (values.probe as string[] | undefined) ?? [];

@@ -17,7 +17,7 @@ export function renderHuman(results: ReportedResult[], o: RenderOptions): string
     const head = r.ok ? ok("OK  ") : bad("FAIL");
     const sent = r.send.ok
       ? `sent via ${r.send.type} in ${r.send.seconds?.toFixed(2)} s${r.send.attempts > 1 ? ` (${r.send.attempts} attempts)` : ""}`
-      : `send failed: ${r.send.reason}`;
+      : `send failed: ${r.send.reason ?? "not finished (cut off by the run's deadline or an abort)"}`;
     out.push(`${head} probe ${r.probe}  ${dim(`${sent}, ${r.durationSeconds.toFixed(2)} s in all${r.aborted ? ", ABORTED" : ""}`)}`);
     const rows = [["PATH", "STATE", "ROUNDTRIP", "CLIENT IP", "VERDICT / REASON"]];
     for (const p of r.paths) {

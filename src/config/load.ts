@@ -11,6 +11,8 @@ import { dangerousConfig } from "./rules.js";
 import { configSchema, ServeSchema, type Config, type ProbeConfig, type ServeConfig } from "./schema.js";
 import { checkSecretLength, collectSecrets, resolveTokenKey, secret } from "./secrets.js";
 import { urlCredentials } from "./urls.js";
+import { wireIssues } from "./wire.js";
+import { tokenKeyApart } from "./key-apart.js";
 import { parseConfigYaml } from "./yaml.js";
 
 export { ConfigError, type ConfigIssue } from "./issues.js";
@@ -83,6 +85,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
   const issues: ConfigIssue[] = [];
   const cfg = parse(raw, env, file, issues);
   dangerousConfig(cfg, issues);
+  issues.push(...wireIssues(cfg));
   const probeNames = new Set<string>();
   cfg.probes.forEach((p, i) => {
     if (probeNames.has(p.name)) issues.push({ field: `probes[${i}].name`, message: `duplicate probe name "${p.name}"` });
@@ -96,6 +99,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
   const basicAuth = pg?.basicAuth && { user: pg.basicAuth.user, password: secret(pg.basicAuth, "password", "pushgateway.basicAuth", issues, true) ?? "" };
   const urlSecrets = pg ? urlCredentials(pg.url) : [];
   for (const s of urlSecrets) checkSecretLength(s, "pushgateway.url (the password in the URL)", issues);
+  issues.push(...tokenKeyApart(tokenKey, probes, { "the serve bearer token": bearerToken, "the Pushgateway password": basicAuth?.password }));
   if (issues.length) throw new ConfigError(issues, file);
   return {
     file,

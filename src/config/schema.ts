@@ -60,6 +60,13 @@ export const RelayCheckSchema = z
     /** A recipient in a foreign domain: the server must refuse to relay to it. */
     rcptTo: email.default("relay-test@example.invalid"),
     timeoutSeconds: seconds(10),
+    /**
+     * Whom the server sees connecting (the pod cannot tell after NAT): `stranger` — an outside
+     * address (our own PROXY header claiming one, or a real outside vantage): an accepted relay is
+     * open_relay; `lan` — the node's LAN address (the public name reached from inside the cluster
+     * through NAT reflection, split-horizon DNS or hostAliases): an accepted relay is relays_for_lan.
+     */
+    from: z.enum(["stranger", "lan"]).default("stranger"),
   })
   .strict();
 

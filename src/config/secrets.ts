@@ -68,7 +68,7 @@ export function readCa(file: string | undefined, field: string, issues: ConfigIs
   }
 }
 
-/** The token MAC key: a dedicated secret of ≥ 32 bytes and ≥ 10 different characters, and never one of the IMAP passwords. */
+/** The token MAC key: a dedicated secret of ≥ 32 bytes and ≥ 10 different characters (kept apart from every other secret once all are read: key-apart.ts). */
 export function resolveTokenKey(cfg: Config, issues: ConfigIssue[]): string | undefined {
   const key = secret(cfg, "tokenKey", "", issues, false);
   if (key === undefined) return undefined;
@@ -79,8 +79,6 @@ export function resolveTokenKey(cfg: Config, issues: ConfigIssue[]): string | un
     const message = `must be a random secret: it holds fewer than ${TOKEN_KEY_MIN_DISTINCT} different characters`;
     issues.push({ field: "tokenKey", message, example: EXAMPLES.tokenKey });
   }
-  const passwords = cfg.probes.flatMap((p) => [p.imap.password, ...p.paths.map((x) => x.password)]);
-  if (passwords.includes(key)) issues.push({ field: "tokenKey", message: "must be its own secret, not an IMAP password", example: EXAMPLES.tokenKey });
   return key;
 }
 

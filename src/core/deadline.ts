@@ -77,3 +77,14 @@ export class AbortedError extends ProbeError {
     this.name = "AbortedError";
   }
 }
+
+/**
+ * A send cut off by `signal`: an outside abort (SIGTERM, shutdown) is thrown on as it is; a
+ * deadline is the sender's own timeout, named with what it cut and how long it had — never an
+ * internal error, never a thrown DeadlineError (issue 18 case 8).
+ */
+export function sendCutOff(signal: AbortSignal, what: string, startedMs: number): { ok: false; reason: "send_timeout"; detail: string } {
+  if (signal.reason instanceof AbortedError) throw signal.reason;
+  const why = signal.reason instanceof Error ? signal.reason.message : "deadline reached";
+  return { ok: false, reason: "send_timeout", detail: `${what}: no complete answer within ${((Date.now() - startedMs) / 1000).toFixed(1)} s (${why})` };
+}

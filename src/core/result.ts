@@ -132,7 +132,8 @@ export interface PathResult {
 
 /** A problem of the setup that does not fail the run but must be fixed (said loudly in every output). */
 export interface RunWarning {
-  code: "no_token_key";
+  /** no_token_key: the stale sweep is off; relays_for_lan: a `from: lan` relayCheck entry accepted the relay. */
+  code: "no_token_key" | "relays_for_lan";
   /** What is wrong (`detail`) and what to do (`hint`), as one sentence pair. */
   message: string;
   detail: string;
@@ -192,6 +193,8 @@ export interface RelayResult {
   detail: string;
   /** The listener's certificate expiry, when the connection used TLS. */
   certNotAfter?: string;
+  /** `lan` when the entry is `from: lan` (the server sees the node's LAN address): an accepted relay is relays_for_lan. */
+  from?: "lan";
   /** Why the TLS handshake failed (certificate has expired, self-signed, altnames…), when it did. */
   tlsError?: string;
 }

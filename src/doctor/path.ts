@@ -32,7 +32,6 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
   });
   out.push(dns);
   if (dns.status === "fail") return (skipRest("tcp", "dns"), out);
-
   let sock: Socket | undefined;
   const tcp = await timed(scope, "tcp", async () => {
     try {

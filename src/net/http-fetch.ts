@@ -1,7 +1,9 @@
 // A small `fetch` over node:http(s), handed to the Brevo SDK (its `fetch` option). Node's own fetch
 // (undici) compiles its WebAssembly HTTP parser on the first request: on Node 20 that alone adds
 // ~40 MB to a one-shot run's peak RSS, on Node 24 ~17 MB (docs/benchmarks.md). Requests here carry
-// a string or byte body (the SDK sends JSON); the answer is read whole into a standard Response.
+// a string or byte body (the SDK sends JSON); the answer is read into a standard Response up to a
+// cap: a peer's endless or 1 GB answer is cut off at the cap (the socket destroyed, an error named
+// BodyTooLargeError), never concatenated and parsed whole (issue 18 case 5).
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 
@@ -14,7 +16,26 @@ function responseHeaders(h: IncomingHttpHeaders): [string, string][] {
   return out;
 }
 
-export const httpFetch = ((input: string | URL | Request, init: RequestInit = {}): Promise<Response> =>
+/** What an answer may weigh unless a caller says otherwise: Kuma, Brevo and Pushgateway answer in bytes or kilobytes. */
+export const HTTP_BODY_CAP_BYTES = 1024 * 1024;
+
+/** An answer longer than the cap: it was not read (the connection is closed). */
+export class BodyTooLargeError extends Error {
+  constructor(readonly capBytes: number) {
+    super(`answer larger than ${capBytes} bytes: not read`);
+    this.name = "BodyTooLargeError";
+  }
+}
+
+/** The default fetch: answers capped at HTTP_BODY_CAP_BYTES. */
+export const httpFetch = cappedFetch(HTTP_BODY_CAP_BYTES);
+
+/** A fetch whose answers are read up to `capBytes` (headers say more, or more arrives: BodyTooLargeError). */
+export function cappedFetch(capBytes: number): typeof fetch {
+  return ((input: string | URL | Request, init: RequestInit = {}) => fetchOnce(input, init, capBytes)) as typeof fetch;
+}
+
+const fetchOnce = (input: string | URL | Request, init: RequestInit, capBytes: number): Promise<Response> =>
   new Promise((resolve, reject) => {
     const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
     const body = init.body;
@@ -37,7 +58,18 @@ export const httpFetch = ((input: string | URL | Request, init: RequestInit = {}
     const done = () => signal?.removeEventListener("abort", onAbort);
     const req = send(url, { method: init.method ?? "GET", headers }, (res) => {
       const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
+      let size = 0;
+      const tooLarge = () => {
+        done();
+        req.destroy();
+        reject(new BodyTooLargeError(capBytes));
+      };
+      if (Number(res.headers["content-length"] ?? 0) > capBytes) return tooLarge();
+      res.on("data", (c: Buffer) => {
+        size += c.length;
+        if (size > capBytes) return tooLarge();
+        chunks.push(c);
+      });
       res.on("error", (e) => {
         done();
         reject(e);
@@ -54,4 +86,4 @@ export const httpFetch = ((input: string | URL | Request, init: RequestInit = {}
       reject(e);
     });
     req.end(body ?? undefined);
-  })) as typeof fetch;
+  });

@@ -56,23 +56,39 @@ export function openProxiedSocket(t: ProxiedTarget): Socket {
 }
 
 /** Like openProxiedSocket, resolving once connected (nodemailer's getSocket wants a live socket). */
-export function connectWithProxyHeader(t: ProxiedTarget & { timeoutMs: number; reason?: Reason }): Promise<Socket> {
+export function connectWithProxyHeader(t: ProxiedTarget & { timeoutMs: number; reason?: Reason; signal?: AbortSignal }): Promise<Socket> {
   return whenConnected(openProxiedSocket(t), t);
 }
 
-/** Resolves with `socket` once it is connected; destroys it when `timeoutMs` passes first (a ProbeError with `reason`). */
-export function whenConnected(socket: Socket, t: { host: string; port: number; timeoutMs: number; reason?: Reason }): Promise<Socket> {
+/**
+ * Resolves with `socket` once it is connected; destroys it when `timeoutMs` passes first (a
+ * ProbeError with `reason`) or when `signal` aborts (rejecting with the signal's reason): a pending
+ * connect — a SYN that is never answered — is bound by the run's deadline like everything else.
+ */
+export function whenConnected(socket: Socket, t: { host: string; port: number; timeoutMs: number; reason?: Reason; signal?: AbortSignal }): Promise<Socket> {
   return new Promise((resolve, reject) => {
+    const settle = () => {
+      clearTimeout(timer);
+      t.signal?.removeEventListener("abort", onAbort);
+    };
+    const onAbort = () => {
+      settle();
+      socket.destroy();
+      reject(t.signal!.reason);
+    };
     const timer = setTimeout(() => {
+      settle();
       socket.destroy();
       reject(new ProbeError(t.reason ?? "imap_connect", `connect to ${t.host}:${t.port} timed out`, { stage: "connect", errno: "CONNECT_TIMEOUT" }));
     }, t.timeoutMs);
+    if (t.signal?.aborted) return onAbort();
+    t.signal?.addEventListener("abort", onAbort, { once: true });
     socket.once("error", (err) => {
-      clearTimeout(timer);
+      settle();
       reject(err);
     });
     socket.once("connect", () => {
-      clearTimeout(timer);
+      settle();
       socket.removeAllListeners("error");
       resolve(socket);
     });

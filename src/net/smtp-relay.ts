@@ -83,9 +83,10 @@ function replyReader(sock: Socket) {
   };
 }
 
-function openSocket(t: RelayTarget): Promise<Socket> {
-  if (t.proxyProtocol) return connectWithProxyHeader({ host: t.host, port: t.port, ...t.proxyProtocol, timeoutMs: t.timeoutMs });
-  return whenConnected(netConnect({ host: t.host, port: t.port, localAddress: t.localAddress }), t);
+/** The connection, created under the check's deadline: an abort destroys it while the connect is still pending. */
+function openSocket(t: RelayTarget, signal: AbortSignal): Promise<Socket> {
+  if (t.proxyProtocol) return connectWithProxyHeader({ host: t.host, port: t.port, ...t.proxyProtocol, timeoutMs: t.timeoutMs, signal });
+  return whenConnected(netConnect({ host: t.host, port: t.port, localAddress: t.localAddress }), { ...t, signal });
 }
 
 /** A failed TLS handshake (expired, untrusted, wrong name, not TLS at all): its reason is reported as such. */
@@ -133,7 +134,7 @@ async function withDialogue<T>(
     if (c?.valid_to) d.certNotAfter = new Date(c.valid_to).toISOString();
   };
   try {
-    sock = await openSocket(t as RelayTarget);
+    sock = await openSocket(t as RelayTarget, deadline);
     if (deadline.aborted) onAbort();
     if (t.security === "tls") sock = await startTls(sock, t);
     let reader = replyReader(sock);

@@ -66,7 +66,11 @@ export function judge(i: JudgeInput): ProbeResult {
   }
   // An open relay fails the probe, not a path: the paths keep their own verdicts (mailprobe_success),
   // run_success is 0 and the reason is open_relay when no path failed first.
-  const open = (i.relay ?? []).filter((r) => r.state === "open");
+  // A `from: lan` entry that relays is its own finding (relays_for_lan, a warning): the LAN is often
+  // in mynetworks on purpose, and the server saw the node's address, not a stranger's.
+  const open = (i.relay ?? []).filter((r) => r.state === "open" && r.from !== "lan");
+  const forLan = (i.relay ?? []).filter((r) => r.state === "open" && r.from === "lan");
+  const warnings = [...(i.warnings ?? []), ...forLan.map((r) => relaysForLanWarning(r.entry))];
   return Object.freeze({
     probe: i.probe.name,
     ok: failing.length === 0 && open.length === 0,
@@ -84,7 +88,7 @@ export function judge(i: JudgeInput): ProbeResult {
     ...(i.relay ? { relay: i.relay } : {}),
     ...(i.smtpCerts ? { smtpCerts: i.smtpCerts } : {}),
     ...(i.probe.sender.authResults?.require.length ? { authRequire: [...i.probe.sender.authResults.require] } : {}),
-    ...(i.warnings?.length ? { warnings: i.warnings } : {}),
+    ...(warnings.length ? { warnings } : {}),
   });
 }
 
@@ -176,4 +180,10 @@ function verdictOf(p: PathResult, st: PathState, probe: ResolvedProbe, mailbox: 
     return { ...p, reason: "spam_score_high", detail: `${score} > spam.maxScore ${max}${p.spam.flagged ? " (flagged by the filter)" : ""}` };
   }
   return { ...p, ok: true };
+}
+
+function relaysForLanWarning(entry: string): RunWarning {
+  const detail = `relays_for_lan ${entry}: the entry point accepted a relay from the node's LAN address (relayCheck from: lan)`;
+  const hint = "Fine only if the LAN is meant to relay (Postfix mynetworks); otherwise remove it from mynetworks";
+  return { code: "relays_for_lan", message: `${detail}. ${hint}`, detail, hint };
 }

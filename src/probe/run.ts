@@ -42,7 +42,9 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
   // The relay check needs no message: it runs beside the whole cycle, on its own timeouts, and
   // never past the cycle's deadline.
   const relaySignal = AbortSignal.any([AbortSignal.timeout(probe.timeoutMs), ...(deps.signal ? [deps.signal] : [])]);
-  const relay = probe.relayCheck?.length ? Promise.all(probe.relayCheck.map((r) => checkRelay(r, relaySignal))) : Promise.resolve(undefined);
+  const relay = probe.relayCheck?.length
+    ? Promise.all(probe.relayCheck.map((r) => checkRelay(r, relaySignal).then((x) => (r.from === "lan" ? { ...x, from: "lan" as const } : x))))
+    : Promise.resolve(undefined);
   const certTarget = senderCertTarget("sender", probe.sender);
   const senderCert = certTarget ? readCertificate(certTarget, relaySignal) : Promise.resolve(undefined);
   const { signal, dispose } = childSignal(deps.signal, probe.timeoutMs, `deadline of ${probe.timeoutMs / 1000} s`);

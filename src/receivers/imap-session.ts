@@ -163,16 +163,6 @@ export class ImapSession implements Session {
   notes = () => [...this.gaveUp];
   usable = () => this.client.usable;
 
-  async checkMailbox(mailbox: string, s: AbortSignal): Promise<{ ok: boolean; detail: string }> {
-    try {
-      const st = await raceSignal(this.client.status(mailbox, { messages: true }), s);
-      return { ok: true, detail: `${mailbox} readable (${(st && st.messages) || 0} messages)` };
-    } catch (err) {
-      if (s.aborted) throw s.reason;
-      return { ok: false, detail: `${mailbox} cannot be read: ${junkError(err)}` };
-    }
-  }
-
   async idleLagMs(found: FoundMessage, s: AbortSignal): Promise<number | undefined> {
     if (!this.idleSupported || found.mailbox !== this.mailbox) return undefined;
     await this.settled(s);

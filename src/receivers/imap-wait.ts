@@ -55,8 +55,7 @@ export async function waitForToken(ws: WaitSession, token: string, signal: Abort
   client.on("exists", onExists);
   const abortWait = () => wake?.();
   signal.addEventListener("abort", abortWait);
-  // Cleared when Junk cannot be read: a missing Junk mailbox must not fail the INBOX wait.
-  let junk = ws.junkMailbox;
+  let junk = ws.junkMailbox; // cleared when Junk cannot be read: a missing Junk must not fail the wait
   let junkSeen: { messages: number; uidNext: number } | undefined;
   let junkAtMs = 0;
   let polls = 0;

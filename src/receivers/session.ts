@@ -99,8 +99,6 @@ export interface Session {
   notes?(): string[];
   /** Whether the connection can still carry commands (the last look runs on every usable session); optional. */
   usable?(): boolean;
-  /** Whether another mailbox of the account can be read (doctor's junk mailbox check): STATUS; optional. */
-  checkMailbox?(mailbox: string, signal: AbortSignal): Promise<{ ok: boolean; detail: string }>;
   /** Looks once for `token` among messages that arrived since open, without waiting. */
   findNow(token: string, signal: AbortSignal): Promise<FoundMessage | undefined>;
   /** Looks for `token` in another mailbox (e.g. Junk) among recent messages. */

@@ -54,14 +54,14 @@ export function verdictMessage(p: PathResult): string {
 /** A relay-check entry's verdict: `smtp-25 refused (554 5.7.1 …)`, `smtp-25 OPEN RELAY (250 …)`, `smtp-25 NOT CHECKED, TLS failed (…)`. */
 export function relayPhrase(r: RelayResult): string {
   if (r.tlsError) return `${r.entry} NOT CHECKED, TLS failed (${oneLine(r.tlsError).slice(0, 140)})`;
-  const what = r.state === "open" ? "OPEN RELAY" : r.state === "refused" ? "refused" : "NOT CHECKED";
+  const what = r.state === "open" ? (r.from === "lan" ? "RELAYS FOR LAN" : "OPEN RELAY") : r.state === "refused" ? "refused" : "NOT CHECKED";
   const detail = r.state === "inconclusive" ? `inconclusive: ${r.detail}` : r.detail;
   return `${r.entry} ${what} (${oneLine(detail).slice(0, 80)})`;
 }
 
 /** A Kuma push message for a whole probe. */
 export function probeMessage(r: ProbeResult): string {
-  const open = (r.relay ?? []).filter((x) => x.state === "open").map((x) => `open_relay ${x.entry}`);
+  const open = (r.relay ?? []).filter((x) => x.state === "open").map((x) => `${x.from === "lan" ? "relays_for_lan" : "open_relay"} ${x.entry}`);
   return (
     (r.ok ? "OK " : "FAIL ") +
     [...r.paths.map((p) => `${p.name} ${p.ok ? `${p.roundtripSeconds?.toFixed(2)} s` : p.reason}`), ...open].join(", ").slice(0, MAX_KUMA_MSG)

@@ -1,6 +1,7 @@
 // Uptime Kuma push monitors: GET <push URL>?status=up|down&msg=…&ping=<ms>. A failure is pushed as
 // `down` (silence would only show after Kuma's heartbeat interval).
 import type { ResolvedKuma, ResolvedProbe } from "../config/load.js";
+import { authAnswer } from "../core/peer-text.js";
 import { httpFetch } from "../net/http-fetch.js";
 import type { ProbeResult, SinkResult } from "../core/result.js";
 import { probeMessage, verdictMessage } from "../render/verdict.js";
@@ -18,7 +19,9 @@ async function push(k: ResolvedKuma, up: boolean, msg: string, pingMs: number | 
     const res = await httpFetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(k.timeoutMs)]) });
     const body = (await res.json().catch(() => ({}))) as { ok?: boolean; msg?: string };
     if (!res.ok || body.ok !== true) {
-      return { sink: "kuma", target, ok: false, error: `HTTP ${res.status}${body.msg ? `: ${body.msg}` : ""}`, ms: Date.now() - started };
+      // The push URL is the credential: Kuma's own answers are named by a fixed phrase, any other text withheld.
+      const known = /monitor not found|not active/i.test(body.msg ?? "") ? `HTTP ${res.status}: Monitor not found or not active.` : undefined;
+      return { sink: "kuma", target, ok: false, error: known ?? authAnswer("HTTP", res.status), ms: Date.now() - started };
     }
     return { sink: "kuma", target, ok: true, ms: Date.now() - started };
   } catch (err) {

@@ -62,6 +62,11 @@ export const METRICS = {
     help: "1 if this SMTP entry point accepted an unauthenticated RCPT to a foreign domain in the last run, 0 if it refused; absent when the check could not run.",
     labelNames: ["probe", "entry"],
   },
+  relaysForLan: {
+    name: "mailprobe_relays_for_lan",
+    help: "1 if this `from: lan` relayCheck entry (the server sees the node's LAN address) accepted an unauthenticated RCPT to a foreign domain in the last run, 0 if it refused; absent when the check could not run.",
+    labelNames: ["probe", "entry"],
+  },
   relayCheckOk: {
     name: "mailprobe_relay_check_ok",
     help: "1 if this relayCheck entry's check completed in the last run (the RCPT was refused or accepted), 0 if it could not (connection, TLS handshake — an expired or untrusted certificate —, timeout, a 4xx or refused MAIL).",
@@ -127,6 +132,7 @@ export function createRunGauges(registry: Registry): RunGauges {
     authResult: g("authResult"),
     spamScore: g("spamScore"),
     openRelay: g("openRelay"),
+    relaysForLan: g("relaysForLan"),
     relayCheckOk: g("relayCheckOk"),
     smtpTlsExpiry: g("smtpTlsExpiry"),
     runDuration: g("runDuration"),
@@ -181,7 +187,7 @@ export function recordRun(g: RunGauges, r: ProbeResult, nowSeconds: number): voi
   }
   for (const x of r.relay ?? []) {
     const settled = x.state === "open" || x.state === "refused";
-    if (settled) set(g.openRelay, { probe, entry: x.entry }, x.state === "open" ? 1 : 0);
+    if (settled) set(x.from === "lan" ? g.relaysForLan : g.openRelay, { probe, entry: x.entry }, x.state === "open" ? 1 : 0);
     set(g.relayCheckOk, { probe, entry: x.entry }, settled ? 1 : 0);
     if (x.certNotAfter) set(g.smtpTlsExpiry, { probe, listener: x.entry }, Math.floor(Date.parse(x.certNotAfter) / 1000));
   }

@@ -5,14 +5,20 @@
 // is deleted: two releases sharing a gateway with the same job could not tell their groups apart.
 import type { ResolvedProbe } from "../config/load.js";
 import type { SinkResult } from "../core/result.js";
-import { httpFetch } from "../net/http-fetch.js";
+import { BodyTooLargeError, cappedFetch, httpFetch } from "../net/http-fetch.js";
 import { authHeaders, type PushgatewayConfig } from "./pushgateway.js";
+
+/**
+ * The listing of a whole (possibly shared) gateway may be large: it is read up to this cap, and a
+ * larger one skips the tidy for this run (said in the sink result): never act on half a listing.
+ */
+export const TIDY_LISTING_CAP_BYTES = 8 * 1024 * 1024;
 
 const OWN_LABELS = new Set(["job", "deployment", "probe", "path"]);
 
 /** The groups (grouping labels) the gateway holds: GET /api/v1/metrics. */
 async function groups(cfg: PushgatewayConfig, signal: AbortSignal): Promise<Record<string, string>[]> {
-  const res = await httpFetch(new URL("api/v1/metrics", cfg.url.replace(/\/?$/, "/")), { headers: authHeaders(cfg), signal });
+  const res = await cappedFetch(TIDY_LISTING_CAP_BYTES)(new URL("api/v1/metrics", cfg.url.replace(/\/?$/, "/")), { headers: authHeaders(cfg), signal });
   if (!res.ok) throw new Error(`GET /api/v1/metrics: HTTP ${res.status}`);
   const body = (await res.json()) as { data?: { labels?: Record<string, string> }[] };
   return (body.data ?? []).map((g) => g.labels ?? {});
@@ -44,7 +50,13 @@ export async function tidyGroups(cfg: PushgatewayConfig, probes: ResolvedProbe[]
   try {
     stale = staleGroups(await groups(cfg, signal), cfg, probes);
   } catch (err) {
-    return [{ sink: "pushgateway", target: "clean-up", ok: false, error: (err as Error).message, ms: Date.now() - started }];
+    const error =
+      err instanceof BodyTooLargeError
+        ? `listing larger than ${TIDY_LISTING_CAP_BYTES / 1024 / 1024} MiB: clean-up skipped, nothing deleted`
+        : signal.aborted
+          ? `no complete listing within ${Date.now() - started} ms: clean-up skipped, nothing deleted`
+          : (err as Error).message;
+    return [{ sink: "pushgateway", target: "clean-up", ok: false, error, ms: Date.now() - started }];
   }
   return Promise.all(
     stale.map(async (g): Promise<SinkResult> => {

@@ -3,6 +3,7 @@
 // run never touches, so the time of the last success survives failures.
 import { Registry } from "prom-client";
 import type { ProbeResult, SinkResult } from "../core/result.js";
+import { authAnswer, peerText } from "../core/peer-text.js";
 import { httpFetch } from "../net/http-fetch.js";
 import type { Sink } from "./registry.js";
 import { createLastSuccessGauge, createRunGauges, recordRun } from "./metrics.js";
@@ -56,8 +57,10 @@ async function pushGroup(
       signal,
     });
     if (res.status >= 400) {
-      // The gateway's answer is shown short: a proxy's error page could echo the request.
-      const text = (await res.text()).replace(/\s+/g, " ").trim().slice(0, 120);
+      // A request with basicAuth: the answer's text is never shown (a proxy may echo the header).
+      // Without: shown short (a proxy's error page could still echo the request).
+      if (cfg.basicAuth) return { sink: "pushgateway", target, ok: false, error: authAnswer("HTTP", res.status), ms: Date.now() - started };
+      const text = peerText(await res.text(), 120);
       return { sink: "pushgateway", target, ok: false, error: `HTTP ${res.status}${text ? `: ${text}` : ""}`, ms: Date.now() - started };
     }
     return { sink: "pushgateway", target, ok: true, ms: Date.now() - started };

@@ -66,7 +66,7 @@ test('secrets with " \\ newline, trailing \\, % and unicode never reach stdout, 
   // The echo reached the result and was redacted there (proof that the leak path exists).
   assert.match(path.detail, /password \[redacted\] is wrong/);
   assert.ok(
-    json.json.probes[0].sinks.some((s: any) => s.sink === "kuma" && /no monitor for token \[redacted\]/.test(s.error)),
+    json.json.probes[0].sinks.some((s: any) => s.sink === "kuma" && /^HTTP 404: answer text withheld \(the request carried credentials\)$/.test(s.error)),
     JSON.stringify(json.json.probes[0].sinks),
   );
   for (const line of json.stderr.split("\n").filter(Boolean)) assert.doesNotThrow(() => JSON.parse(line), `a log line is not JSON: ${line}`);

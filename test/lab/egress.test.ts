@@ -5,6 +5,8 @@
 // OUTPUT hook (a rule that only counts, never drops), matched on the socket owner's uid; the test
 // also proves that the counter does see a deliberate UDP datagram to 1.1.1.1 sent as _rspamd; and a lab
 // whose Rspamd used the system resolver with its stock modules made this test fail (42 packets counted).
+// Exim, OpenSMTPD and the SpamAssassin stack (spamd, spamass-milter, OpenDKIM, OpenDMARC, policyd-spf)
+// get the same treatment: every delivery below passes through each of them once.
 // Rspamd's main process stays root, but only forks and reads its config: its workers (maps, DNS,
 // fuzzy, HTTP) run as _rspamd.
 import assert from "node:assert/strict";
@@ -20,8 +22,25 @@ import { basePort } from "./topology.js";
 const run = promisify(execFile);
 /** One table per lab, so that two labs can run the test side by side. */
 const table = `mailprobe_egress_${basePort}`;
-/** The users of the lab's daemons: Rspamd's workers, unbound, Postfix's, Uptime Kuma's (nobody). */
-const users = ["_rspamd", "unbound", "postfix", "nobody"];
+/**
+ * The users of the lab's daemons: Rspamd's workers, unbound, Postfix's, Uptime Kuma's (nobody); Exim's and OpenSMTPD's
+ * (test/lab/mtas.ts); the SpamAssassin stack's (test/lab/sa-stack.ts: spamd's children, spamass-milter,
+ * OpenDKIM, OpenDMARC, policyd-spf).
+ */
+const users = [
+  "_rspamd",
+  "unbound",
+  "postfix",
+  "nobody",
+  "Debian-exim",
+  "opensmtpd",
+  "opensmtpq",
+  "debian-spamd",
+  "spamass-milter",
+  "opendkim",
+  "opendmarc",
+  "policyd-spf",
+];
 
 /** Packets counted so far (IPv4 and IPv6 rules). */
 async function counted(): Promise<number> {
@@ -56,6 +75,15 @@ test("no packet to a non-loopback address while Rspamd starts and the lab filter
   await sendSpam(spamSubject);
   await waitForStored(brevoSubject);
   await waitForStored(spamSubject);
+  // The SpamAssassin stack (SPF, DKIM, DMARC and SpamAssassin's rules), then Exim and OpenSMTPD as the MX.
+  for (const change of [{ stack: "spamassassin" }, { mta: "exim" }, { mta: "opensmtpd" }] as const) {
+    await set({ ...DEFAULT_STATE, ...change });
+    const subjects = [uniqueToken(), uniqueToken()];
+    await sendViaBrevo(subjects[0]!);
+    await sendSpam(subjects[1]!);
+    for (const s of subjects) await waitForStored(s);
+  }
+  await set({ ...DEFAULT_STATE });
   // Rspamd's map watcher and periodic tasks get a moment too.
   await new Promise((r) => setTimeout(r, 2000));
   assert.equal((await counted()) - start, 0, `packets to non-loopback addresses: nft list table inet ${table}`);

@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import nodemailer, { type SendMailOptions } from "nodemailer";
 import { addr, brevo, mx, paths, port } from "./topology.js";
 import { dkimFiles, readState } from "./lab.js";
+import { forgedReceived } from "./mx.js";
 
 /** What a footer-adding hop appends after the signature was made: the body hash no longer matches. */
 const FOOTER_AFTER_SIGNING = "\r\n-- \r\nThis footer was added after DKIM signing.\r\n";
@@ -80,16 +81,20 @@ export function createFakeBrevo(options: { relayPort?: number; apiKey?: string; 
       return undefined;
     }
   })();
-  const relay = nodemailer.createTransport({
-    host: addr.listen,
-    port: options.relayPort ?? port.extSmtp,
-    secure: false,
-    name: brevo.relayHelo,
-    localAddress: addr.brevoRelay,
-    tls: { servername: mx.hostname, ...(ca ? { ca } : {}) },
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-  });
+  const relayWith = (name: string) =>
+    nodemailer.createTransport({
+      host: addr.listen,
+      port: options.relayPort ?? port.extSmtp,
+      secure: false,
+      name,
+      localAddress: addr.brevoRelay,
+      tls: { servername: mx.hostname, ...(ca ? { ca } : {}) },
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+    });
+  const relay = relayWith(brevo.relayHelo);
+  // The lab's forge=helo-literal: the relay announces Brevo's own address as an EHLO literal.
+  const literalRelay = relayWith(`[${addr.brevoRelay}]`);
 
   function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
     const text = body === undefined ? "" : JSON.stringify(body);
@@ -129,10 +134,14 @@ export function createFakeBrevo(options: { relayPort?: number; apiKey?: string; 
           headers: {
             ...(body.headers ?? {}),
             // Brevo's own hop, below ours: the probe must not mistake it for the entry hop.
-            Received: `from api.brevo.lab (api.brevo.lab [10.255.0.1]) by ${brevo.relayHelo} with HTTP; ${new Date().toUTCString()}`,
+            Received: [
+              // forge=received: a sender-written line naming our MX and Brevo's address, above Brevo's own.
+              ...(readState().forge === "received" ? [forgedReceived().replace(/^Received: /, "")] : []),
+              `from api.brevo.lab (api.brevo.lab [10.255.0.1]) by ${brevo.relayHelo} with HTTP; ${new Date().toUTCString()}`,
+            ],
           },
         });
-        await relay.sendMail({ envelope: { from: `bounces@${brevo.bounceDomain}`, to: email }, raw });
+        await (readState().forge === "helo-literal" ? literalRelay : relay).sendMail({ envelope: { from: `bounces@${brevo.bounceDomain}`, to: email }, raw });
         event(messageId, email, body, "delivered");
       } catch (err) {
         const e = err as { responseCode?: number; message: string };
@@ -311,6 +320,7 @@ export function createFakeBrevo(options: { relayPort?: number; apiKey?: string; 
     server,
     close: () => {
       relay.close();
+      literalRelay.close();
       server.close();
     },
   };

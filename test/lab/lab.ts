@@ -13,6 +13,8 @@ import { promisify } from "node:util";
 import { LAB_DIR, accounts, addr, brevo, mx, paths, port } from "./topology.js";
 import { startStores, stopStores, storeVars, writeStoreFiles } from "./imap-servers.js";
 import { startKuma, stopKuma } from "./kuma.js";
+import { STACKS, saFiles, saInstalled, saListeners, saTemplates, saVars, startSaStack, type FilterStack } from "./sa-stack.js";
+import { MTAS, mtaListeners, mtaTarget, mtaVars, mtasInstalled, startExim, startOpensmtpd, stopMtas, type Mta } from "./mtas.js";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,9 +38,25 @@ export interface LabState {
   rspamd: "up" | "down";
   /** node-range: the SNAT address is in Postfix's mynetworks (it relays for it) and "local" to Rspamd (checks skipped). */
   trust: "none" | "node-range";
+  /** Which MX HAProxy's public SMTP frontend leads to (test/lab/mtas.ts): all three run all the time. */
+  mta: Mta;
+  /** The filter stack behind Postfix: Rspamd as milter, or SpamAssassin/OpenDKIM/OpenDMARC/policyd-spf (test/lab/sa-stack.ts). */
+  stack: FilterStack;
+  /** What the fake Brevo's relay forges (read at each delivery): its HELO as Brevo's address literal, or a Postfix-style Received naming our MX. */
+  forge: "none" | "helo-literal" | "received";
 }
 
-export const DEFAULT_STATE: Readonly<LabState> = { proxy: "ok", extImaps: "up", extraImapsFrontends: 0, dkim: "ok", rspamd: "up", trust: "none" };
+export const DEFAULT_STATE: Readonly<LabState> = {
+  proxy: "ok",
+  extImaps: "up",
+  extraImapsFrontends: 0,
+  dkim: "ok",
+  rspamd: "up",
+  trust: "none",
+  mta: "postfix",
+  stack: "rspamd",
+  forge: "none",
+};
 
 /** The values each switch takes (numbers for extraImapsFrontends): `set` refuses anything else. */
 const SWITCHES: { [K in keyof LabState]: readonly string[] | "number" } = {
@@ -48,6 +66,9 @@ const SWITCHES: { [K in keyof LabState]: readonly string[] | "number" } = {
   dkim: ["ok", "broken-body", "wrong-key"],
   rspamd: ["up", "down"],
   trust: ["none", "node-range"],
+  mta: MTAS,
+  stack: STACKS,
+  forge: ["none", "helo-literal", "received"],
 };
 
 function checkChange(change: Partial<LabState>): void {
@@ -117,6 +138,8 @@ function vars(state: LabState): Record<string, string> {
     NOUIDPLUS_MOVE_ADDR: addr.noUidplusMove,
     NOUIDPLUS_NOMOVE_ADDR: addr.noUidplusNoMove,
     ...storeVars(),
+    ...mtaVars(),
+    ...saVars(state),
   };
 }
 
@@ -182,7 +205,7 @@ function writeTrustFiles(state: LabState): void {
 
 export function haproxyConfig(state: LabState): string {
   const proxied = state.proxy === "ok";
-  const smtpTarget = proxied ? `${addr.listen}:${port.smtpAlt} send-proxy-v2` : `${addr.listen}:${port.smtpStock}`;
+  const smtpTarget = `${addr.listen}:${mtaTarget(state.mta, proxied)}${proxied ? " send-proxy-v2" : ""}`;
   const imapsTarget = proxied ? `${addr.listen}:${port.imapsAlt} send-proxy-v2` : `${addr.listen}:${port.imapsStock}`;
   const lines = [
     "# Rendered by test/lab/lab.ts: the firewall/HAProxy hop and kube-proxy's SNAT (source).",
@@ -311,6 +334,9 @@ function writeFiles(state: LabState): void {
   for (const f of ["milter_headers.conf", "hfilter_group.conf", "headers_group.conf"])
     renderFile(`rspamd/local.d/${f}`, join(paths.etc, "rspamd", "local.d", f), state);
   renderFile("unbound.conf", join(paths.etc, "unbound.conf"), state);
+  renderFile("exim.conf", join(paths.etc, "exim.conf"), state);
+  renderFile("smtpd.conf", join(paths.etc, "smtpd.conf"), state);
+  for (const [name, target] of saTemplates) renderFile(name, target, state);
   for (const d of ["run/rspamd", "lib/rspamd", "log/rspamd"]) ownedDir(join(LAB_DIR, d), RSPAMD_USER);
   ownedDir(paths.rspamdCache, RSPAMD_USER);
   ownedDir(join(paths.run, "unbound"), UNBOUND_USER);
@@ -464,6 +490,8 @@ async function stopHaproxy(): Promise<void> {
 /** Starts every part of the lab (stopping a previous one first) and waits until each answers. */
 export async function up(log: (line: string) => void = console.log): Promise<number> {
   const started = Date.now();
+  const missing = mtasInstalled() ?? saInstalled();
+  if (missing) throw new Error(missing);
   await down();
   // Uptime Kuma first: its start (3–5 s, more on a busy machine) overlaps everything else.
   const kuma = startKuma().then(() => log(`lab: uptime kuma ready in ${((Date.now() - started) / 1000).toFixed(1)} s`));
@@ -492,6 +520,8 @@ export async function up(log: (line: string) => void = console.log): Promise<num
   await postfix("check");
   await postfix("start");
   await startHaproxy();
+  const mtas = startExim();
+  startOpensmtpd(daemon);
   daemon("pushgateway", "prometheus-pushgateway", [`--web.listen-address=${addr.listen}:${port.pushgateway}`]);
   daemon("prometheus", "prometheus", [
     `--config.file=${join(paths.etc, "prometheus.yml")}`,
@@ -520,6 +550,9 @@ export async function up(log: (line: string) => void = console.log): Promise<num
     rspamd,
     stores,
     kuma,
+    mtas,
+    // The SpamAssassin stack starts at its first switch to it (spamd's rule loading would slow every `lab up`).
+    ...mtaListeners.map(([name, p]) => waitFor(name, () => tcpOpen(h, p))),
   ]);
   const ms = Date.now() - started;
   log(`lab: up in ${(ms / 1000).toFixed(1)} s (${LAB_DIR})`);
@@ -541,6 +574,8 @@ export async function down(): Promise<void> {
   tasks.push(stopRspamd());
   tasks.push(stopStores());
   tasks.push(stopKuma());
+  tasks.push(stopMtas(stopPid, readPid));
+  for (const f of saFiles.pids) tasks.push(stopPid(readPid(f)));
   for (const d of daemons) tasks.push(stopPid(readPid(join(paths.run, `${d}.pid`))));
   await Promise.all(tasks);
 }
@@ -561,7 +596,11 @@ export async function set(change: Partial<LabState>): Promise<LabState> {
     if (state.extImaps === "up") await waitFor("haproxy imaps", () => tcpOpen(addr.listen, port.extImaps));
   }
   const trustChanged = state.trust !== before.trust;
-  if (trustChanged) {
+  if (state.stack === "spamassassin") {
+    if (!pidAlive(readPid(saFiles.pids[0]!) ?? -1)) startSaStack(daemon);
+    await Promise.all(saListeners.map(([name, p]) => waitFor(name, () => tcpOpen(addr.listen, p), 120_000)));
+  }
+  if (trustChanged || state.stack !== before.stack) {
     writeTrustFiles(state);
     await postfix("reload");
     // postfix reload only signals the master: give it a moment to replace the smtpd processes.

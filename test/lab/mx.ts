@@ -55,6 +55,53 @@ export async function sendSpam(subject: string, headers: Record<string, string> 
   }
 }
 
+/**
+ * Sends a plain message into HAProxy from the relay address with the HELO name a client chose (e.g. an
+ * address literal) and any header lines the sender writes (e.g. a forged Received naming our MX): what a
+ * spammer or a broken relay controls, and nothing else.
+ */
+export async function sendAs(subject: string, opts: { helo: string; headers?: string[]; body?: string }): Promise<void> {
+  const t = nodemailer.createTransport({
+    host: addr.listen,
+    port: port.extSmtp,
+    name: opts.helo,
+    localAddress: addr.brevoRelay,
+    tls: { rejectUnauthorized: false },
+    connectionTimeout: 10_000,
+  });
+  const raw = [
+    ...(opts.headers ?? []),
+    `From: mailprobe <${brevo.sender}>`,
+    `To: ${accounts.probe.user}`,
+    `Subject: ${subject}`,
+    `Message-ID: <${subject}@sender.lab.test>`,
+    `Date: ${new Date().toUTCString().replace("GMT", "+0000")}`,
+    `X-Mailprobe-Token: ${subject}`,
+    "",
+    opts.body ?? `mailprobe lab delivery ${subject}`,
+    "",
+  ].join("\r\n");
+  try {
+    await t.sendMail({ envelope: { from: `bounces@${brevo.bounceDomain}`, to: accounts.probe.user }, raw });
+  } finally {
+    t.close();
+  }
+}
+
+/**
+ * SpamAssassin's own test message (GTUBE, its documented end-to-end check): spam to SpamAssassin whatever
+ * else the message is. The stock-rule spam of sendSpam scores only ~3.4 there, because SpamAssassin always
+ * trusts 127.0.0.0/8 (ALL_TRUSTED) and the lab's clients all live on loopback.
+ */
+export function sendGtube(subject: string): Promise<void> {
+  return sendAs(subject, { helo: brevo.relayHelo, body: "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X" });
+}
+
+/** A Received line as Postfix would write it for Brevo's relay into our MX, but written by the sender. */
+export function forgedReceived(): string {
+  return `Received: from ${brevo.relayHelo} (${brevo.relayHelo} [${addr.brevoRelay}]) by mx.lab.test (Postfix) with ESMTPS id 4FORGED0001 for <${accounts.probe.user}>; ${new Date().toUTCString()}`;
+}
+
 export interface Stored {
   mailbox: "INBOX" | "Junk";
   /** The header block as Dovecot stored it (CRLF line ends, ending with the empty line). */

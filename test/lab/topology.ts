@@ -74,6 +74,20 @@ export const port = {
   rspamdMilter: basePort + 332,
   /** Rspamd's controller (rspamc, /stat). */
   rspamdController: basePort + 334,
+  /** Exim 4 (an alternative MX, test/lab/mtas.ts): stock smtpd port, no PROXY. */
+  eximSmtp: basePort + 625,
+  /** Exim's port that requires a PROXY header from HAProxy (hosts_proxy). */
+  eximSmtpAlt: basePort + 626,
+  /** OpenSMTPD 6.8 (an alternative MX): stock listener, no PROXY. */
+  opensmtpdSmtp: basePort + 725,
+  /** OpenSMTPD's listener with `proxy-v2`. */
+  opensmtpdSmtpAlt: basePort + 726,
+  /** The SpamAssassin stack (test/lab/sa-stack.ts): spamd, spamass-milter, OpenDKIM, OpenDMARC, policyd-spf. */
+  spamd: basePort + 783,
+  spamassMilter: basePort + 784,
+  opendkim: basePort + 891,
+  opendmarc: basePort + 892,
+  policydSpf: basePort + 893,
   /** Where tests run `mailprobe serve`, scraped by the lab's Prometheus. */
   serveMetrics: basePort + 99,
 } as const;

@@ -182,3 +182,20 @@ test("an open relay fails the probe (reason open_relay), not the paths; refused 
   const fine = verdict(probe(), "brevo-healthy", { relay: [{ entry: "x", state: "error", detail: "ECONNREFUSED" }] });
   assert.equal(fine.ok, true);
 });
+
+test("relayCheck from: lan — an accepted relay is the warning relays_for_lan, not open_relay; the run stays ok", () => {
+  const lan: RelayResult = { entry: "public-smtp", state: "open", from: "lan", detail: "RCPT TO:<relay-test@example.invalid> accepted: 250 2.1.5 Ok" };
+  const stranger: RelayResult = { entry: "alt-submission", state: "refused", detail: "554 5.7.1 Relay access denied" };
+  const r = verdict(probe(), "brevo-healthy", { relay: [lan, stranger] });
+  assert.equal(r.ok, true);
+  assert.equal(r.reason, undefined);
+  assert.deepEqual(
+    r.warnings?.map((w) => w.code),
+    ["relays_for_lan"],
+  );
+  assert.match(r.warnings![0]!.message, /relays_for_lan public-smtp/);
+  // The same acceptance on a stranger entry is still open_relay.
+  const open = verdict(probe(), "brevo-healthy", { relay: [{ ...lan, from: undefined }, stranger] });
+  assert.equal(open.reason, "open_relay");
+  assert.equal(open.warnings, undefined);
+});

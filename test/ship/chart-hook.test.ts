@@ -23,13 +23,20 @@ function renderForLab(mutate: (lab: any) => void = () => undefined) {
   probe.imap.passwordFile = join(secretsDir, "imap-password");
   delete probe.imap.password;
   probe.kuma = { pushUrlFile: join(secretsDir, "kuma-probe") };
+  // Push URLs are secrets: the values schema refuses them inline, so each path's comes from the Secret too.
+  const pathKuma: Record<string, string> = {};
+  for (const path of probe.paths) {
+    if (!path.kuma?.pushUrl) continue;
+    pathKuma[`kuma-${path.name}`] = path.kuma.pushUrl;
+    path.kuma = { pushUrlFile: join(secretsDir, `kuma-${path.name}`) };
+  }
   mutate(lab);
   const values = {
     configMountPath: configDir,
     secrets: {
       create: true,
       mountPath: secretsDir,
-      data: { "brevo-api-key": "xkeysib-lab-0123456789abcdef-LABKEY", "imap-password": "lab-probe-imap-secret", "kuma-probe": kumaUrl },
+      data: { "brevo-api-key": "xkeysib-lab-0123456789abcdef-LABKEY", "imap-password": "lab-probe-imap-secret", "kuma-probe": kumaUrl, ...pathKuma },
     },
     config: lab,
   };

@@ -2,6 +2,7 @@
 // values; every rendered object validated against the Kubernetes (and prometheus-operator) schemas;
 // the CronJob's own command and config run against the lab.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +19,7 @@ import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitorin
 import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
 import { Pod } from "kubernetes-models/v1/Pod";
 import { repoRoot, runCli } from "../helpers/cli.js";
+import { relocateLabText } from "../lab/topology.js";
 import { byKind, chartDir, defaultValues, helm, render, renderValues } from "../helpers/helm.js";
 
 const MODELS: Record<string, new (o: any) => { validate(): void }> = {
@@ -151,6 +153,7 @@ test("full values: Secret, CA bundle, NetworkPolicy egress, PrometheusRule; all 
     "MailprobeAuthFailed",
     "MailprobeSpamScoreHigh",
     "MailprobeOpenRelay",
+    "MailprobeRelaysForLan",
     "MailprobeRelayCheckFailed",
     "MailprobeSmtpCertExpiringSoon",
     "MailprobeBrevoCreditsLow",
@@ -160,6 +163,13 @@ test("full values: Secret, CA bundle, NetworkPolicy egress, PrometheusRule; all 
   ]);
   assert.equal(pod.priorityClassName, "mail-probes");
   assert.equal(byKind(objs, "Secret")[0].stringData["brevo-api-key"], "xkeysib-example");
+  // No hash of the Secret's data in any pod annotation (issue 18 item 9: an offline guessing oracle).
+  // (helm's toJson of the values' map is JSON.stringify's text here: sorted keys, no escapes needed.)
+  const data = parse(readFileSync(fullValues, "utf8")).secrets.data;
+  const digests = [JSON.stringify(data), ...Object.values(data)].map((t) => createHash("sha256").update(String(t)).digest("hex"));
+  const annotations = JSON.stringify(byKind(objs, "CronJob")[0].spec.jobTemplate.spec.template.metadata.annotations);
+  assert.doesNotMatch(annotations, /checksum\/secret/);
+  for (const d of digests) assert.ok(!annotations.includes(d), "a SHA-256 of the Secret's data is in the pod's annotations");
 });
 
 test("alert rules: each switchable, extra labels on every alert, a runbook_url to a docs/runbook.md section", () => {
@@ -317,7 +327,7 @@ test("the CronJob's command and config, rendered for the lab, run a healthy prob
   const dir = mkdtempSync(join(tmpdir(), "mailprobe-chart-"));
   const secretsDir = join(dir, "secrets");
   const configDir = join(dir, "etc");
-  const lab = parse(readFileSync(join(repoRoot, "examples", "lab.yaml"), "utf8"));
+  const lab = parse(relocateLabText(readFileSync(join(repoRoot, "examples", "lab.yaml"), "utf8")));
   const probe = lab.probes[0];
   probe.name = "chart_lab";
   probe.sender.apiKeyFile = join(secretsDir, "brevo-api-key");
@@ -334,10 +344,10 @@ test("the CronJob's command and config, rendered for the lab, run a healthy prob
       data: {
         "brevo-api-key": "xkeysib-lab-0123456789abcdef-LABKEY",
         "imap-password": "lab-probe-imap-secret",
-        "kuma-probe": "http://127.0.0.1:24081/api/push/labprobe",
+        "kuma-probe": relocateLabText("http://127.0.0.1:24081/api/push/labprobe"),
       },
     },
-    config: lab,
+    config: { ...lab, log: { level: "debug" } },
   };
   const valuesFile = join(dir, "values.yaml");
   writeFileSync(valuesFile, stringify(values));
@@ -353,8 +363,13 @@ test("the CronJob's command and config, rendered for the lab, run a healthy prob
   mkdirSync(secretsDir, { recursive: true });
   for (const [k, v] of Object.entries(byKind(objs, "Secret")[0].stringData)) writeFileSync(join(secretsDir, k), String(v));
 
-  const res = await runCli([...c.args, "--json"], { env: { MAILPROBE_LOG_LEVEL: c.env.find((e: any) => e.name === "MAILPROBE_LOG_LEVEL").value } });
+  // The container's own environment, and nothing that would override the config's log level.
+  assert.ok(!c.env.some((e: any) => e.name === "MAILPROBE_LOG_LEVEL"), "config.log.level is the one place for the level");
+  const env = Object.fromEntries(c.env.filter((e: any) => "value" in e).map((e: any) => [e.name, e.value]));
+  const res = await runCli([...c.args, "--json"], { env: { ...env, MAILPROBE_LOG_LEVEL: "" } });
   assert.equal(res.code, 0, res.stdout + res.stderr);
+  // config.log.level: debug (set below) is honoured: pino writes debug lines.
+  assert.match(res.stderr, /"level":"debug"/);
   assert.equal(res.json.probes[0].probe, "chart_lab");
   assert.ok(res.json.probes[0].paths.every((p: any) => p.ok));
   assert.ok(

@@ -115,3 +115,15 @@ test("accepted: ${…} strings where a number or boolean comes from the environm
     v.config.probes[0].sender.diagnose = "${BREVO_DIAGNOSE}";
   });
 });
+
+test("refused: an inline secret in values.config (it would be written into the ConfigMap); a ${VAR} reference or the …File field passes", () => {
+  assertRefused(
+    (v) => ((v.config.probes[0].sender.apiKey = "xkeysib-0123456789abcdef"), delete v.config.probes[0].sender.apiKeyFile),
+    /\/config\/probes\/0\/sender/,
+  );
+  assertRefused((v) => (v.config.probes[0].imap.password = "hunter2"), /\/config\/probes\/0\/imap\/password/);
+  assertAccepted((v) => {
+    v.config.probes[0].imap.password = "${IMAP_PASSWORD}";
+    v.config.probes[0].kuma = { pushUrlFile: "/run/secrets/mailprobe/kuma-url" };
+  });
+});

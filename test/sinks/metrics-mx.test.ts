@@ -95,3 +95,19 @@ test("the verdict phrases carry what the MX made of the message, and Kuma's prob
   assert.equal(verdictMessage(ok), "OK 0.20 s, client 127.0.0.42, spf=fail dkim=pass (sender.lab.test, aligned) dmarc=pass, score -0.60");
   assert.equal(probeMessage(result()), "FAIL external 0.20 s, internal auth_failed, open_relay public-smtp");
 });
+
+test("relays_for_lan: a `from: lan` entry sets mailprobe_relays_for_lan, never mailprobe_open_relay; Kuma and the phrase name it", async () => {
+  const registry = new Registry();
+  const g = createRunGauges(registry);
+  const relay = [
+    { entry: "public-smtp", state: "open" as const, from: "lan" as const, detail: "250 2.1.5 Ok" },
+    { entry: "alt", state: "refused" as const, detail: "554 5.7.1 Relay access denied" },
+  ];
+  recordRun(g, result({ ok: true, relay }), 1000);
+  const json = await registry.getMetricsAsJSON();
+  const values = (name: string) => json.find((x) => x.name === name)!.values.map((v) => [v.labels.entry, v.value]);
+  assert.deepEqual(values(METRICS.relaysForLan.name), [["public-smtp", 1]]);
+  assert.deepEqual(values(METRICS.openRelay.name), [["alt", 0]]);
+  assert.match(probeMessage(result({ ok: true, relay })), /relays_for_lan public-smtp/);
+  assert.doesNotMatch(probeMessage(result({ ok: true, relay })), /open_relay/);
+});

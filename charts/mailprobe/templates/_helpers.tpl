@@ -15,12 +15,30 @@
 {{- end -}}
 {{- end -}}
 
-{{/* repository@digest when a digest is set (the tag is then ignored), else repository:tag. */}}
+{{/* The namespace of every namespaced object: namespaceOverride, else the release's. */}}
+{{- define "mailprobe.namespace" -}}
+{{- default .Release.Namespace .Values.namespaceOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/*
+repository@digest when a digest is set (the tag is then ignored), else repository:tag. With
+global.imageRegistry, the repository's registry (its first part when that names a host, as Docker
+reads it: a dot or a colon in it, or localhost) is replaced by it, or it is put in front.
+*/}}
 {{- define "mailprobe.image" -}}
-{{- if .Values.image.digest -}}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- $repo := .Values.image.repository -}}
+{{- with (.Values.global).imageRegistry -}}
+{{- $parts := splitn "/" 2 $repo -}}
+{{- if and (contains "/" $repo) (or (contains "." $parts._0) (contains ":" $parts._0) (eq $parts._0 "localhost")) -}}
+{{- $repo = printf "%s/%s" . $parts._1 -}}
 {{- else -}}
-{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
+{{- $repo = printf "%s/%s" . $repo -}}
+{{- end -}}
+{{- end -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" $repo .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $repo (.Values.image.tag | default .Chart.AppVersion) -}}
 {{- end -}}
 {{- end -}}
 
@@ -70,6 +88,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{ include "mailprobe.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}
 
 {{- define "mailprobe.selectorLabels" -}}
@@ -104,6 +125,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $_ := set $serve "listen" "0.0.0.0" -}}
 {{- $_ := set $serve "port" (int .Values.serve.port) -}}
 {{- $_ := set $cfg "serve" $serve -}}
+{{- /* The exporter is scraped (ServiceMonitor): pushing too would report every series twice and fire every alert twice. */}}
+{{- if not .Values.serve.push -}}
+{{- $_ := unset $cfg "pushgateway" -}}
+{{- end -}}
 {{- end -}}
 {{- toYaml $cfg -}}
 {{- end -}}
@@ -135,8 +160,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   imagePullPolicy: {{ $root.Values.image.pullPolicy }}
   args: {{ toJson .args }}
   env:
-    - name: MAILPROBE_LOG_LEVEL
-      value: info
+    {{- /* No MAILPROBE_LOG_LEVEL: config.log.level is the one place for the level (extraEnv may still set the override). */}}
+    - name: NODE_ENV
+      value: production
     {{- if $root.Values.extraCaBundle.configMap }}
     - name: NODE_EXTRA_CA_CERTS
       value: {{ printf "%s/ca/%s" $root.Values.configMountPath $root.Values.extraCaBundle.key | quote }}
@@ -193,12 +219,31 @@ securityContext:
 {{- if .restartPolicy }}
 restartPolicy: {{ .restartPolicy }}
 {{- end }}
-{{- with .initArgs }}
+{{- with $root.Values.hostAliases }}
+hostAliases:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $root.Values.dnsPolicy }}
+dnsPolicy: {{ . }}
+{{- end }}
+{{- with $root.Values.dnsConfig }}
+dnsConfig:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- if or .initArgs $root.Values.extraInitContainers }}
 initContainers:
+  {{- with $root.Values.extraInitContainers }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+  {{- with .initArgs }}
   {{- include "mailprobe.container" (dict "root" $root "name" "validate" "args" .) | nindent 2 }}
+  {{- end }}
 {{- end }}
 containers:
   {{- include "mailprobe.container" (dict "root" $root "name" "mailprobe" "args" .args "ports" .ports "probes" .probes) | nindent 2 }}
+  {{- with $root.Values.extraContainers }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
 volumes:
   - name: config
     configMap:
@@ -236,15 +281,18 @@ affinity:
 
 {{- define "mailprobe.podMetadata" -}}
 annotations:
+  {{- /* No checksum of the Secret: an unsalted hash of a password, readable by anyone who can
+  read pods, is an offline guessing oracle. CronJob pods read the Secret at every run and serve
+  re-reads its …File secrets every cycle. The config holds no inline secret (the values schema). */}}
   checksum/config: {{ include "mailprobe.config" . | sha256sum }}
-  {{- if and .Values.secrets.create (not .Values.secrets.existingSecret) }}
-  checksum/secret: {{ toJson .Values.secrets.data | sha256sum }}
-  {{- end }}
   {{- with .Values.podAnnotations }}
   {{- toYaml . | nindent 2 }}
   {{- end }}
 labels:
   {{- include "mailprobe.selectorLabels" . | nindent 2 }}
+  {{- with .Values.commonLabels }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
   {{- with .Values.podLabels }}
   {{- toYaml . | nindent 2 }}
   {{- end }}

@@ -121,6 +121,19 @@ annotations:
   description: An unauthenticated client could send mail to a foreign domain through this entry point; spammers find open relays within hours.
 {{- end }}
 
+{{- define "mailprobe.rule.MailprobeRelaysForLan" -}}
+{{- $r := .Values.prometheusRule -}}
+# A `from: lan` relayCheck entry relays: the server saw the node's LAN address (the public name
+# reached from inside the cluster), not a stranger's. Often mynetworks on purpose: a warning.
+expr: max by (job, deployment, probe, entry) (mailprobe_relays_for_lan) == 1
+for: {{ $r.relaysForLanFor }}
+labels:
+  severity: warning
+annotations:
+  summary: {{`the mailserver relays for the LAN at {{ $labels.entry }} ({{ $labels.probe }})`}}
+  description: An unauthenticated client on the LAN (the node's address after NAT) could send mail to a foreign domain through this entry point; fine only if the LAN is meant to relay.
+{{- end }}
+
 {{- define "mailprobe.rule.MailprobeRelayCheckFailed" -}}
 {{- $r := .Values.prometheusRule -}}
 # The relay check of an entry point could not complete (connection, TLS handshake — an expired or
@@ -192,7 +205,7 @@ annotations:
 {{- define "mailprobe.alertRules" -}}
 {{- $r := .Values.prometheusRule -}}
 {{- $rules := list -}}
-{{- range $name := list "MailprobePathFailing" "MailprobePathNeverSucceeded" "MailprobeRealClientIpLost" "MailprobeStale" "MailprobeAbsent" "MailprobeRoundtripSlow" "MailprobeTlsCertExpiringSoon" "MailprobeAuthFailed" "MailprobeSpamScoreHigh" "MailprobeOpenRelay" "MailprobeRelayCheckFailed" "MailprobeSmtpCertExpiringSoon" "MailprobeBrevoCreditsLow" "MailprobeLeftBehind" "MailprobeRunOverrun" "MailprobeWedged" -}}
+{{- range $name := list "MailprobePathFailing" "MailprobePathNeverSucceeded" "MailprobeRealClientIpLost" "MailprobeStale" "MailprobeAbsent" "MailprobeRoundtripSlow" "MailprobeTlsCertExpiringSoon" "MailprobeAuthFailed" "MailprobeSpamScoreHigh" "MailprobeOpenRelay" "MailprobeRelaysForLan" "MailprobeRelayCheckFailed" "MailprobeSmtpCertExpiringSoon" "MailprobeBrevoCreditsLow" "MailprobeLeftBehind" "MailprobeRunOverrun" "MailprobeWedged" -}}
 {{- if dig $name "enabled" true $r.rules -}}
 {{- $rule := include (printf "mailprobe.rule.%s" $name) $ | fromYaml -}}
 {{- $_ := set $rule "labels" (merge (dict) (default (dict) $rule.labels) $r.alertLabels) -}}

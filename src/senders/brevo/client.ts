@@ -1,8 +1,10 @@
 // Brevo's transactional API through the official SDK. The SDK's blind retries are switched off
 // (maxRetries 0): this module owns the policy: 429 waits for Brevo's reset when it fits the deadline,
 // 5xx and network failures back off, 4xx is final.
+import type { TransactionalEmailsClient } from "@getbrevo/brevo/transactionalEmails";
+import { authAnswer } from "../../core/peer-text.js";
 import { httpFetch } from "../../net/http-fetch.js";
-import { sleep } from "../../core/deadline.js";
+import { sendCutOff, sleep } from "../../core/deadline.js";
 import { createRateBudget } from "../../core/rate-budget.js";
 import type { Diagnosis } from "../../core/reasons.js";
 import type { OutgoingMessage, SendOutcome, Sender, SenderContext, UpstreamEvent } from "../../core/sender.js";
@@ -66,6 +68,11 @@ interface BrevoErrorLike {
 }
 
 function describe(err: BrevoErrorLike): string {
+  // The API key was refused: Brevo's free text is not shown (a proxy in front may echo the key).
+  if (err.statusCode === 401 || err.statusCode === 403) {
+    const code = (err.body as { code?: unknown } | undefined)?.code;
+    return authAnswer(`Brevo${typeof code === "string" && /^[a-z_]{1,40}$/.test(code) ? ` (${code})` : ""}`, err.statusCode);
+  }
   const body = err.body as { code?: string; message?: string } | undefined;
   if (body && typeof body === "object" && (body.code || body.message)) {
     return `Brevo ${err.statusCode ?? "error"}: ${[body.code, body.message].filter(Boolean).join(": ")}`;
@@ -78,6 +85,87 @@ export function rateLimitResetSeconds(err: BrevoErrorLike): number | undefined {
   const v = err.rawResponse?.headers?.get?.("x-sib-ratelimit-reset");
   const n = v === null || v === undefined ? NaN : Number(v);
   return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** The attempts of one send: retries while another attempt still has a useful slice of the deadline. */
+async function sendAttempts(
+  api: TransactionalEmailsClient,
+  cfg: BrevoConfig,
+  msg: OutgoingMessage,
+  signal: AbortSignal,
+  deadlineMs: number,
+  notes: string[],
+  started: number,
+): Promise<SendOutcome> {
+  let attempts = 0;
+  let rateLimitRetried = false;
+  for (;;) {
+    attempts++;
+    // Each attempt gets the configured timeout, or what is left of the deadline if less.
+    const attemptSeconds = Math.max(0.5, Math.min(cfg.timeoutSeconds, (deadlineMs - Date.now()) / 1000));
+    try {
+      const res = await api.sendTransacEmail(
+        {
+          sender: { email: msg.from, name: msg.fromName },
+          to: [{ email: msg.to }],
+          subject: msg.subject,
+          textContent: msg.text,
+          headers: msg.headers,
+          tags: ["mailprobe"],
+        },
+        { abortSignal: signal, maxRetries: 0, timeoutInSeconds: attemptSeconds },
+      );
+      return { ok: true, messageId: res.messageId, attempts, notes };
+    } catch (err) {
+      const e = err as BrevoErrorLike;
+      if (signal.aborted) return { ...sendCutOff(signal, "Brevo", started), attempts, notes };
+      const status = e.statusCode;
+      const left = deadlineMs - Date.now();
+      if (status === 429) {
+        const reset = rateLimitResetSeconds(e);
+        const waitMs = (reset ?? 1) * 1000;
+        if (!rateLimitRetried && waitMs + MIN_ATTEMPT_MS < left) {
+          rateLimitRetried = true;
+          notes.push(`Brevo rate limit: waited ${waitMs / 1000} s for its reset`);
+          await sleep(waitMs, signal);
+          continue;
+        }
+        return {
+          ok: false,
+          reason: "send_rate_limited",
+          detail: `${describe(e)} (reset in ${reset ?? "?"} s, does not fit the deadline)`,
+          attempts,
+          notes,
+        };
+      }
+      if (status !== undefined && status >= 400 && status < 500 && status !== 408) {
+        return { ok: false, reason: "send_rejected", detail: describe(e), attempts, notes };
+      }
+      // The SDK reports a timeout as BrevoTimeoutError or, from its fetcher, as a bare "timeout".
+      const timedOut = (err as Error | undefined)?.name === "BrevoTimeoutError" || status === 408 || /\btime(d )?out\b/i.test(describe(e));
+      const backoff = BREVO_BACKOFF_MS[attempts - 1];
+      // Retry while another attempt still has a useful slice of the deadline.
+      if (backoff !== undefined && backoff + MIN_ATTEMPT_MS < left) {
+        notes.push(`attempt ${attempts}: ${describe(e)}; retrying in ${backoff} ms`);
+        await sleep(backoff, signal);
+        continue;
+      }
+      return { ok: false, reason: timedOut ? "send_timeout" : "send_failed", detail: describe(e), attempts, notes };
+    }
+  }
+}
+
+/** `unblockRecipient`: takes the recipient off Brevo's blocklist before sending (404: it was not on it). */
+async function unblock(api: TransactionalEmailsClient, cfg: BrevoConfig, to: string, signal: AbortSignal): Promise<string[]> {
+  if (!cfg.unblockRecipient) return [];
+  try {
+    await api.unblockOrResubscribeATransactionalContact({ email: to }, { abortSignal: signal, maxRetries: 0 });
+    return [`recipient ${to} was on Brevo's blocklist (Brevo drops mail to it silently); removed it before sending`];
+  } catch (err) {
+    const e = err as BrevoErrorLike;
+    if (e.statusCode === 404) return [];
+    return [`could not check Brevo's blocklist: ${describe(e)}`];
+  }
 }
 
 export async function createBrevoSender(cfg: BrevoConfig, ctx?: SenderContext): Promise<Sender> {
@@ -94,76 +182,16 @@ export async function createBrevoSender(cfg: BrevoConfig, ctx?: SenderContext): 
   const account = new AccountClient(options);
 
   return {
-    async prepare(to, signal) {
-      if (!cfg.unblockRecipient) return [];
-      try {
-        await api.unblockOrResubscribeATransactionalContact({ email: to }, { abortSignal: signal, maxRetries: 0 });
-        return [`recipient ${to} was on Brevo's blocklist (Brevo drops mail to it silently); removed it before sending`];
-      } catch (err) {
-        const e = err as BrevoErrorLike;
-        if (e.statusCode === 404) return [];
-        return [`could not check Brevo's blocklist: ${describe(e)}`];
-      }
-    },
+    prepare: (to, signal) => unblock(api, cfg, to, signal),
 
     async send(msg: OutgoingMessage, signal, deadlineMs): Promise<SendOutcome> {
+      const started = Date.now();
       const notes: string[] = [];
-      let attempts = 0;
-      let rateLimitRetried = false;
-      for (;;) {
-        attempts++;
-        // Each attempt gets the configured timeout, or what is left of the deadline if less.
-        const attemptSeconds = Math.max(0.5, Math.min(cfg.timeoutSeconds, (deadlineMs - Date.now()) / 1000));
-        try {
-          const res = await api.sendTransacEmail(
-            {
-              sender: { email: msg.from, name: msg.fromName },
-              to: [{ email: msg.to }],
-              subject: msg.subject,
-              textContent: msg.text,
-              headers: msg.headers,
-              tags: ["mailprobe"],
-            },
-            { abortSignal: signal, maxRetries: 0, timeoutInSeconds: attemptSeconds },
-          );
-          return { ok: true, messageId: res.messageId, attempts, notes };
-        } catch (err) {
-          const e = err as BrevoErrorLike;
-          if (signal.aborted) throw signal.reason;
-          const status = e.statusCode;
-          const left = deadlineMs - Date.now();
-          if (status === 429) {
-            const reset = rateLimitResetSeconds(e);
-            const waitMs = (reset ?? 1) * 1000;
-            if (!rateLimitRetried && waitMs + MIN_ATTEMPT_MS < left) {
-              rateLimitRetried = true;
-              notes.push(`Brevo rate limit: waited ${waitMs / 1000} s for its reset`);
-              await sleep(waitMs, signal);
-              continue;
-            }
-            return {
-              ok: false,
-              reason: "send_rate_limited",
-              detail: `${describe(e)} (reset in ${reset ?? "?"} s, does not fit the deadline)`,
-              attempts,
-              notes,
-            };
-          }
-          if (status !== undefined && status >= 400 && status < 500 && status !== 408) {
-            return { ok: false, reason: "send_rejected", detail: describe(e), attempts, notes };
-          }
-          // The SDK reports a timeout as BrevoTimeoutError or, from its fetcher, as a bare "timeout".
-          const timedOut = (err as Error | undefined)?.name === "BrevoTimeoutError" || status === 408 || /\btime(d )?out\b/i.test(describe(e));
-          const backoff = BREVO_BACKOFF_MS[attempts - 1];
-          // Retry while another attempt still has a useful slice of the deadline.
-          if (backoff !== undefined && backoff + MIN_ATTEMPT_MS < left) {
-            notes.push(`attempt ${attempts}: ${describe(e)}; retrying in ${backoff} ms`);
-            await sleep(backoff, signal);
-            continue;
-          }
-          return { ok: false, reason: timedOut ? "send_timeout" : "send_failed", detail: describe(e), attempts, notes };
-        }
-      }
+      // A deadline that cuts a retry's wait is the sender's timeout too, not an internal error.
+      return sendAttempts(api, cfg, msg, signal, deadlineMs, notes, started).catch((err: unknown) => {
+        if (signal.aborted) return { ...sendCutOff(signal, "Brevo", started), attempts: 0, notes };
+        throw err;
+      });
     },
 
     async watchEvents(messageId, to, signal, onEvent) {

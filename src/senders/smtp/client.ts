@@ -1,10 +1,10 @@
 // SMTP submission through nodemailer, for routes that submit directly (e.g. the in-cluster port).
 // With `proxyProtocol`, the connection starts with a PROXY v2 header (nodemailer's getSocket), so a
 // mailserver's alternate listener can be tested without HAProxy.
-import type { Socket } from "node:net";
+import { connect as netConnect, type Socket } from "node:net";
 import nodemailer from "nodemailer";
-import { connectWithProxyHeader } from "../../net/proxy-v2.js";
-import { raceSignal } from "../../core/deadline.js";
+import { connectWithProxyHeader, whenConnected } from "../../net/proxy-v2.js";
+import { raceSignal, sendCutOff } from "../../core/deadline.js";
 import { errnoOf, isTlsError } from "../../core/errors.js";
 import type { Reason } from "../../core/reasons.js";
 import type { OutgoingMessage, SendOutcome, Sender } from "../../core/sender.js";
@@ -28,8 +28,34 @@ export function classifySmtpError(err: SmtpErrorLike): { reason: Reason; detail:
   return { reason: "send_failed", detail };
 }
 
+/**
+ * Every connection is ours (nodemailer's getSocket), created under the signal of the call that
+ * needs it and destroyed when that signal aborts, in whatever state it is: nodemailer's close()
+ * would leave an in-flight sendMail's socket to its own timeouts (issue 18: one deadline tree).
+ */
+function socketFactory(cfg: SmtpConfig, timeoutMs: number, live: Set<Socket>, calls: { signal?: AbortSignal }) {
+  return (_opts: unknown, cb: (err: Error | null, socketOptions?: { connection: Socket }) => void) => {
+    const signal = calls.signal;
+    const t = { host: cfg.host, port: cfg.port, timeoutMs, reason: "send_timeout" as const, signal };
+    const opening = cfg.proxyProtocol
+      ? connectWithProxyHeader({ ...t, sourceAddress: cfg.proxyProtocol.sourceAddress, sourcePort: cfg.proxyProtocol.sourcePort })
+      : whenConnected(netConnect({ host: cfg.host, port: cfg.port, localAddress: cfg.localAddress }), t);
+    opening.then(
+      (connection) => {
+        live.add(connection);
+        connection.once("close", () => live.delete(connection));
+        if (signal?.aborted) connection.destroy();
+        cb(null, { connection });
+      },
+      (err: Error) => cb(err),
+    );
+  };
+}
+
 export function createSmtpSender(cfg: SmtpConfig): Sender {
   const timeoutMs = cfg.timeoutSeconds * 1000;
+  const live = new Set<Socket>();
+  const calls: { signal?: AbortSignal } = {};
   const transport = nodemailer.createTransport({
     host: cfg.host,
     port: cfg.port,
@@ -43,29 +69,26 @@ export function createSmtpSender(cfg: SmtpConfig): Sender {
     socketTimeout: timeoutMs,
     tls: { servername: cfg.servername, ...(cfg.ca ? { ca: cfg.ca } : {}) },
     ...(cfg.user ? { auth: { user: cfg.user, pass: cfg.password ?? "" } } : {}),
-    ...(cfg.proxyProtocol
-      ? {
-          getSocket: (_opts: unknown, cb: (err: Error | null, socketOptions?: { connection: Socket }) => void) => {
-            connectWithProxyHeader({
-              host: cfg.host,
-              port: cfg.port,
-              sourceAddress: cfg.proxyProtocol!.sourceAddress,
-              sourcePort: cfg.proxyProtocol!.sourcePort,
-              timeoutMs,
-              reason: "send_timeout",
-            }).then(
-              (connection) => cb(null, { connection }),
-              (err: Error) => cb(err),
-            );
-          },
-        }
-      : {}),
+    getSocket: socketFactory(cfg, timeoutMs, live, calls),
   } as Parameters<typeof nodemailer.createTransport>[0]);
+
+  /** Runs `fn` with its connections bound to `signal`: an abort destroys them. */
+  async function bound<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+    calls.signal = signal;
+    const destroy = () => live.forEach((s) => s.destroy());
+    signal.addEventListener("abort", destroy, { once: true });
+    try {
+      return await raceSignal(fn(), signal);
+    } finally {
+      signal.removeEventListener("abort", destroy);
+    }
+  }
 
   return {
     async send(msg: OutgoingMessage, signal): Promise<SendOutcome> {
+      const started = Date.now();
       try {
-        const info = await raceSignal(
+        const info = await bound(signal, () =>
           transport.sendMail({
             from: msg.fromName ? { name: msg.fromName, address: msg.from } : msg.from,
             to: msg.to,
@@ -73,21 +96,17 @@ export function createSmtpSender(cfg: SmtpConfig): Sender {
             text: msg.text,
             headers: msg.headers,
           }),
-          signal,
         );
         return { ok: true, messageId: (info as { messageId?: string }).messageId, attempts: 1, notes: [] };
       } catch (err) {
-        if (signal.aborted) {
-          transport.close();
-          throw signal.reason;
-        }
+        if (signal.aborted) return { ...sendCutOff(signal, `SMTP ${cfg.host}:${cfg.port}`, started), attempts: 1, notes: [] };
         return { ok: false, ...classifySmtpError(err as SmtpErrorLike), attempts: 1, notes: [] };
       }
     },
 
     async verify(signal) {
       try {
-        await raceSignal(transport.verify(), signal);
+        await bound(signal, () => transport.verify());
         return { ok: true, detail: cfg.user ? "connected and authenticated" : "connected" };
       } catch (err) {
         const c = classifySmtpError(err as SmtpErrorLike);
@@ -96,6 +115,7 @@ export function createSmtpSender(cfg: SmtpConfig): Sender {
     },
 
     close() {
+      live.forEach((s) => s.destroy());
       transport.close();
     },
   };
