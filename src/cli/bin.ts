@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The shipped entry point: the built-in senders, receivers and sinks registered, then argv → main.
+// The shipped entry point: argv → main (which registers the built-in senders, receivers and sinks).
 // `--version` answers before anything else is loaded (it is what health checks and scripts call).
 import { errorReport } from "../core/stack.js";
 import { VERSION } from "../version.js";
@@ -15,7 +15,6 @@ async function start(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  await Promise.all([import("../senders/index.js"), import("../receivers/index.js"), import("../sinks/index.js")]);
   return (await import("./main.js")).main(argv);
 }
 

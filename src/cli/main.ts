@@ -13,6 +13,20 @@ export interface CliIo {
   isTTY?: boolean;
 }
 
+/** The built-ins registered and the config loaded; a ConfigError is reported (JSON too with --json) as exit code 2. */
+async function loadOrReport(file: string, env: NodeJS.ProcessEnv, json: boolean, out: (t: string) => void, err: (t: string) => void) {
+  const [{ ConfigError, loadConfig }, { builtins }] = await Promise.all([import("../config/load.js"), import("../builtins.js")]);
+  builtins();
+  try {
+    return loadConfig(file, env);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    if (json) out(JSON.stringify({ ok: false, exitCode: 2, error: "config", file: e.file, issues: e.issues }, null, 2) + "\n");
+    err(`mailprobe: ${e.message}\n`);
+    return 2;
+  }
+}
+
 export async function main(argv: string[], io: CliIo = {}): Promise<number> {
   const env = io.env ?? process.env;
   const out = io.stdout ?? ((t: string) => void process.stdout.write(t));
@@ -43,22 +57,12 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
     return 2;
   }
   // Loaded only now: --help, --version and usage errors need none of it (docs/benchmarks.md).
-  const [{ ConfigError, loadConfig }, { createLogger, envLogLevel }, { makeRedactor }] = await Promise.all([
-    import("../config/load.js"),
+  const [config, { createLogger, envLogLevel }, { makeRedactor }] = await Promise.all([
+    loadOrReport(file, env, Boolean(values.json), out, err),
     import("../log.js"),
     import("../redact.js"),
   ]);
-  let config;
-  try {
-    config = loadConfig(file, env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      if (values.json) out(JSON.stringify({ ok: false, exitCode: 2, error: "config", file: e.file, issues: e.issues }, null, 2) + "\n");
-      err(`mailprobe: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  if (typeof config === "number") return config;
   const redact = makeRedactor(config.secrets);
   const redactJson = makeRedactor(config.secrets, { json: true });
   const tty = io.isTTY ?? Boolean(process.stdout.isTTY);

@@ -48,7 +48,7 @@ export function renderHuman(results: ReportedResult[], o: RenderOptions): string
     }
     for (const x of r.relay ?? []) {
       const line = `  relay: ${relayPhrase(x)}`;
-      out.push(x.state === "open" ? bad(line) : x.state === "error" ? warn(line) : dim(line));
+      out.push(x.state === "open" ? bad(line) : x.state === "refused" ? dim(line) : warn(line));
     }
     if (!r.send.ok && r.send.detail) out.push(`  send: ${r.send.detail}`);
     for (const n of r.send.notes) out.push(`  note: ${n}`);

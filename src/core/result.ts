@@ -114,6 +114,8 @@ export interface PathResult {
   entryTls?: EntryTls;
   /** Where the message was found (the watched mailbox, or the junk mailbox). */
   foundIn?: string;
+  /** The mailboxes as the server names them (resolved at open: `inbox` is `INBOX`, `Junk` may be `INBOX.Junk`); absent when the path did not open. */
+  mailboxes?: { watched: string; junk?: string };
   tlsCertNotAfter?: string;
   deleted: boolean;
   /** Whether the wait found the message (in time) or only cleanup's last look did. */
@@ -132,7 +134,10 @@ export interface PathResult {
 export interface RunWarning {
   /** no_token_key: the stale sweep is off; relays_for_lan: a `from: lan` relayCheck entry accepted the relay. */
   code: "no_token_key" | "relays_for_lan";
+  /** What is wrong (`detail`) and what to do (`hint`), as one sentence pair. */
   message: string;
+  detail: string;
+  hint: string;
 }
 
 /**
@@ -179,9 +184,12 @@ export interface ProbeResult {
 /** One SMTP entry point's relay check: an unauthenticated RCPT to a foreign domain must be refused. */
 export interface RelayResult {
   entry: string;
-  /** refused: 5xx on RCPT (healthy); open: accepted (open_relay); error: the check could not run or was inconclusive (refused MAIL FROM, 4xx on RCPT). */
-  state: "refused" | "open" | "error";
-  /** The server's RCPT answer, or the error. */
+  /**
+   * refused: 5xx on RCPT (healthy); open: accepted (open_relay); inconclusive: the server answered but
+   * the relay question was not settled (refused MAIL FROM, 4xx on RCPT); error: the check could not run.
+   */
+  state: "refused" | "open" | "inconclusive" | "error";
+  /** The server's answer, or the error. */
   detail: string;
   /** The listener's certificate expiry, when the connection used TLS. */
   certNotAfter?: string;

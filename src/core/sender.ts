@@ -4,6 +4,7 @@
 // config's sender union, `watch --via`, doctor and the watch budget are built from this registry at
 // run time. It lives on the ground floor because the config floor builds its schema from it.
 import type { z } from "zod";
+import { registerIn } from "./registry.js";
 import { createBudgets, type RateBudget, type RateBudgetOptions } from "./rate-budget.js";
 import type { Diagnosis, Reason } from "./reasons.js";
 
@@ -134,12 +135,12 @@ export interface SenderModule<C extends SenderConfig = SenderConfig> {
   };
 }
 
-/** The registry: one map, filled by the built-in senders' index and by `registerSender`. */
+/** The registry: one map, filled by `builtins()` (src/builtins.ts) and by `registerSender`. */
 const SENDERS = new Map<string, SenderModule>();
 
-/** Adds a sender type (or replaces one of the same type); call before loading a config. */
-export function registerSender<C extends SenderConfig>(module: SenderModule<C>): void {
-  SENDERS.set(module.type, module as unknown as SenderModule);
+/** Adds a sender type (or replaces one of the same type); call before loading a config. Returns the function that removes it again. */
+export function registerSender<C extends SenderConfig>(module: SenderModule<C>): () => void {
+  return registerIn(SENDERS, module.type, module as unknown as SenderModule);
 }
 
 export function senderModules(): SenderModule[] {

@@ -106,11 +106,9 @@ export function tokenOfSubject(subject: string | undefined, probeName: string): 
 }
 
 /** Said by run, doctor and every JSON result while no key is configured (an upgrade starts there). */
-export function noTokenKeyWarning(): { code: "no_token_key"; message: string } {
-  return {
-    code: "no_token_key",
-    message:
-      "no tokenKey: the stale sweep is off (probe messages left by interrupted runs stay in the mailbox). Add a dedicated key of at least 32 bytes: " +
-      "tokenKey: ${MAILPROBE_TOKEN_KEY} or tokenKeyFile: /run/secrets/mailprobe/token-key, made with `openssl rand -hex 32`",
-  };
+export function noTokenKeyWarning(): { code: "no_token_key"; message: string; detail: string; hint: string } {
+  const detail = "no tokenKey: the stale sweep is off (probe messages left by interrupted runs stay in the mailbox)";
+  const hint =
+    "Add a dedicated key of at least 32 bytes: tokenKey: ${MAILPROBE_TOKEN_KEY} or tokenKeyFile: /run/secrets/mailprobe/token-key, made with `openssl rand -hex 32`";
+  return { code: "no_token_key", message: `${detail}. ${hint}`, detail, hint };
 }

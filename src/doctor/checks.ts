@@ -11,7 +11,7 @@ import { errText } from "../core/errors.js";
 import { noTokenKeyWarning } from "../core/token.js";
 import { httpFetch } from "../net/http-fetch.js";
 import { whenConnected } from "../net/proxy-v2.js";
-import { checkRelay } from "../net/smtp-relay.js";
+import { checkRelay, readCertificate } from "../net/smtp-relay.js";
 import { senderModule } from "../senders/index.js";
 import { senderCertTarget } from "../probe/listeners.js";
 import { TLS_WARN_DAYS, tcpHint, timed, type CheckResult } from "./common.js";
@@ -110,10 +110,10 @@ export async function checkRelayEntry(probe: ResolvedProbe, entry: ResolvedProbe
         detail: r.detail,
         hint: "open relay: the server trusts this client (mynetworks?). Behind HAProxy a lost PROXY header shows the node address, which mynetworks may hold",
       };
-    if (r.detail.startsWith("inconclusive"))
+    if (r.state === "inconclusive")
       return {
         status: "warn",
-        detail: r.detail,
+        detail: `inconclusive: ${r.detail}`,
         hint: "the server deferred or refused before the relay question was asked (greylisting, postscreen, a sender check): try again, or exempt this client from those checks",
       };
     return { status: "fail", detail: r.detail, hint: `${tcpHint(r.detail, `${entry.host}:${entry.port}`)} (security, servername, caFile, proxyProtocol)` };
@@ -143,8 +143,8 @@ function certCheck(scope: string, cert: string | undefined, why: string, tlsErro
 export async function checkSmtpSenderCert(probe: ResolvedProbe, key: "sender" | "watchSender", signal: AbortSignal): Promise<CheckResult[]> {
   const target = senderCertTarget(key, probe[key]);
   if (!target) return [];
-  const r = await checkRelay(target, signal);
-  return [await certCheck(`${probe.name}/${key}`, r.certNotAfter, r.detail, r.tlsError)];
+  const r = await readCertificate(target, signal);
+  return [await certCheck(`${probe.name}/${key}`, r.certNotAfter, r.error ?? "no TLS", r.tlsError)];
 }
 
 /** The token MAC key: without it the stale sweep is off (a warning: runs still work). */
@@ -152,8 +152,7 @@ export function checkTokenKey(probes: ResolvedProbe[]): CheckResult {
   if (probes.every((p) => p.tokenKey))
     return { scope: "config", check: "token key", status: "ok", detail: "tokenKey set: the stale sweep can prove probe messages ours", ms: 0 };
   const w = noTokenKeyWarning();
-  const [detail, hint] = w.message.split(". ");
-  return { scope: "config", check: "token key", status: "warn", detail: `${w.code}: ${detail}`, hint, ms: 0 };
+  return { scope: "config", check: "token key", status: "warn", detail: `${w.code}: ${w.detail}`, hint: w.hint, ms: 0 };
 }
 
 /** Hard deadline of each doctor check group (a path's steps, the sender, a sink): a server that trickles its answers fails it. */

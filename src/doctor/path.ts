@@ -4,16 +4,18 @@ import { lookup } from "node:dns/promises";
 import { isIP, type Socket } from "node:net";
 import type { ResolvedPath, ResolvedProbe } from "../config/load.js";
 import { errText, ProbeError } from "../core/errors.js";
-import { receiverFor, type Session } from "../receivers/index.js";
+import { receiverFor } from "../receivers/index.js";
+import type { Rehearsal } from "../receivers/session.js";
 import { connectTcp, skip, tcpHint, timed, tlsFacts, TLS_WARN_DAYS, withTimeout, type CheckResult } from "./common.js";
 import { hintFor } from "./hints.js";
+
+const STEPS = ["dns", "tcp", "tls", "login", "select", "uidnext", "look back", "idle", "cleanup", "junk mailbox"];
 
 export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal: AbortSignal): Promise<CheckResult[]> {
   const scope = `${probe.name}/${path.name}`;
   const where = `${path.host}:${path.port}`;
   const out: CheckResult[] = [];
-  const steps = ["dns", "tcp", "tls", "login", "select", "idle", "cleanup", "junk mailbox"];
-  const skipRest = (from: string, after: string) => steps.slice(steps.indexOf(from)).forEach((c) => out.push(skip(scope, c, after)));
+  const skipRest = (from: string, after: string) => STEPS.slice(STEPS.indexOf(from)).forEach((c) => out.push(skip(scope, c, after)));
 
   const dns = await timed(scope, "dns", async () => {
     if (isIP(path.host)) return { status: "ok", detail: `${path.host} (an IP literal, no lookup)` };
@@ -45,7 +47,6 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
   });
   out.push(tcp);
   if (tcp.status === "fail" || !sock) return (skipRest("tls", "tcp"), out);
-
   let tlsOk = false;
   const tls = await timed(scope, "tls", async () => {
     try {
@@ -89,19 +90,25 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
   out.push(tls);
   if (!tlsOk) return (skipRest("login", "tls"), out);
 
-  // Login, select and IDLE with the very client the probe uses.
+  return (out.push(...(await checkSession(scope, path, signal))), out);
+}
+
+/** Login, select and IDLE with the very client the probe uses; then what a run runs, on that session. */
+async function checkSession(scope: string, path: ResolvedPath, signal: AbortSignal): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  const skipRest = (from: string, after: string) => STEPS.slice(STEPS.indexOf(from)).forEach((c) => out.push(skip(scope, c, after)));
   let idle = false;
-  let cleanup: { mode: string; why: string } | undefined;
-  let junk: CheckResult | undefined;
+  let rehearsed: Rehearsal[] = [];
   let stage: "login" | "select" | "done" = "login";
   let failure: ProbeError | undefined;
   const t0 = performance.now();
   try {
     const session = await receiverFor(path).open(path, signal);
     idle = session.idleSupported;
-    cleanup = { mode: session.cleanupMode, why: session.cleanupWhy };
     stage = "done";
-    junk = await junkCheck(scope, path, session, signal).catch(() => undefined);
+    rehearsed = session.rehearse
+      ? await session.rehearse(signal).catch((e: unknown) => [{ check: "look back", status: "fail" as const, detail: errText(e) }])
+      : [{ check: "cleanup", status: session.cleanupMode === "uid-expunge" ? "ok" : "warn", detail: `${session.cleanupMode}: ${session.cleanupWhy}` }];
     await session.close();
   } catch (e) {
     failure = e instanceof ProbeError ? e : new ProbeError("imap_error", errText(e), { stage: "login", path: path.name, cause: e });
@@ -129,9 +136,12 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
       hint: hintFor("imap_mailbox", path, "select failed: see the detail"),
       ms: 0,
     });
-    return (skipRest("idle", "select"), out);
+    return (skipRest("uidnext", "select"), out);
   }
-  out.push({ scope, check: "select", status: "ok", detail: `${path.mailbox} selectable`, ms: 0 });
+  const line = (r: Rehearsal): CheckResult => ({ scope, ms: 0, ...r });
+  const byName = (c: string) => rehearsed.filter((r) => r.check === c).map(line);
+  out.push(...(byName("select").length ? byName("select") : [line({ check: "select", status: "ok", detail: `${path.mailbox} selectable` })]));
+  out.push(...byName("uidnext"), ...byName("look back"));
   out.push(
     idle
       ? { scope, check: "idle", status: "ok", detail: "IDLE supported", ms: 0 }
@@ -144,40 +154,6 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
           ms: 0,
         },
   );
-  if (cleanup) out.push(cleanupCheck(scope, cleanup));
-  if (junk) out.push(junk);
+  out.push(...byName("cleanup"), ...byName("junk mailbox"));
   return out;
-}
-
-/** The junk mailbox must exist for the Junk checks (Dovecot often creates Junk only on the first filing): a warning, runs still work. */
-async function junkCheck(scope: string, path: ResolvedPath, session: Session, signal: AbortSignal): Promise<CheckResult | undefined> {
-  if (!path.junkMailbox) {
-    return { scope, check: "junk mailbox", status: "ok", detail: "no junkMailbox configured: a message filed as spam is reported only at the deadline", ms: 0 };
-  }
-  if (!session.checkMailbox) return undefined;
-  return timed(scope, "junk mailbox", async () => {
-    const r = await session.checkMailbox!(path.junkMailbox!, signal);
-    if (r.ok) return { status: "ok", detail: r.detail };
-    return {
-      status: "warn",
-      detail: r.detail,
-      hint: "runs skip the Junk checks on this path (a Junk landing then shows only as not_delivered): fix junkMailbox (imap.junkMailbox or the path's) or create the mailbox",
-    };
-  });
-}
-
-/** How probe messages are removed on this server: anything but UID EXPUNGE is a warning, never a failure. */
-function cleanupCheck(scope: string, c: { mode: string; why: string }): CheckResult {
-  if (c.mode === "uid-expunge") return { scope, check: "cleanup", status: "ok", detail: `uid-expunge: ${c.why}`, ms: 0 };
-  return {
-    scope,
-    check: "cleanup",
-    status: "warn",
-    detail: `${c.mode}: ${c.why}`,
-    hint:
-      c.mode === "moved-to-trash"
-        ? "probe messages collect in the trash mailbox: let the server or a client empty it (mailprobe never sends a plain EXPUNGE)"
-        : "probe messages stay in the mailbox (see mailprobe_messages_left_behind): enable UIDPLUS or MOVE on the server, or give a trash mailbox (imap.trashMailbox) where MOVE exists",
-    ms: 0,
-  };
 }

@@ -12,12 +12,25 @@ import type { RelayResult } from "../core/result.js";
 import type { CertTarget } from "../core/sender.js";
 import { connectWithProxyHeader, whenConnected } from "./proxy-v2.js";
 
+/** A listener whose certificate is read (EHLO, STARTTLS, EHLO, QUIT; no MAIL at all), named. */
+export interface NamedCertTarget extends CertTarget {
+  name: string;
+}
+
 /** A listener to check: a sender's certificate target, named, possibly without TLS, with a foreign recipient. */
 export interface RelayTarget extends Omit<CertTarget, "security"> {
   name: string;
   security: CertTarget["security"] | "none";
-  /** Undefined: only read the certificate (EHLO, STARTTLS, EHLO, QUIT; no MAIL at all). */
-  rcptTo?: string;
+  rcptTo: string;
+}
+
+/** What reading a listener's certificate found: its expiry, or why it could not be read. */
+export interface CertReading {
+  certNotAfter?: string;
+  /** Why the TLS handshake failed (expired, untrusted, wrong name), when it did. */
+  tlsError?: string;
+  /** Why the dialogue failed before or after the handshake, when it did. */
+  error?: string;
 }
 
 interface Reply {
@@ -76,74 +89,117 @@ function openSocket(t: RelayTarget): Promise<Socket> {
 }
 
 /** A failed TLS handshake (expired, untrusted, wrong name, not TLS at all): its reason is reported as such. */
-export class TlsHandshakeError extends Error {}
+export class TlsHandshakeError extends Error {
+  constructor(readonly reason: string) {
+    super(`TLS handshake failed: ${reason}`);
+  }
+}
 
-function startTls(sock: Socket, t: RelayTarget): Promise<TLSSocket> {
+function startTls(sock: Socket, t: Pick<RelayTarget, "servername" | "ca">): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const s = tlsConnect({ socket: sock, servername: t.servername, ...(t.ca ? { ca: t.ca } : {}) }, () => resolve(s));
-    s.once("error", (e) => reject(new TlsHandshakeError(`TLS handshake failed: ${errText(e)}`)));
+    s.once("error", (e) => reject(new TlsHandshakeError(errText(e))));
   });
 }
 
-/** Runs the check; never throws (a failure to talk is state `error`). */
-export async function checkRelay(t: RelayTarget, signal: AbortSignal): Promise<RelayResult> {
+/** The dialogue ends without a network fault (STARTTLS not offered): its text is the whole detail. */
+class DialogueEnd extends Error {}
+
+type Command = (line: string | undefined, want: (code: number) => boolean, what: string) => Promise<Reply>;
+
+/** An open SMTP dialogue after EHLO (and STARTTLS, EHLO when asked): `cmd` sends a line and reads the reply. */
+interface Dialogue {
+  cmd: Command;
+  certNotAfter?: string;
+  quit(): void;
+}
+
+/**
+ * Connects, greets, reads the certificate, runs `act` on the dialogue and always closes the socket.
+ * Never throws: a failure to talk comes back as `failed` with its text (a TLS handshake's reason apart).
+ */
+async function withDialogue<T>(
+  t: Omit<RelayTarget, "rcptTo" | "mailFrom">,
+  signal: AbortSignal,
+  act: (d: Dialogue) => Promise<T>,
+): Promise<{ value?: T; failed?: string; tlsError?: string; certNotAfter?: string }> {
   let sock: Socket | undefined;
   const deadline = AbortSignal.any([signal, AbortSignal.timeout(t.timeoutMs)]);
   const onAbort = () => sock?.destroy(new Error(`timed out after ${t.timeoutMs / 1000} s`));
   deadline.addEventListener("abort", onAbort);
-  let certNotAfter: string | undefined;
-  const result = (state: RelayResult["state"], detail: string): RelayResult => ({ entry: t.name, state, detail, ...(certNotAfter ? { certNotAfter } : {}) });
+  const d: Dialogue = { cmd: () => Promise.reject(new Error("not connected")), quit: () => sock?.write("QUIT\r\n") };
+  const readCert = () => {
+    const c = (sock as TLSSocket).getPeerCertificate?.();
+    if (c?.valid_to) d.certNotAfter = new Date(c.valid_to).toISOString();
+  };
   try {
-    sock = await openSocket(t);
+    sock = await openSocket(t as RelayTarget);
     if (deadline.aborted) onAbort();
     if (t.security === "tls") sock = await startTls(sock, t);
     let reader = replyReader(sock);
-    const cmd = async (line: string | undefined, want: (code: number) => boolean, what: string): Promise<Reply> => {
+    d.cmd = async (line, want, what) => {
       if (line !== undefined) sock!.write(`${line}\r\n`);
       const r = await reader.next();
-      if (!want(r.code)) throw Object.assign(new Error(`${what}: ${r.text}`), { reply: r });
+      if (!want(r.code)) throw new Error(`${what}: ${r.text}`);
       return r;
     };
-    const readCert = () => {
-      const c = (sock as TLSSocket).getPeerCertificate?.();
-      if (c?.valid_to) certNotAfter = new Date(c.valid_to).toISOString();
-    };
-    await cmd(undefined, (c) => c === 220, "greeting");
-    const ehlo = await cmd(`EHLO ${t.heloName}`, (c) => c === 250, "EHLO");
+    await d.cmd(undefined, (c) => c === 220, "greeting");
+    const ehlo = await d.cmd(`EHLO ${t.heloName}`, (c) => c === 250, "EHLO");
     if (t.security === "tls") readCert();
     if (t.security === "starttls") {
-      if (!/\bSTARTTLS\b/i.test(ehlo.text)) return result("error", `STARTTLS not offered (security: starttls): ${ehlo.text.slice(0, 120)}`);
-      await cmd("STARTTLS", (c) => c === 220, "STARTTLS");
+      if (!/\bSTARTTLS\b/i.test(ehlo.text)) throw new DialogueEnd(`STARTTLS not offered (security: starttls): ${ehlo.text.slice(0, 120)}`);
+      await d.cmd("STARTTLS", (c) => c === 220, "STARTTLS");
       reader.detach(sock);
       sock = await startTls(sock, t);
       reader = replyReader(sock);
       readCert();
-      await cmd(`EHLO ${t.heloName}`, (c) => c === 250, "EHLO after STARTTLS");
+      await d.cmd(`EHLO ${t.heloName}`, (c) => c === 250, "EHLO after STARTTLS");
     }
-    if (t.rcptTo === undefined) {
-      sock.write("QUIT\r\n");
-      return result("refused", certNotAfter ? "certificate read" : "no certificate (no TLS)");
-    }
-    const mail = await cmd(`MAIL FROM:<${t.mailFrom}>`, () => true, "MAIL");
-    if (mail.code >= 400) {
-      // The RCPT to a foreign domain was never tried: inconclusive, not healthy.
-      sock.write("QUIT\r\n");
-      return result("error", `inconclusive: MAIL FROM refused, RCPT never tried: ${mail.text}`);
-    }
-    const rcpt = await cmd(`RCPT TO:<${t.rcptTo}>`, () => true, "RCPT");
-    // Never DATA: an accepted RCPT is the finding itself.
-    sock.write("QUIT\r\n");
-    if (rcpt.code >= 200 && rcpt.code < 300) return result("open", `RCPT TO:<${t.rcptTo}> accepted without authentication: ${rcpt.text}`);
-    // A 4xx (greylisting, postscreen's 450, a busy server) says nothing about relaying: only a 5xx is a refusal.
-    if (rcpt.code >= 400 && rcpt.code < 500) return result("error", `inconclusive: RCPT deferred (${rcpt.code}), relaying not tested: ${rcpt.text}`);
-    return result("refused", rcpt.text);
+    return { value: await act(d), certNotAfter: d.certNotAfter };
   } catch (err) {
-    const text = deadline.aborted && !signal.aborted ? `timed out after ${t.timeoutMs / 1000} s` : errText(err);
-    const r = result("error", `${t.host}:${t.port}: ${text}`);
-    return err instanceof TlsHandshakeError && !deadline.aborted ? { ...r, tlsError: err.message.replace(/^TLS handshake failed: /, "") } : r;
+    const timedOut = deadline.aborted && !signal.aborted;
+    const text = timedOut ? `timed out after ${t.timeoutMs / 1000} s` : errText(err);
+    const tlsError = err instanceof TlsHandshakeError && !timedOut ? err.reason : undefined;
+    const failed = err instanceof DialogueEnd ? text : `${t.host}:${t.port}: ${text}`;
+    return { failed, certNotAfter: d.certNotAfter, ...(tlsError ? { tlsError } : {}) };
   } finally {
     deadline.removeEventListener("abort", onAbort);
     sock?.end();
     setTimeout(() => sock?.destroy(), 1000).unref();
   }
+}
+
+/** Reads the certificate a listener serves (EHLO, STARTTLS when asked, EHLO, QUIT; no MAIL). Never throws. */
+export async function readCertificate(t: NamedCertTarget, signal: AbortSignal): Promise<CertReading> {
+  const r = await withDialogue(t, signal, async (d) => d.quit());
+  return {
+    ...(r.certNotAfter ? { certNotAfter: r.certNotAfter } : {}),
+    ...(r.tlsError ? { tlsError: r.tlsError } : {}),
+    ...(r.failed ? { error: r.failed } : {}),
+  };
+}
+
+/** The MAIL and RCPT steps: the state and the server's words. */
+async function askToRelay(d: Dialogue, t: RelayTarget): Promise<{ state: RelayResult["state"]; detail: string }> {
+  const mail = await d.cmd(`MAIL FROM:<${t.mailFrom}>`, () => true, "MAIL");
+  if (mail.code >= 400) {
+    // The RCPT to a foreign domain was never tried: inconclusive, not healthy.
+    d.quit();
+    return { state: "inconclusive", detail: `MAIL FROM refused, RCPT never tried: ${mail.text}` };
+  }
+  const rcpt = await d.cmd(`RCPT TO:<${t.rcptTo}>`, () => true, "RCPT");
+  // Never DATA: an accepted RCPT is the finding itself.
+  d.quit();
+  if (rcpt.code >= 200 && rcpt.code < 300) return { state: "open", detail: `RCPT TO:<${t.rcptTo}> accepted without authentication: ${rcpt.text}` };
+  // A 4xx (greylisting, postscreen's 450, a busy server) says nothing about relaying: only a 5xx is a refusal.
+  if (rcpt.code >= 400 && rcpt.code < 500) return { state: "inconclusive", detail: `RCPT deferred (${rcpt.code}), relaying not tested: ${rcpt.text}` };
+  return { state: "refused", detail: rcpt.text };
+}
+
+/** Runs the relay check; never throws (a failure to talk is state `error`, with `tlsError` when the handshake failed). */
+export async function checkRelay(t: RelayTarget, signal: AbortSignal): Promise<RelayResult> {
+  const r = await withDialogue(t, signal, (d) => askToRelay(d, t));
+  const cert = r.certNotAfter ? { certNotAfter: r.certNotAfter } : {};
+  if (r.value) return { entry: t.name, ...r.value, ...cert };
+  return { entry: t.name, state: "error", detail: r.failed ?? "", ...cert, ...(r.tlsError ? { tlsError: r.tlsError } : {}) };
 }

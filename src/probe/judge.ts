@@ -101,6 +101,7 @@ export function judgePath(st: PathState, ctx: PathContext): PathResult {
     ok: false,
     openSeconds: session ? session.openMs / 1000 : undefined,
     tlsCertNotAfter: session?.tlsCertNotAfter?.toISOString(),
+    ...(session ? { mailboxes: { watched: session.mailbox, ...(session.junkMailbox ? { junk: session.junkMailbox } : {}) } } : {}),
     deleted: false,
     foundDuring: st.foundDuring,
     cleanup: st.cleanup,
@@ -182,8 +183,7 @@ function verdictOf(p: PathResult, st: PathState, probe: ResolvedProbe, mailbox: 
 }
 
 function relaysForLanWarning(entry: string): RunWarning {
-  return {
-    code: "relays_for_lan",
-    message: `relays_for_lan ${entry}: the entry point accepted a relay from the node's LAN address (relayCheck from: lan); fine only if the LAN is meant to relay (mynetworks)`,
-  };
+  const detail = `relays_for_lan ${entry}: the entry point accepted a relay from the node's LAN address (relayCheck from: lan)`;
+  const hint = "Fine only if the LAN is meant to relay (Postfix mynetworks); otherwise remove it from mynetworks";
+  return { code: "relays_for_lan", message: `${detail}. ${hint}`, detail, hint };
 }

@@ -4,9 +4,9 @@
 // the SMTP sender names its submission listener; an HTTP API sender (Brevo) has none.
 import type { ResolvedSender } from "../config/load.js";
 import { findSenderModule } from "../core/sender.js";
-import type { RelayTarget } from "../net/smtp-relay.js";
+import type { NamedCertTarget } from "../net/smtp-relay.js";
 
-export function senderCertTarget(name: string, sender: ResolvedSender | undefined): RelayTarget | undefined {
+export function senderCertTarget(name: string, sender: ResolvedSender | undefined): NamedCertTarget | undefined {
   if (!sender) return undefined;
   // A sender built in code without a registered module (tests' fakes) has no listener to read.
   const target = findSenderModule(sender.type)?.certTarget?.(sender);

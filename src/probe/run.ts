@@ -8,7 +8,7 @@ import { childSignal } from "../core/deadline.js";
 import { errText } from "../core/errors.js";
 import type { ProbeResult, RunWarning } from "../core/result.js";
 import { ephemeralTokenKey, newToken, noTokenKeyWarning, tokenKey } from "../core/token.js";
-import { checkRelay } from "../net/smtp-relay.js";
+import { checkRelay, readCertificate } from "../net/smtp-relay.js";
 import { cleanUp } from "./cleanup.js";
 import { senderCertTarget } from "./listeners.js";
 import { judge } from "./judge.js";
@@ -46,7 +46,7 @@ export async function runProbe(probe: ResolvedProbe, deps: RunDeps): Promise<Pro
     ? Promise.all(probe.relayCheck.map((r) => checkRelay(r, relaySignal).then((x) => (r.from === "lan" ? { ...x, from: "lan" as const } : x))))
     : Promise.resolve(undefined);
   const certTarget = senderCertTarget("sender", probe.sender);
-  const senderCert = certTarget ? checkRelay(certTarget, relaySignal) : Promise.resolve(undefined);
+  const senderCert = certTarget ? readCertificate(certTarget, relaySignal) : Promise.resolve(undefined);
   const { signal, dispose } = childSignal(deps.signal, probe.timeoutMs, `deadline of ${probe.timeoutMs / 1000} s`);
   try {
     await openSendWait(run, signal);

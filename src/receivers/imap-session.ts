@@ -11,6 +11,7 @@ import { carries, evidenceOf, mergeSweeps, PROOF_QUERY, removeUids, sweepMailbox
 import type { CommandCounter } from "./imap-count.js";
 import { junkError, tokenSearch, waitForToken } from "./imap-wait.js";
 import { isOurs } from "./ownership.js";
+import { rehearse } from "./imap-rehearse.js";
 import type { CleanupAction, FoundMessage, OwnMessage, Session, SweepOptions, SweepResult } from "./session.js";
 
 /** How the session learnt where new mail starts: SELECT's UIDNEXT, or a fallback when SELECT sent none (Courier). */
@@ -230,6 +231,8 @@ export class ImapSession implements Session {
     }));
     return mergeSweeps(main, junk);
   }
+
+  rehearse = (signal: AbortSignal) => rehearse(this, signal);
 
   async close(): Promise<void> {
     // Logout politely, for at most a second; the timer must not outlive it (it would hold the process).

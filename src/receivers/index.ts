@@ -1,8 +1,12 @@
-// The built-in receivers, registered in the receiver registry (./session.ts).
-import { openImap } from "./imap.js";
-import { receiverFor, registerReceiver } from "./session.js";
+// The built-in receivers, for `builtins()` (src/builtins.ts) to register. IMAP's client (imapflow,
+// ./imap.ts) loads on the first path opened, not when the registry is filled: `validate` needs none.
+import type { Receiver } from "./session.js";
+import { hasReceiver, receiverFor, registerReceiver } from "./session.js";
 
-registerReceiver({ name: "imap", open: openImap });
+export const imapReceiver: Receiver = {
+  name: "imap",
+  open: async (path, signal) => (await import("./imap.js")).openImap(path, signal),
+};
 
-export { receiverFor, registerReceiver };
+export { hasReceiver, receiverFor, registerReceiver };
 export type { FoundMessage, Receiver, Session, SweepOptions } from "./session.js";

@@ -3,6 +3,7 @@
 // one entry of the registry; a second watched mailbox kind is another.
 import type { ResolvedPath } from "../config/load.js";
 import type { TokenKey } from "../core/token.js";
+import { registerIn } from "../core/registry.js";
 import { isOurs } from "./ownership.js";
 
 export interface FoundMessage {
@@ -64,6 +65,14 @@ export interface SweepResult {
   detail?: string;
 }
 
+/** One step of a run, rehearsed by doctor on the open session (nothing changed on the server). */
+export interface Rehearsal {
+  check: string;
+  status: "ok" | "warn" | "fail";
+  detail: string;
+  hint?: string;
+}
+
 export interface Session {
   readonly path: ResolvedPath;
   readonly openMs: number;
@@ -100,6 +109,8 @@ export interface Session {
   delete(found: FoundMessage, own: OwnMessage, signal: AbortSignal): Promise<CleanupAction>;
   /** Removes stale probe messages (watched and junk mailbox) that the ownership proof accepts. */
   sweep(opts: SweepOptions, signal: AbortSignal): Promise<SweepResult>;
+  /** Doctor: runs every step a run depends on, on this session, and says how each went; optional. */
+  rehearse?(signal: AbortSignal): Promise<Rehearsal[]>;
   close(): Promise<void>;
 }
 
@@ -116,8 +127,13 @@ export function provenOwn(found: FoundMessage, own: OwnMessage): boolean {
 
 const RECEIVERS = new Map<string, Receiver>();
 
-export function registerReceiver(r: Receiver): void {
-  RECEIVERS.set(r.name, r);
+/** Adds a receiver (or replaces one of the same name). Returns the function that removes it again. */
+export function registerReceiver(r: Receiver): () => void {
+  return registerIn(RECEIVERS, r.name, r);
+}
+
+export function hasReceiver(name: string): boolean {
+  return RECEIVERS.has(name);
 }
 
 /** The receiver of a path (every path is IMAP today: the config has no receiver type yet). */

@@ -55,7 +55,8 @@ export function verdictMessage(p: PathResult): string {
 export function relayPhrase(r: RelayResult): string {
   if (r.tlsError) return `${r.entry} NOT CHECKED, TLS failed (${oneLine(r.tlsError).slice(0, 140)})`;
   const what = r.state === "open" ? (r.from === "lan" ? "RELAYS FOR LAN" : "OPEN RELAY") : r.state === "refused" ? "refused" : "NOT CHECKED";
-  return `${r.entry} ${what} (${oneLine(r.detail).slice(0, 80)})`;
+  const detail = r.state === "inconclusive" ? `inconclusive: ${r.detail}` : r.detail;
+  return `${r.entry} ${what} (${oneLine(detail).slice(0, 80)})`;
 }
 
 /** A Kuma push message for a whole probe. */

@@ -1,21 +1,24 @@
-// The built-in sinks, registered in the sink registry (./registry.ts); and `report`, which runs
-// every sink a config uses for a result.
+// The built-in sinks, for `builtins()` (src/builtins.ts) to register in the sink registry
+// (./registry.ts), each loading its code on first use; and `report`, which runs every sink a config
+// uses for a result.
 import type { LoadedConfig, ResolvedProbe } from "../config/load.js";
 import { raceSignal } from "../core/deadline.js";
 import type { ProbeResult, ReportedResult, SinkResult } from "../core/result.js";
 import type { Logger } from "../log.js";
 import { makeRedactor, redactDeep } from "../redact.js";
-import { registerSink, sinkModules, type Sink } from "./registry.js";
+import { sinkModules, type Sink, type SinkModule } from "./registry.js";
 
-registerSink({
-  name: "pushgateway",
-  async open(config) {
-    if (!config.pushgateway) return undefined;
-    const { pushgatewaySink } = await import("./pushgateway.js");
-    return pushgatewaySink(config.pushgateway);
+export const builtinSinks: SinkModule[] = [
+  {
+    name: "pushgateway",
+    async open(config) {
+      if (!config.pushgateway) return undefined;
+      const { pushgatewaySink } = await import("./pushgateway.js");
+      return pushgatewaySink(config.pushgateway);
+    },
   },
-});
-registerSink({ name: "kuma", open: async () => (await import("./kuma.js")).kumaSink });
+  { name: "kuma", open: async () => (await import("./kuma.js")).kumaSink },
+];
 
 export { registerSink, type Sink, type SinkModule } from "./registry.js";
 

@@ -186,8 +186,9 @@ export function recordRun(g: RunGauges, r: ProbeResult, nowSeconds: number): voi
     if (p.spam) set(g.spamScore, labels, p.spam.score);
   }
   for (const x of r.relay ?? []) {
-    if (x.state !== "error") set(x.from === "lan" ? g.relaysForLan : g.openRelay, { probe, entry: x.entry }, x.state === "open" ? 1 : 0);
-    set(g.relayCheckOk, { probe, entry: x.entry }, x.state === "error" ? 0 : 1);
+    const settled = x.state === "open" || x.state === "refused";
+    if (settled) set(x.from === "lan" ? g.relaysForLan : g.openRelay, { probe, entry: x.entry }, x.state === "open" ? 1 : 0);
+    set(g.relayCheckOk, { probe, entry: x.entry }, settled ? 1 : 0);
     if (x.certNotAfter) set(g.smtpTlsExpiry, { probe, listener: x.entry }, Math.floor(Date.parse(x.certNotAfter) / 1000));
   }
   for (const c of r.smtpCerts ?? []) set(g.smtpTlsExpiry, { probe, listener: c.listener }, Math.floor(Date.parse(c.notAfter) / 1000));

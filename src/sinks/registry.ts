@@ -2,6 +2,7 @@
 // caller owns the deadline) and says per target whether it worked. Pushgateway and Uptime Kuma are
 // two entries; `registerSink` adds more at run time. A sink that is down is reported, never fatal.
 import type { LoadedConfig, ResolvedProbe } from "../config/load.js";
+import { registerIn } from "../core/registry.js";
 import type { ProbeResult, SinkResult } from "../core/result.js";
 
 export interface Sink {
@@ -26,9 +27,9 @@ export interface SinkModule {
 
 const SINKS = new Map<string, SinkModule>();
 
-/** Adds a sink (or replaces one of the same name). */
-export function registerSink(module: SinkModule): void {
-  SINKS.set(module.name, module);
+/** Adds a sink (or replaces one of the same name). Returns the function that removes it again. */
+export function registerSink(module: SinkModule): () => void {
+  return registerIn(SINKS, module.name, module);
 }
 
 export function sinkModules(): SinkModule[] {

@@ -3,7 +3,8 @@
 import type { ProbeResult } from "../core/result.js";
 import { verdictPhrase } from "../render/verdict.js";
 
-export type PathState = "OK" | "FAIL";
+/** A path's health in watch (named apart from the run's per-path state, probe/judge.ts PathState). */
+export type PathHealth = "OK" | "FAIL";
 
 export interface Outage {
   fromMs: number;
@@ -17,7 +18,7 @@ export interface PathView {
   label: string;
   probe: string;
   path: string;
-  state: PathState;
+  state: PathHealth;
   /** One short phrase: the verdict when OK, the reason and its evidence when failing. */
   verdict: string;
   lastRoundtripSeconds?: number;
@@ -34,8 +35,8 @@ export interface PathView {
 export interface Transition {
   atMs: number;
   label: string;
-  from: PathState;
-  to: PathState;
+  from: PathHealth;
+  to: PathHealth;
   verdict: string;
   /** "external: OK → FAIL real_ip_forbidden 127.0.0.9 in 127.0.0.9/32" */
   text: string;
@@ -92,7 +93,7 @@ export class WatchTracker {
     for (const p of result.paths) {
       const v = this.paths.get(`${result.probe}\0${p.name}`);
       if (!v) continue;
-      const state: PathState = p.ok ? "OK" : "FAIL";
+      const state: PathHealth = p.ok ? "OK" : "FAIL";
       const verdict = verdictPhrase(p);
       const first = v.runs === 0;
       v.runs += 1;
@@ -104,7 +105,7 @@ export class WatchTracker {
       v.clientIp = p.ip?.ip;
       const changed = first ? state === "FAIL" : state !== v.state;
       if (changed) {
-        const from: PathState = first ? "OK" : v.state;
+        const from: PathHealth = first ? "OK" : v.state;
         out.push({ atMs, label: v.label, from, to: state, verdict, text: `${v.label}: ${first ? "(start)" : from} → ${state} ${verdict}` });
         v.lastChangeMs = atMs;
         v.streak = 1;

@@ -32,7 +32,12 @@ export function liveBlock(o: {
   for (const v of o.views)
     rows.push([v.label, v.runs ? v.state : "…", secs(v.lastRoundtripSeconds), v.clientIp ?? "-", String(v.streak), hhmmss(v.lastChangeMs), v.verdict]);
   const lines = [head, ...table(rows)].map((l) => (l.length >= o.width ? l.slice(0, o.width - 2) + "…" : l));
-  return lines.map((l, i) => (i === 0 ? c("1", l) : i === 1 ? c("2", l) : / FAIL /.test(l) ? c("31;1", l) : / OK /.test(l) ? c("32", l) : l));
+  // Each path row is coloured by its view's state, not by what the rendered text happens to hold.
+  const colour = (v: PathView | undefined) => (!v?.runs ? undefined : v.state === "FAIL" ? "31;1" : v.state === "OK" ? "32" : undefined);
+  return lines.map((l, i) => {
+    const sgr = i === 0 ? "1" : i === 1 ? "2" : colour(o.views[i - 2]);
+    return sgr ? c(sgr, l) : l;
+  });
 }
 
 export function summaryText(s: PathSummary[], o: { cycles: number; elapsedMs: number; budget: Budget; credits?: SenderModule }): string {

@@ -157,3 +157,70 @@ test("entry-hop TLS: Postfix's ESMTPS / ESMTPSA, its (using TLSv1.3 with cipher 
     { tls: true, protocol: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", with: "ESMTPS" },
   );
 });
+
+test("RFC 8601: Appendix B.7's comment-heavy versioned method and a quoted authserv-id are read", () => {
+  const b7 = parseAuthResultsValue(
+    "foo.example.net (foobar) 1 (baz); dkim (Because I like it) / 1 (One yay) = (wait for it) fail policy (A dot can go here) . (like that) expired (this surprised me) = (as I wasn't expecting it) 1362471462",
+  );
+  assert.equal(b7.authservId, "foo.example.net");
+  assert.equal(b7.methods[0]?.method, "dkim");
+  assert.equal(b7.methods[0]?.result, "fail");
+  assert.equal(b7.methods[0]?.props["policy.expired"], "1362471462");
+  assert.equal(authservIdOf('"mx.example.com"; spf=pass smtp.mailfrom=a.example'), "mx.example.com");
+});
+
+test("a refusal says its real cause: an unreadable resinfo is not `checks skipped`", () => {
+  const list = [
+    { key: "received", value: "from h (h [192.0.2.1]) by mx.example.com (Postfix) with ESMTPS id E" },
+    { key: "authentication-results", value: "mx.example.com; spf pass smtp.mailfrom=a.example" },
+    { key: "from", value: "a@a.example" },
+  ];
+  const r = mxAuthResults(list, 0, "mx.example.com");
+  assert.equal(r.state, "none");
+  assert.match(r.note!, /could not be read/);
+  assert.equal(authPhrase(r), "auth none (unreadable)");
+  assert.match(authFailure(r, ["spf"])!, /could not be read.*required: spf/);
+  assert.equal(authLink(r, "10.42.0.1"), undefined, "no claim that the MX skipped the checks");
+  const none = mxAuthResults([list[0]!, { key: "authentication-results", value: "mx.example.com; none" }], 0, "mx.example.com");
+  assert.equal(authPhrase(none), "auth none (checks skipped)");
+});
+
+const saRules = { mxHosts: ["mx.example.com"], forbiddenCidrs: ["10.42.0.0/16"], expectedCidrs: [] };
+// The SpamAssassin/OpenDKIM/OpenDMARC/policyd-spf stack: one A-R per milter below our Received, the
+// SpamAssassin headers appended by spamass-milter at the end (shapes as those tools write them).
+const saStack = [
+  "Received: from relay.example (relay.example [192.0.2.20]) by mx.example.com (Postfix) with ESMTPS id 4Q for <p@example.com>; Mon, 23 Nov 2026 15:03:24 +0000 (UTC)",
+  "Authentication-Results: mx.example.com; dmarc=pass (p=reject dis=none) header.from=a.example",
+  "Authentication-Results: mx.example.com; dkim=pass (2048-bit key; unprotected) header.d=a.example header.i=@a.example header.a=rsa-sha256 header.s=s1 header.b=AbCdEf12",
+  "Authentication-Results: mx.example.com; spf=pass (sender SPF authorized) smtp.mailfrom=bounce.a.example (client-ip=192.0.2.20; helo=relay.example; envelope-from=x@bounce.a.example; receiver=<UNKNOWN>)",
+  "From: A <a@a.example>",
+  "Subject: x",
+  "X-Spam-Checker-Version: SpamAssassin 4.0.0 (2022-12-13) on mx.example.com",
+  "X-Spam-Level: ",
+  "X-Spam-Status: No, score=-0.1 required=5.0 tests=DKIM_SIGNED,DKIM_VALID, DKIM_VALID_AU,SPF_PASS autolearn=ham autolearn_force=no version=4.0.0",
+  "",
+  "",
+].join("\r\n");
+
+test("SpamAssassin/OpenDKIM/OpenDMARC/policyd-spf: several A-R of one authserv-id merge; the score and threshold from X-Spam-Status", () => {
+  const mx = readMxHeaders(saStack, saRules, "mx.example.com");
+  assert.equal(mx.authResults.state, "found");
+  assert.equal(mx.authResults.spf?.result, "pass");
+  assert.equal(mx.authResults.dkim?.domain, "a.example");
+  assert.equal(mx.authResults.dmarc?.result, "pass");
+  assert.deepEqual(mx.spam, { score: -0.1, flagged: false, header: "x-spam-status", threshold: 5 });
+  const flagged = saStack.replace("X-Spam-Status: No, score=-0.1", "X-Spam-Flag: YES\r\nX-Spam-Status: Yes, score=7.3");
+  assert.equal(readMxHeaders(flagged, saRules, "mx.example.com").spam?.flagged, true);
+});
+
+test("policyd-spf's Received-SPF counts only directly above the entry hop (a PREPEND lands there), never below it", () => {
+  const lines = saStack.split("\r\n").filter((l) => !l.includes("spf=pass"));
+  const rspf =
+    "Received-SPF: Pass (mailfrom) identity=mailfrom; client-ip=192.0.2.20; helo=relay.example; envelope-from=x@bounce.a.example; receiver=<UNKNOWN>";
+  const above = [rspf, ...lines].join("\r\n");
+  const mx = readMxHeaders(above, saRules, "mx.example.com");
+  assert.deepEqual(mx.authResults.spf, { result: "pass", domain: "bounce.a.example", aligned: true, comment: "mailfrom" });
+  // Written by the sender (below our Received): ignored.
+  const below = [lines[0], rspf.replace("Pass", "Pass"), ...lines.slice(1)].join("\r\n");
+  assert.equal(readMxHeaders(below, saRules, "mx.example.com").authResults.spf, undefined);
+});

@@ -5,7 +5,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { loadConfig } from "../../src/index.js";
+import { builtins, loadConfig } from "../../src/index.js";
+
+builtins();
 
 const example = new URL("../../examples/homelab.yaml", import.meta.url).pathname;
 

@@ -3,7 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ConfigError, loadConfig } from "../../src/index.js";
+import { builtins, ConfigError, loadConfig } from "../../src/index.js";
+
+builtins();
 
 const fixtures = new URL("./fixtures/", import.meta.url).pathname;
 const secrets = mkdtempSync(join(tmpdir(), "mailprobe-secrets-"));

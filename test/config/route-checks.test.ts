@@ -3,7 +3,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ConfigError, resolveConfig } from "../../src/config/load.js";
-import "../../src/senders/index.js";
+import { builtins } from "../../src/builtins.js";
+
+builtins();
 
 const base = () => ({
   probes: [

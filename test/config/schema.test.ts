@@ -3,7 +3,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { z } from "zod";
-import { configSchema, registerSender, senderModules } from "../../src/index.js";
+import { builtins, configSchema, registerSender, senderModules } from "../../src/index.js";
+
+builtins();
 
 const types = (s: any) => s.properties.probes.items.properties.sender.oneOf.map((o: any) => o.properties.type.const);
 
@@ -11,6 +13,8 @@ test("the sender union follows the registry; JSON Schema carries the built-ins a
   const before = z.toJSONSchema(configSchema(), { io: "input" }) as any;
   assert.deepEqual(types(before), ["brevo", "smtp"]);
   assert.equal(before.properties.probes.items.properties.imap.properties.port.default, 993);
-  registerSender({ ...senderModules()[1]!, type: "late", schema: z.object({ type: z.literal("late"), from: z.string() }).strict() });
+  const unregister = registerSender({ ...senderModules()[1]!, type: "late", schema: z.object({ type: z.literal("late"), from: z.string() }).strict() });
   assert.deepEqual(types(z.toJSONSchema(configSchema(), { io: "input" })), ["brevo", "smtp", "late"]);
+  unregister();
+  assert.deepEqual(types(z.toJSONSchema(configSchema(), { io: "input" })), ["brevo", "smtp"], "a test that registers a sender removes it again");
 });

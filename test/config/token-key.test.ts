@@ -5,7 +5,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { resolveConfig } from "../../src/index.js";
+import { builtins, resolveConfig } from "../../src/index.js";
+
+builtins();
 
 const base = () => ({
   probes: [

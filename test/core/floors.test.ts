@@ -14,7 +14,7 @@ export const FLOORS: string[][] = [
   ["core", "types", "log.ts", "redact.ts", "version.ts"],
   ["config"],
   ["checks", "net", "render", "schedule"],
-  ["senders", "receivers", "sinks"],
+  ["senders", "receivers", "sinks", "builtins.ts"],
   ["probe"],
   ["doctor", "watch", "serve"],
   ["cli", "index.ts"],

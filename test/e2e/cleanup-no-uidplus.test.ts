@@ -123,7 +123,8 @@ test(
           const staleIn = await findToken(c, "INBOX", stale);
           if (mode === "moved-to-trash") {
             assert.deepEqual(staleIn, [], "the stale own message was swept (moved)");
-            if (k === 0) assert.equal(r.cleanup.stale, 1);
+            // At least the planted one: the junk mailbox is swept too, and earlier lab runs may have left own stale messages there.
+            if (k === 0) assert.ok(r.cleanup.stale >= 1, JSON.stringify(r.cleanup));
           } else {
             assert.equal(staleIn.length, 1, "the stale own message stays without UIDPLUS and MOVE");
             // Runs of this test leave their own messages too (younger than staleAfter): only the planted one is stale.

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { labConfig, labSmtpSender, runCli } from "../helpers/cli.js";
-import { fakeBrevo, fakeKuma } from "../helpers/lab.js";
+import { fakeBrevo } from "../helpers/lab.js";
+import { allBeatsAfter, lastBeatId } from "../lab/kuma.js";
 import { accounts, addr, brevo, kuma, mx, paths, port } from "../lab/topology.js";
 
 const SECRETS = [brevo.apiKey, accounts.probe.password, ...kuma.tokens];
@@ -18,12 +19,12 @@ const find = (res: any, scope: string, check: string) => res.json.checks.find((c
 
 test("doctor on the healthy lab: every check passes, no mail sent, no Kuma heartbeat recorded", async () => {
   const sentBefore = ((await (await fakeBrevo("/__lab/sent")).json()) as unknown[]).length;
-  await fakeKuma("/__lab/calls", { method: "DELETE" });
+  const mark = lastBeatId();
   const res = await doctor();
   assert.equal(res.code, 0, res.stdout);
   const checks = res.json.checks;
   for (const path of ["external", "internal"]) {
-    for (const c of ["dns", "tcp", "tls", "login", "select", "idle", "cleanup"])
+    for (const c of ["dns", "tcp", "tls", "login", "select", "uidnext", "look back", "idle", "cleanup", "junk mailbox"])
       assert.equal(find(res, `inbound/${path}`, c)?.status, "ok", `${path} ${c}: ${JSON.stringify(find(res, `inbound/${path}`, c))}`);
   }
   assert.match(find(res, "inbound/internal", "cleanup").detail, /^uid-expunge: the server announces UIDPLUS/);
@@ -38,10 +39,10 @@ test("doctor on the healthy lab: every check passes, no mail sent, no Kuma heart
   }
   assert.equal(checks.filter((c: any) => c.check === "kuma url" && c.status === "ok").length, 3);
   assert.equal(((await (await fakeBrevo("/__lab/sent")).json()) as unknown[]).length, sentBefore, "no mail sent");
-  assert.deepEqual(await (await fakeKuma("/__lab/calls")).json(), [], "no heartbeat");
+  assert.deepEqual(allBeatsAfter(mark), [], "no heartbeat recorded by Kuma");
   const human = await doctor(undefined, false);
   assert.match(human.stdout, /SCOPE\s+CHECK\s+STATUS\s+DETAIL/);
-  assert.match(human.stdout, /doctor: all 26 checks passed/);
+  assert.match(human.stdout, /doctor: all 30 checks passed/);
 });
 
 test("doctor: IMAP auth broken → login FAIL on each path with the cause, select and idle skipped, exit 1", async () => {
@@ -61,7 +62,7 @@ test("doctor: IMAP auth broken → login FAIL on each path with the cause, selec
   const human = await doctor((c) => (c.probes[0].imap.password = "Wr0ng-Doctor-Pass-9"), false);
   assert.match(human.stdout, /inbound\/external\s+login\s+FAIL\s+login refused/);
   assert.match(human.stdout, /→ the server refused probe@lab\.test: check user and password/);
-  assert.match(human.stdout, /doctor: 2 of 26 checks failed/);
+  assert.match(human.stdout, /doctor: 2 of 30 checks failed/);
 });
 
 test("doctor: TLS trust broken (no caFile) → tls FAIL naming the untrusted chain, login skipped", async () => {

@@ -9,12 +9,15 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { accounts, addr, brevo, kuma, paths, port } from "../lab/topology.js";
 import { labConfig, runCli, type CliRun } from "../helpers/cli.js";
-import { countWithToken, fakeBrevo, fakeKuma, imapClient } from "../helpers/lab.js";
+import { countWithToken, fakeBrevo, imapClient } from "../helpers/lab.js";
+import { allBeatsAfter, kumaPushUrl, lastBeatId } from "../lab/kuma.js";
 
 const WRONG_PASSWORD = "Wr0ng-Imap-Pass-8812";
 const BAD_KEY = "xkeysib-bad-key-5550123-DISTINCT";
 const SECRETS = [brevo.apiKey, accounts.probe.password, WRONG_PASSWORD, BAD_KEY, ...kuma.tokens];
 const outputs: string[] = [];
+/** Kuma's newest beat before this file ran: the after-hook scans every msg Kuma recorded since. */
+const kumaMark = lastBeatId();
 
 async function run(mutate: (c: any) => void, extra: string[] = [], opts: Parameters<typeof runCli>[1] = {}): Promise<CliRun> {
   const res = await runCli(["run", "--config", labConfig(mutate), "--json", ...extra], opts);
@@ -286,25 +289,43 @@ test("Pushgateway down, hanging or failing: verdict and exit code unchanged, fai
   }
 });
 
-test("Kuma down or unknown token: reported, bounded, verdict unchanged", async () => {
-  await fakeKuma("/__lab/down?on=1", { method: "POST" });
-  try {
-    const res = await run(short("f_kuma_down"));
-    assert.equal(res.code, 0);
-    const ks = res.json.probes[0].sinks.filter((s: any) => s.sink === "kuma");
-    assert.equal(ks.length, 3);
-    assert.ok(ks.every((s: any) => !s.ok && s.ms < 6000));
-  } finally {
-    await fakeKuma("/__lab/down?on=0", { method: "POST" });
-  }
+test("Kuma down, an unknown token, a paused monitor: reported as the real Kuma answers, bounded, verdict unchanged", async () => {
+  // Kuma down: nothing listens on its port (a closed loopback port).
+  const closed = createServer();
+  const closedPort = await listen(closed);
+  await new Promise((r) => closed.close(r));
+  const down = await run((c) => {
+    short("f_kuma_down")(c);
+    c.probes[0].kuma.pushUrl = `http://${addr.listen}:${closedPort}/api/push/${kuma.tokens[0]}`;
+    for (const p of c.probes[0].paths) p.kuma.pushUrl = `http://${addr.listen}:${closedPort}/api/push/lab${p.name}`;
+  });
+  assert.equal(down.code, 0);
+  const ks = down.json.probes[0].sinks.filter((s: any) => s.sink === "kuma");
+  assert.equal(ks.length, 3);
+  assert.ok(
+    ks.every((s: any) => !s.ok && /ECONNREFUSED/.test(s.error) && s.ms < 6000),
+    JSON.stringify(ks),
+  );
+
+  // The lab's real Kuma: an unknown token and a paused monitor are both its 404 (1.23 answers 500).
+  const mark = lastBeatId();
   const res = await run((c) => {
     short("f_kuma_404")(c);
-    c.probes[0].kuma.pushUrl = `http://${addr.listen}:${port.fakeKuma}/api/push/UnknownTok3n`;
+    c.probes[0].kuma.pushUrl = kumaPushUrl("UnknownTok3n");
+    c.probes[0].paths[0].kuma.pushUrl = kumaPushUrl(kuma.pausedToken);
   });
   assert.equal(res.code, 0);
-  const probeSink = res.json.probes[0].sinks.find((s: any) => s.sink === "kuma" && s.target === "f_kuma_404");
-  assert.equal(probeSink.ok, false);
-  assert.equal(probeSink.error, "HTTP 404: Monitor not found or not active.");
+  const sinks = res.json.probes[0].sinks.filter((s: any) => s.sink === "kuma");
+  const probeSink = sinks.find((s: any) => s.target === "f_kuma_404");
+  const pausedSink = sinks.find((s: any) => s.target === `f_kuma_404/${res.json.probes[0].paths[0].name}`);
+  for (const s of [probeSink, pausedSink]) {
+    assert.equal(s.ok, false);
+    assert.equal(s.error, "HTTP 404: Monitor not found or not active.");
+  }
+  // Only the third monitor (the other path's) recorded a beat.
+  const beats = allBeatsAfter(mark);
+  assert.equal(beats.length, 1, JSON.stringify(beats));
+  assert.equal(beats[0]!.status, 1);
 });
 
 for (const sig of ["SIGTERM", "SIGINT"] as const) {
@@ -366,7 +387,7 @@ test("malformed YAML and unknown fields: exit 2 with the field named, nothing se
 after(async () => {
   // No secret in any stdout, stderr, JSON, Pushgateway metric or Kuma message of the whole table.
   const gateway = await (await fetch(`http://${addr.listen}:${port.pushgateway}/metrics`)).text();
-  const kumaMsgs = ((await (await fakeKuma("/__lab/calls")).json()) as { msg: string }[]).map((c) => c.msg ?? "");
+  const kumaMsgs = allBeatsAfter(kumaMark).map((b) => b.msg ?? "");
   const haystack = [...outputs, gateway, ...kumaMsgs].join("\n");
   const hits = SECRETS.filter((s) => haystack.includes(s));
   assert.deepEqual(hits, [], "secrets leaked");

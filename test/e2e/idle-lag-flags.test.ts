@@ -8,10 +8,12 @@ import { loadConfig } from "../../src/config/load.js";
 import { createLogger } from "../../src/log.js";
 import { createIdleLagMemory } from "../../src/probe/idle-memory.js";
 import { runProbe } from "../../src/probe/run.js";
-import "../../src/receivers/index.js";
+import { builtins } from "../../src/builtins.js";
 import { addr, port } from "../lab/topology.js";
 import { labConfig } from "../helpers/cli.js";
 import { imapClient } from "../helpers/lab.js";
+
+builtins();
 
 test("IDLE-lag learning on a listener that leaves the probe message: no \\Flagged is left on it", { timeout: 120_000 }, async () => {
   const cfg = labConfig((c) => {

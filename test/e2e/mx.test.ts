@@ -6,11 +6,13 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { z } from "zod";
-import { fields, main, registerSender, type SenderModule } from "../../src/index.js";
+import { builtins, fields, main, registerSender, type SenderModule } from "../../src/index.js";
 import { labConfig, labSmtpSender, runCli } from "../helpers/cli.js";
 import { DEFAULT_STATE, set, type LabState } from "../lab/lab.js";
 import { sendSpam } from "../lab/mx.js";
 import { accounts, addr, mx, paths, port } from "../lab/topology.js";
+
+builtins();
 
 const postfixLog = join(paths.log, "postfix.log");
 
@@ -180,8 +182,8 @@ const spamSender: SenderModule<z.infer<typeof SpamSchema>> = {
   }),
 };
 
-test("a message over Rspamd's add-header threshold: landed_in_junk through the real Rspamd and Sieve, with its score", async () => {
-  registerSender(spamSender);
+test("a message over Rspamd's add-header threshold: landed_in_junk through the real Rspamd and Sieve, with its score", async (t) => {
+  t.after(registerSender(spamSender));
   let stdout = "";
   const code = await main(
     [
@@ -212,11 +214,11 @@ test("a message over Rspamd's add-header threshold: landed_in_junk through the r
   assert.match(p.detail, /^found in Junk, not in INBOX \(score \d+\.\d\d, spf=pass /);
 });
 
-test("a third sender type exposes its listener through the certTarget hook: run publishes its certificate as listener `sender`", async () => {
+test("a third sender type exposes its listener through the certTarget hook: run publishes its certificate as listener `sender`", async (t) => {
   // A test-only sender whose send fails at once: only its certTarget matters (the lab's stock
   // submission listener, STARTTLS); the certificate read runs beside the cycle.
   const CertSchema = z.object({ type: z.literal("labcert"), from: fields.email }).strict();
-  registerSender<z.infer<typeof CertSchema>>({
+  const unregister = registerSender<z.infer<typeof CertSchema>>({
     type: "labcert",
     displayName: "lab cert",
     schema: CertSchema,
@@ -240,6 +242,7 @@ test("a third sender type exposes its listener through the certTarget hook: run 
       close() {},
     }),
   });
+  t.after(unregister);
   let stdout = "";
   await main(
     [

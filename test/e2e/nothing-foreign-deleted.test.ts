@@ -4,13 +4,15 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
-import { loadConfig } from "../../src/index.js";
+import { builtins, loadConfig } from "../../src/index.js";
 import { createLogger } from "../../src/log.js";
 import { runProbe } from "../../src/probe/run.js";
 import { newToken, tokenKey } from "../../src/core/token.js";
 import { accounts, brevo, labTokenKey, port } from "../lab/topology.js";
 import { labConfig } from "../helpers/cli.js";
 import { fakeBrevo, imapClient, withLab } from "../helpers/lab.js";
+
+builtins();
 
 const FOREIGN = 1000;
 const CYCLES = Number(process.env.MAILPROBE_SOAK_CYCLES ?? 40);

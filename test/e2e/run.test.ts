@@ -1,4 +1,4 @@
-// `mailprobe run` end to end against the real lab (Postfix, Dovecot, HAProxy, Pushgateway, fakes).
+// `mailprobe run` end to end against the real lab (Postfix, Dovecot, HAProxy, Pushgateway, Uptime Kuma, the fake Brevo).
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
@@ -6,7 +6,8 @@ import { newToken, tokenKey } from "../../src/core/token.js";
 import { readFileSync } from "node:fs";
 import { accounts, addr, brevo, labTokenKey, paths, port } from "../lab/topology.js";
 import { labConfig, labSmtpSender, runCli } from "../helpers/cli.js";
-import { countWithToken, fakeBrevo, fakeKuma, imapClient, withLab } from "../helpers/lab.js";
+import { countWithToken, fakeBrevo, imapClient, withLab } from "../helpers/lab.js";
+import { kumaBeats, lastBeatId, type KumaBeat } from "../lab/kuma.js";
 
 async function gatewayMetrics(): Promise<string> {
   return (await fetch(`http://${addr.listen}:${port.pushgateway}/metrics`)).text();
@@ -21,12 +22,19 @@ function metric(text: string, name: string, labels: Record<string, string>): num
   return undefined;
 }
 
-type KumaCall = { token: string; status: string; msg: string; ping: string | null };
-const kumaCalls = async (): Promise<KumaCall[]> => (await fakeKuma("/__lab/calls")).json() as Promise<KumaCall[]>;
+/** What the lab's real Uptime Kuma recorded since `mark`, per monitor of the lab config. */
+const KUMA_TOKENS = { probe: "labprobe", external: "labexternal", internal: "labinternal" } as const;
+function kumaRecorded(mark: number): Record<keyof typeof KUMA_TOKENS, KumaBeat[]> {
+  return {
+    probe: kumaBeats(KUMA_TOKENS.probe, mark),
+    external: kumaBeats(KUMA_TOKENS.external, mark),
+    internal: kumaBeats(KUMA_TOKENS.internal, mark),
+  };
+}
 
 test("healthy run, then PROXY broken: verdicts, exit codes, Pushgateway and Kuma", async () => {
   const cfg = labConfig((c) => (c.probes[0].name = "e2e_run"));
-  await fakeKuma("/__lab/calls", { method: "DELETE" });
+  let mark = lastBeatId();
 
   const healthy = await runCli(["run", "--config", cfg, "--json"]);
   assert.equal(healthy.code, 0, healthy.stderr);
@@ -57,12 +65,20 @@ test("healthy run, then PROXY broken: verdicts, exit codes, Pushgateway and Kuma
   const lastSuccess = metric(m, "mailprobe_last_success_timestamp_seconds", { probe: "e2e_run", path: "external" });
   assert.ok(lastSuccess && Math.abs(lastSuccess - Date.now() / 1000) < 60);
 
-  let calls = await kumaCalls();
-  const up = calls.filter((c) => c.status === "up");
-  assert.deepEqual(up.map((c) => c.token).sort(), ["labexternal", "labinternal", "labprobe"]);
-  for (const c of up) assert.match(c.ping ?? "", /^\d+$/, "ping is whole milliseconds");
+  // Kuma recorded one up beat per monitor; its ping is the roundtrip in whole milliseconds (the
+  // probe's: the slowest path's), its msg the verdict line.
+  let beats = kumaRecorded(mark);
+  const ms = (p: any) => Math.round(p.roundtripSeconds * 1000);
+  const [rExt, rInt] = r.paths;
+  assert.deepEqual(
+    Object.values(beats).map((b) => b.map((x) => [x.status, x.ping])),
+    [[[1, Math.max(ms(rExt), ms(rInt))]], [[1, ms(rExt)]], [[1, ms(rInt)]]],
+    JSON.stringify(beats),
+  );
+  assert.match(beats.external[0]!.msg ?? "", /^OK \d+\.\d\d s, client 127\.0\.0\.42/);
+  assert.match(beats.probe[0]!.msg ?? "", /^OK external \d+\.\d\d s, internal \d+\.\d\d s/);
 
-  await fakeKuma("/__lab/calls", { method: "DELETE" });
+  mark = lastBeatId();
   const broken = await withLab({ proxy: "broken" }, () => runCli(["run", "--config", cfg, "--json"]));
   assert.equal(broken.code, 1);
   const b = broken.json.probes[0];
@@ -73,9 +89,15 @@ test("healthy run, then PROXY broken: verdicts, exit codes, Pushgateway and Kuma
   assert.match(ext.ip.header, /^Received: from .*\[127\.0\.0\.9\].* by mx\.lab\.test \(Postfix\)/);
   assert.equal(b.cleanup.deleted, 1);
 
-  calls = await kumaCalls();
-  assert.ok(calls.length >= 3 && calls.every((c) => c.status === "down"), JSON.stringify(calls));
-  assert.match(calls.find((c) => c.token === "labexternal")!.msg, /real_ip_forbidden/);
+  // Kuma recorded every monitor down, the reason in its msg.
+  beats = kumaRecorded(mark);
+  assert.deepEqual(
+    Object.values(beats).map((b) => b.map((x) => x.status)),
+    [[0], [0], [0]],
+    JSON.stringify(beats),
+  );
+  assert.match(beats.external[0]!.msg ?? "", /^FAIL real_ip_forbidden: /);
+  assert.match(beats.probe[0]!.msg ?? "", /^FAIL external real_ip_forbidden/);
 
   m = await gatewayMetrics();
   assert.equal(metric(m, "mailprobe_success", { probe: "e2e_run", path: "external" }), 0);
@@ -112,6 +134,8 @@ test("a mailbox holding other mail, mimics included, keeps every byte of it; a p
   const old = new Date(Date.now() - 2 * 3600_000);
   const wellFormedForeign = newToken(tokenKey("someone-elses-key-0123456789abcdef"), old.getTime());
   const ownStale = newToken(key, old.getTime());
+  const inFlight = newToken(key, old.getTime(), 86_400_000);
+  const staleInJunk = newToken(key, old.getTime(), 60_000);
   const tag = `foreign-${Date.now()}`;
   const msg = (i: number, from: string, subject: string, extra = "") =>
     `From: ${from}\r\nTo: ${accounts.probe.user}\r\nSubject: ${subject}\r\nMessage-ID: <${tag}-${i}@lab.test>\r\nDate: ${old.toUTCString()}\r\n${extra}\r\nbody ${i}\r\n`;
@@ -122,6 +146,13 @@ test("a mailbox holding other mail, mimics included, keeps every byte of it; a p
     msg(4, "spoof@example.org", `mailprobe inbound ${ownStale.replace(/.$/, "x")}`, `X-Mailprobe-Token: ${ownStale.replace(/.$/, "x")}\r\n`),
     msg(5, "friend@example.org", `mailprobe inbound ${ownStale}`, `X-Mailprobe-Token: ${ownStale}\r\n`),
     msg(6, brevo.sender, "mailprobe inbound mp1.notatoken", "X-Mailprobe-Token: mp1.notatoken\r\n"),
+    // Issue 18, item 2: a reply written from the probe account (our sender, no token header, the
+    // probe's subject inside its own): never the exact subject mailprobe wrote.
+    msg(8, brevo.sender, `Re: mailprobe inbound ${ownStale}`),
+    msg(9, brevo.sender, `Fwd: mailprobe inbound ${ownStale}`),
+    // Issue 18, item 3: another probe's message under the same key, still in flight by its own
+    // stale time (a day) although older than this probe's (60 s): the token says so itself.
+    msg(10, brevo.sender, `mailprobe other ${inFlight}`, `X-Mailprobe-Token: ${inFlight}\r\n`),
   ];
   const stale = msg(7, brevo.sender, `mailprobe inbound ${ownStale}`, `X-Mailprobe-Token: ${ownStale}\r\n`);
 
@@ -142,6 +173,15 @@ test("a mailbox holding other mail, mimics included, keeps every byte of it; a p
   try {
     for (const raw of foreign) await c.append("INBOX", raw, [], old);
     await c.append("INBOX", stale, [], old);
+    // Issue 19, item 4: a probe message left in the junk mailbox is swept there too.
+    if (!(await c.list()).some((b) => b.path === "Junk")) await c.mailboxCreate("Junk");
+    const junkTag = `${tag}-junk@`;
+    await c.append(
+      "Junk",
+      msg(11, brevo.sender, `mailprobe inbound ${staleInJunk}`, `X-Mailprobe-Token: ${staleInJunk}\r\n`).replace(`${tag}-11@`, junkTag),
+      [],
+      old,
+    );
     const before = await digest();
     const staleUid = [...((await c.search({ header: { "message-id": `${tag}-7@` } }, { uid: true })) || [])];
     assert.equal(staleUid.length, 1);
@@ -155,10 +195,13 @@ test("a mailbox holding other mail, mimics included, keeps every byte of it; a p
     const c2 = imapClient(port.imapsStock);
     await c2.connect();
     const after = await digest(c2);
+    await c2.mailboxOpen("Junk");
+    const junkLeft = (await c2.search({ header: { "message-id": junkTag } }, { uid: true })) || [];
     await c2.logout();
     const expected = new Map(before);
     expected.delete(String(staleUid[0]));
     assert.deepEqual(after, expected, "every other message is still there, byte for byte");
+    assert.deepEqual(junkLeft, [], "the stale probe message in Junk is swept");
   } finally {
     c.close();
   }

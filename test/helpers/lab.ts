@@ -92,10 +92,6 @@ export async function fakeBrevo(path: string, init?: RequestInit): Promise<Respo
   return fetch(`http://${addr.listen}:${port.fakeBrevo}${path}`, init);
 }
 
-export async function fakeKuma(path: string, init?: RequestInit): Promise<Response> {
-  return fetch(`http://${addr.listen}:${port.fakeKuma}${path}`, init);
-}
-
 /** How many messages in the probe INBOX carry this token header. */
 export async function countWithToken(token: string): Promise<number> {
   const c = imapClient(port.imapsStock);

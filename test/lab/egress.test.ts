@@ -1,6 +1,7 @@
 // Nothing leaves the machine: while the lab restarts Rspamd (when it would fetch remote maps) and
-// filters deliveries (SPF, DKIM, DMARC, and whatever else it looks up), no packet from the users the
-// lab's daemons run as goes to a non-loopback address. The witness is an nftables counter on the
+// Uptime Kuma (when it would check uptime.kuma.pet for updates) and filters deliveries (SPF, DKIM,
+// DMARC, and whatever else it looks up), no packet from the users the lab's daemons run as goes to a
+// non-loopback address. The witness is an nftables counter on the
 // OUTPUT hook (a rule that only counts, never drops), matched on the socket owner's uid; the test
 // also proves that the counter does see a deliberate UDP datagram to 1.1.1.1 sent as _rspamd; and a lab
 // whose Rspamd used the system resolver with its stock modules made this test fail (42 packets counted).
@@ -13,13 +14,14 @@ import { promisify } from "node:util";
 import { uniqueToken } from "../helpers/lab.js";
 import { DEFAULT_STATE, set, userIds } from "./lab.js";
 import { sendSpam, sendViaBrevo, waitForStored } from "./mx.js";
+import { startKuma, stopKuma } from "./kuma.js";
 import { basePort } from "./topology.js";
 
 const run = promisify(execFile);
 /** One table per lab, so that two labs can run the test side by side. */
 const table = `mailprobe_egress_${basePort}`;
-/** The users of the lab's daemons: Rspamd's workers, unbound, Postfix's. */
-const users = ["_rspamd", "unbound", "postfix"];
+/** The users of the lab's daemons: Rspamd's workers, unbound, Postfix's, Uptime Kuma's (nobody). */
+const users = ["_rspamd", "unbound", "postfix", "nobody"];
 
 /** Packets counted so far (IPv4 and IPv6 rules). */
 async function counted(): Promise<number> {
@@ -45,6 +47,9 @@ test("no packet to a non-loopback address while Rspamd starts and the lab filter
   // A restart: the moment Rspamd's stock config would fetch maps.rspamd.com and open fuzzy sockets.
   await set({ ...DEFAULT_STATE, rspamd: "down" });
   await set({ ...DEFAULT_STATE });
+  // A restart on its data: the moment Kuma would check for updates (off: the lab seeds checkUpdate=false).
+  await stopKuma();
+  await startKuma({ keepData: true });
   const brevoSubject = uniqueToken();
   const spamSubject = uniqueToken();
   await sendViaBrevo(brevoSubject);

@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { test } from "node:test";
-import { brevo, addr, port, accounts, kuma } from "./topology.js";
+import { brevo, addr, port, accounts } from "./topology.js";
 import { waitForStored } from "./mx.js";
-import { fakeBrevo, fakeKuma, imapClient, smtpSend, uniqueToken, waitForHeaders, withLab } from "../helpers/lab.js";
+import { fakeBrevo, imapClient, smtpSend, uniqueToken, waitForHeaders, withLab } from "../helpers/lab.js";
 
 /** The Received line Postfix wrote (`by mx.lab.test (Postfix)`), unfolded. */
 function postfixReceived(headers: string): string {
@@ -178,22 +178,4 @@ test("fake Brevo: hardBounce, blocked and invalid faults accept the send, then l
     await fakeBrevo("/__lab/fault", { method: "POST", body: JSON.stringify({ mode: "none" }) });
     await fakeBrevo(`/v3/smtp/blockedContacts/${encodeURIComponent(rcpt)}`, { method: "DELETE", headers: { "api-key": brevo.apiKey } });
   }
-});
-
-test("fake Uptime Kuma: known token answers ok, unknown 404, every call recorded", async () => {
-  await fakeKuma("/__lab/calls", { method: "DELETE" });
-  const ok = await fakeKuma(`/api/push/${kuma.tokens[0]}?status=up&msg=OK&ping=12`);
-  assert.equal(ok.status, 200);
-  assert.deepEqual(await ok.json(), { ok: true });
-  const unknown = await fakeKuma("/api/push/nope?status=up&msg=OK&ping=1");
-  assert.equal(unknown.status, 404);
-  assert.deepEqual(await unknown.json(), { ok: false, msg: "Monitor not found or not active." });
-  const calls = (await (await fakeKuma("/__lab/calls")).json()) as { token: string; status: string; ping: string }[];
-  assert.deepEqual(
-    calls.map((c) => [c.token, c.status, c.ping]),
-    [
-      [kuma.tokens[0], "up", "12"],
-      ["nope", "up", "1"],
-    ],
-  );
 });

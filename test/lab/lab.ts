@@ -1,6 +1,6 @@
 // Installing is scripts/bootstrap.sh's job (apt-get); this module only configures, starts and stops.
 // The lab: private Postfix (with Rspamd as its milter), Dovecot (LMTP + Sieve), HAProxy, unbound (Rspamd's
-// DNS), Pushgateway, Prometheus and the two SaaS fakes on loopback. Nothing system-wide is configured;
+// DNS), Pushgateway, Prometheus, a real Uptime Kuma (test/lab/kuma.ts) and the fake Brevo on loopback. Nothing system-wide is configured;
 // every instance runs from files under LAB_DIR.
 import { execFile, spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { LAB_DIR, accounts, addr, brevo, mx, paths, port } from "./topology.js";
+import { startKuma, stopKuma } from "./kuma.js";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -416,7 +417,7 @@ async function postfix(cmd: string): Promise<void> {
   }
 }
 
-const daemons = ["pushgateway", "prometheus", "fake-brevo", "fake-kuma", "unbound"] as const;
+const daemons = ["pushgateway", "prometheus", "fake-brevo", "unbound"] as const;
 
 /** Rspamd in the foreground as its own user, on the lab's private config; ready when the milter port answers. */
 async function startRspamd(): Promise<void> {
@@ -461,6 +462,8 @@ async function stopHaproxy(): Promise<void> {
 export async function up(log: (line: string) => void = console.log): Promise<number> {
   const started = Date.now();
   await down();
+  // Uptime Kuma first: its start (3–5 s, more on a busy machine) overlaps everything else.
+  const kuma = startKuma().then(() => log(`lab: uptime kuma ready in ${((Date.now() - started) / 1000).toFixed(1)} s`));
   await makeTls();
   makeDkim();
   const state = { ...DEFAULT_STATE };
@@ -492,7 +495,6 @@ export async function up(log: (line: string) => void = console.log): Promise<num
     `--web.listen-address=${addr.listen}:${port.prometheus}`,
   ]);
   daemon("fake-brevo", process.execPath, ["--import", "tsx", join(here, "fake-brevo.ts")]);
-  daemon("fake-kuma", process.execPath, ["--import", "tsx", join(here, "fake-kuma.ts")]);
 
   const h = addr.listen;
   await Promise.all([
@@ -510,9 +512,9 @@ export async function up(log: (line: string) => void = console.log): Promise<num
     waitFor("pushgateway", () => httpOk(`http://${h}:${port.pushgateway}/-/healthy`)),
     waitFor("prometheus", () => httpOk(`http://${h}:${port.prometheus}/-/ready`)),
     waitFor("fake brevo", () => httpOk(`http://${h}:${port.fakeBrevo}/__lab/health`)),
-    waitFor("fake kuma", () => httpOk(`http://${h}:${port.fakeKuma}/__lab/health`)),
     waitFor("unbound", () => udpAnswers(h, port.dns)),
     rspamd,
+    kuma,
   ]);
   const ms = Date.now() - started;
   log(`lab: up in ${(ms / 1000).toFixed(1)} s (${LAB_DIR})`);
@@ -532,6 +534,7 @@ export async function down(): Promise<void> {
   }
   tasks.push(stopPid(readPid(join(paths.run, "dovecot", "master.pid"))));
   tasks.push(stopRspamd());
+  tasks.push(stopKuma());
   for (const d of daemons) tasks.push(stopPid(readPid(join(paths.run, `${d}.pid`))));
   await Promise.all(tasks);
 }

@@ -60,7 +60,8 @@ export const port = {
   pushgateway: basePort + 91,
   prometheus: basePort + 90,
   fakeBrevo: basePort + 80,
-  fakeKuma: basePort + 81,
+  /** The real Uptime Kuma (test/lab/kuma.ts). */
+  kuma: basePort + 81,
   /** The lab's DNS server (unbound), used by Rspamd alone. */
   dns: basePort + 53,
   /** Rspamd's proxy worker in milter mode: Postfix's smtpd_milters. */
@@ -97,8 +98,10 @@ export const brevo = {
 } as const;
 
 export const kuma = {
-  /** Push tokens the fake Uptime Kuma knows as active monitors. */
+  /** Push tokens of the lab Kuma's active push monitors. */
   tokens: ["labprobe", "labexternal", "labinternal"],
+  /** A push monitor the lab creates and pauses (Kuma answers its pushes 404). */
+  pausedToken: "labpaused",
 } as const;
 
 export const paths = {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer, type AddressInfo } from "node:net";
 import { test } from "node:test";
-import { checkRelay } from "../../src/net/smtp-relay.js";
+import { checkRelay, readCertificate } from "../../src/net/smtp-relay.js";
 
 async function stagedMx(replies: { mail: string; rcpt: string }) {
   const seen: string[] = [];
@@ -67,14 +67,34 @@ test("2xx at RCPT is an open relay", async () => {
   assert.equal(r.state, "open");
 });
 
-test("a 4xx at RCPT (greylisting, postscreen's 450) is inconclusive: error, not refused", async () => {
+test("a 4xx at RCPT (greylisting, postscreen's 450) is inconclusive, not refused", async () => {
   const r = await verdict({ mail: "250 2.1.0 Ok", rcpt: "450 4.7.1 Client host rejected: greylisted, try again later" });
-  assert.equal(r.state, "error");
-  assert.match(r.detail, /inconclusive: RCPT deferred \(450\).*greylisted/);
+  assert.equal(r.state, "inconclusive");
+  assert.match(r.detail, /^RCPT deferred \(450\).*greylisted/);
 });
 
 test("a refused MAIL FROM is inconclusive: the RCPT to the foreign domain was never tried", async () => {
   const r = await verdict({ mail: "553 5.7.1 sender rejected", rcpt: "250 never asked" });
-  assert.equal(r.state, "error");
-  assert.match(r.detail, /inconclusive: MAIL FROM refused, RCPT never tried: 553 5\.7\.1 sender rejected/);
+  assert.equal(r.state, "inconclusive");
+  assert.match(r.detail, /^MAIL FROM refused, RCPT never tried: 553 5\.7\.1 sender rejected/);
+});
+
+test("readCertificate sends no MAIL; a listener that offers no STARTTLS is an error named so, not a refusal", async () => {
+  const mx = await stagedMx({ mail: "250 ok", rcpt: "250 ok" });
+  try {
+    const target = {
+      name: "sender",
+      host: "127.0.0.1",
+      port: mx.port,
+      security: "starttls" as const,
+      heloName: "probe.test",
+      mailFrom: "probe@lab.test",
+      timeoutMs: 5000,
+    };
+    const r = await readCertificate(target, new AbortController().signal);
+    assert.deepEqual(r, { error: "STARTTLS not offered (security: starttls): 250-staged.test 250 PIPELINING" });
+    assert.deepEqual(mx.seen, ["EHLO"]);
+  } finally {
+    mx.close();
+  }
 });

@@ -9,7 +9,9 @@ import type { RelayResult } from "../../src/core/result.js";
 import { judge, type PathState } from "../../src/probe/judge.js";
 import type { Session } from "../../src/receivers/session.js";
 import { route } from "../../src/watch/route.js";
-import "../../src/senders/index.js";
+import { builtins } from "../../src/builtins.js";
+
+builtins();
 
 const fixture = (name: string) => readFileSync(new URL(`../checks/fixtures/${name}.eml`, import.meta.url));
 
@@ -124,6 +126,43 @@ test("received.requireTls: a plain ESMTP entry hop is entry_hop_plaintext; the l
     cleanup: { deleted: 1, stale: 0, errors: [] },
   });
   assert.equal(r.paths[0]!.reason, "entry_hop_plaintext");
+});
+
+/** The path verdict for the healthy fixture with its entry hop rewritten. */
+function rewritten(p: ResolvedProbe, edit: (headers: string) => string) {
+  const headers = Buffer.from(edit(fixture("brevo-healthy").toString("latin1")), "latin1");
+  const state: PathState = {
+    name: "external",
+    session: { path: { mailbox: "INBOX" }, openMs: 5 } as unknown as Session,
+    found: { uid: 1, seenAtMs: 1_500, headers, mailbox: "INBOX" },
+  };
+  const send = { type: "brevo", ok: true, attempts: 1, notes: [] };
+  return judge({
+    probe: p,
+    token: "t",
+    startedMs: 0,
+    endedMs: 2_000,
+    states: [state],
+    send,
+    sendStartMs: 1_000,
+    aborted: false,
+    cleanup: { deleted: 1, stale: 0, errors: [] },
+  }).paths[0]!;
+}
+
+test("received.requireTls: Postfix's `with SMTP` without TLS details is TLS unknown, not entry_hop_plaintext", () => {
+  const tlsRules = probe({}, { received: { ...probe().received!, requireTls: true } });
+  const p = rewritten(tlsRules, (h) => h.replace("with ESMTPS id", "with SMTP id"));
+  assert.equal(p.ok, true, `${p.reason}: ${p.detail}`);
+  assert.equal(p.entryTls?.tls, undefined);
+  assert.equal(p.entryTls?.with, "SMTP");
+});
+
+test("received.mta: an entry hop not in the configured MTA's grammar is entry_hop_unparsed with the header and a hint", () => {
+  const p = rewritten(probe({}, { received: { ...probe().received!, mta: "exim" } }), (h) => h);
+  assert.equal(p.reason, "entry_hop_unparsed");
+  assert.match(p.ip?.header ?? "", /^Received: from .* by mx\.lab\.test \(Postfix\)/);
+  assert.match(p.ip?.hint ?? "", /received\.mta is exim: set it to the MTA that writes this header/);
 });
 
 test("a watchSender route carries its own requirements: the main route's require [dkim] does not apply to it", () => {

@@ -4,12 +4,14 @@
 // SMTP from Brevo's relay address to the stock Postfix listener, so the run is healthy for real.
 import assert from "node:assert/strict";
 import { connect } from "node:net";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { z } from "zod";
-import { fields, loadConfig, main, registerSender, registerSink, type ProbeResult, type SenderModule } from "../../src/index.js";
+import { builtins, fields, loadConfig, main, registerSender, registerSink, type ProbeResult, type SenderModule } from "../../src/index.js";
 import { labConfig } from "../helpers/cli.js";
 import { smtpSend } from "../helpers/lab.js";
 import { addr, port } from "../lab/topology.js";
+
+builtins();
 
 const RelaySchema = z
   .object({
@@ -44,16 +46,19 @@ const relay: SenderModule<RelayConfig> = {
 };
 
 const published: ProbeResult[] = [];
-registerSender(relay);
-registerSink({
-  name: "memory",
-  open: async () => ({
-    publish: async (_probe, r) => {
-      published.push(r);
-      return [{ sink: "memory", target: r.probe, ok: true, ms: 0 }];
-    },
+// Removed again when the file's tests are done: the registries outlive a test file in one process.
+after(registerSender(relay));
+after(
+  registerSink({
+    name: "memory",
+    open: async () => ({
+      publish: async (_probe, r) => {
+        published.push(r);
+        return [{ sink: "memory", target: r.probe, ok: true, ms: 0 }];
+      },
+    }),
   }),
-});
+);
 
 const relaySender = { type: "labrelay", port: port.smtpStock, from: "probe@sender.lab.test" };
 const config = (name: string, mutate: (p: any) => void) =>

@@ -6,10 +6,12 @@
 // gives up after shutdownGraceSeconds.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { loadConfig } from "../../src/index.js";
+import { builtins, loadConfig } from "../../src/index.js";
 import { createLogger } from "../../src/log.js";
 import { cycleBoundMs, startServe } from "../../src/serve/server.js";
 import { labConfig } from "../helpers/cli.js";
+
+builtins();
 
 test("a cycle past its bound: /healthz 503 naming the probe, mailprobe_cycle_stuck 1; stop gives up after the grace", async () => {
   const config = loadConfig(

@@ -45,6 +45,7 @@ const result = (over: Partial<ProbeResult> = {}): ProbeResult => ({
     { entry: "public-smtp", state: "open", detail: "RCPT accepted: 250 2.1.5 Ok", certNotAfter: "2029-02-27T21:14:46.000Z" },
     { entry: "alt-smtp", state: "refused", detail: "554 5.7.1 Relay access denied" },
     { entry: "down", state: "error", detail: "ECONNREFUSED" },
+    { entry: "greylisted", state: "inconclusive", detail: "RCPT deferred (450), relaying not tested: 450 4.2.0 greylisted" },
   ],
   smtpCerts: [{ listener: "sender", notAfter: "2028-01-01T00:00:00.000Z" }],
   cleanup: { deleted: 1, stale: 0, errors: [] },
@@ -69,11 +70,17 @@ test("mailprobe_auth_result: 1 for pass, 0 otherwise and for an absent header; r
   assert.equal(got.length, 6);
 });
 
-test("mailprobe_spam_score per path; mailprobe_open_relay per entry (none for an entry that could not be checked); the SMTP certificate", async () => {
+test("mailprobe_spam_score per path; mailprobe_open_relay per entry (none for an entry that could not be checked or was inconclusive); the SMTP certificate", async () => {
   assert.deepEqual(await series(METRICS.spamScore.name), [[{ probe: "inbound", path: "external" }, -0.6]]);
   assert.deepEqual(await series(METRICS.openRelay.name), [
     [{ probe: "inbound", entry: "public-smtp" }, 1],
     [{ probe: "inbound", entry: "alt-smtp" }, 0],
+  ]);
+  assert.deepEqual(await series(METRICS.relayCheckOk.name), [
+    [{ probe: "inbound", entry: "public-smtp" }, 1],
+    [{ probe: "inbound", entry: "alt-smtp" }, 1],
+    [{ probe: "inbound", entry: "down" }, 0],
+    [{ probe: "inbound", entry: "greylisted" }, 0],
   ]);
   assert.deepEqual(await series(METRICS.smtpTlsExpiry.name), [
     [{ probe: "inbound", listener: "public-smtp" }, Date.parse("2029-02-27T21:14:46Z") / 1000],
