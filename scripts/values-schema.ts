@@ -9,10 +9,11 @@ import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 // The one place that names the config schema: re-point it here if src/config/schema.ts changes shape.
-// src/index.ts registers the built-in senders first: the schema's sender union is built from them.
-import { configSchema as probeConfigSchema } from "../src/index.js";
+// builtins() registers the built-in senders first (src/index.ts no longer does it on import).
+import { builtins, configSchema as probeConfigSchema } from "../src/index.js";
 import { CRON_PATTERN, ENV_PATTERN } from "../src/config/fields.js";
-const configSchema = (): z.ZodType => probeConfigSchema();
+// The schema's sender union is built from the registered senders: register the built-ins first.
+const configSchema = (): z.ZodType => (builtins(), probeConfigSchema());
 
 export const valuesSchemaPath = fileURLToPath(new URL("../charts/mailprobe/values.schema.json", import.meta.url));
 

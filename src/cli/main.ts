@@ -59,7 +59,7 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
     return 2;
   }
   // Loaded only now: --help, --version and usage errors need none of it (docs/benchmarks.md).
-  const [config, { createLogger, LOG_LEVELS }, { makeRedactor }] = await Promise.all([
+  const [config, { createLogger, envLogLevel }, { makeRedactor }] = await Promise.all([
     loadOrReport(file, env, Boolean(values.json), out, err),
     import("../log.js"),
     import("../redact.js"),
@@ -71,12 +71,9 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
   const tty = io.isTTY ?? Boolean(process.stdout.isTTY);
   const interactive = tty && !values.json;
   // The config's log.level is the place for the level; MAILPROBE_LOG_LEVEL overrides it (a debug session) and is checked alike.
-  const envLevel = env.MAILPROBE_LOG_LEVEL || undefined;
-  if (envLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(envLevel)) {
-    err(`mailprobe: MAILPROBE_LOG_LEVEL: "${envLevel}" is not a log level; use one of ${LOG_LEVELS.join(", ")} (or unset it to use the config's log.level)\n`);
-    return 2;
-  }
-  const log = createLogger({ level: envLevel ?? config.logLevel ?? (interactive ? "warn" : "info"), redact, redactJson });
+  const envLevel = envLogLevel(env.MAILPROBE_LOG_LEVEL);
+  if (envLevel.error) return (err(`mailprobe: ${envLevel.error}\n`), 2);
+  const log = createLogger({ level: envLevel.level ?? config.logLevel ?? (interactive ? "warn" : "info"), redact, redactJson });
 
   log.debug({ msSinceStart: Math.round(performance.now()) }, "config loaded");
   const only = (values.probe as string[] | undefined) ?? [];
