@@ -46,6 +46,7 @@ test("defaults: authservId from the first non-wildcard mxHost, the watchSender r
     security: "starttls",
     heloName: "mailprobe",
     rcptTo: "relay-test@example.invalid",
+    from: "stranger",
     mailFrom: "probe@example.net",
     ca: undefined,
     timeoutMs: 10_000,
