@@ -139,13 +139,23 @@ function methodResult(method: AuthMethod, entries: ParsedAuthResults["methods"],
 }
 
 /**
- * policyd-spf's Received-SPF (RFC 7208 9.1), read as an spf result. A policy service's PREPEND is
- * written by Postfix's smtpd *above* its own Received (smtpd.c, data_cmd), where a milter's header
- * lands below it: so only the contiguous run directly above the entry hop counts.
+ * The contiguous run of MX-written headers directly *above* the entry hop (indexes, nearest first):
+ * a policy service's PREPEND (policyd-spf's Received-SPF) is written by Postfix's smtpd above its own
+ * Received (smtpd.c, data_cmd), and milters that insert at the top (OpenDKIM, OpenDMARC, seen in the
+ * lab: test/checks/fixtures/sa-brevo-healthy.eml) land above it too. Nothing above the entry hop can
+ * have been written by the sender, so this run is the MX's whatever its order.
  */
+function aboveEntry(headers: { key: string; value: string }[], entryIndex: number): number[] {
+  const out: number[] = [];
+  for (let j = entryIndex - 1; j >= 0 && (headers[j]!.key === "received-spf" || FILTER_PREPENDED.has(headers[j]!.key)); j--) out.push(j);
+  return out;
+}
+
+/** policyd-spf's Received-SPF (RFC 7208 9.1) in the run above the entry hop, read as an spf result. */
 function receivedSpf(headers: { key: string; value: string }[], entryIndex: number): ParsedAuthResults["methods"] {
   const out: ParsedAuthResults["methods"] = [];
-  for (let j = entryIndex - 1; j >= 0 && headers[j]!.key === "received-spf"; j--) {
+  for (const j of aboveEntry(headers, entryIndex)) {
+    if (headers[j]!.key !== "received-spf") continue;
     const v = headers[j]!.value;
     const result = /^\s*([a-z]+)\b/i.exec(v)?.[1]?.toLowerCase();
     if (!result) continue;
@@ -181,6 +191,9 @@ export function mxAuthResults(headers: { key: string; value: string }[], entryIn
   const ours = new Set<number>();
   if (entryIndex !== undefined) {
     for (let j = entryIndex + 1; j < headers.length && FILTER_PREPENDED.has(headers[j]!.key); j++) {
+      if (headers[j]!.key === "authentication-results" && authservIdOf(headers[j]!.value) === id) ours.add(j);
+    }
+    for (const j of aboveEntry(headers, entryIndex)) {
       if (headers[j]!.key === "authentication-results" && authservIdOf(headers[j]!.value) === id) ours.add(j);
     }
   }

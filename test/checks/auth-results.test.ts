@@ -224,3 +224,15 @@ test("policyd-spf's Received-SPF counts only directly above the entry hop (a PRE
   const below = [lines[0], rspf.replace("Pass", "Pass"), ...lines.slice(1)].join("\r\n");
   assert.equal(readMxHeaders(below, saRules, "mx.example.com").authResults.spf, undefined);
 });
+
+test("SpamAssassin stack (OpenDKIM, OpenDMARC, policyd-spf): their Authentication-Results and Received-SPF stand above the entry hop and are read as the MX's", () => {
+  const mx = read("sa-brevo-healthy");
+  assert.equal(mx.authResults.state, "found");
+  assert.equal(mx.authResults.spf?.result, "pass");
+  assert.equal(mx.authResults.dkim?.result, "pass");
+  assert.equal(mx.authResults.dkim?.aligned, true);
+  assert.equal(mx.authResults.dmarc?.result, "pass");
+  // PROXY lost: SPF fails on the node address (the sender's forged A-R was removed by the stack).
+  const broken = read("sa-forged-ar-proxy-broken");
+  assert.equal(broken.authResults.spf?.result, "fail");
+});
