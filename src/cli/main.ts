@@ -1,7 +1,8 @@
 // mailprobe: argv → command → exit code (0 healthy, 1 probe failed, 2 usage or configuration error).
 import { AbortedError } from "../core/deadline.js";
 import { VERSION } from "../version.js";
-import { parseArgv } from "./args.js";
+import type { Logger } from "../log.js";
+import { parseArgv, type Parsed } from "./args.js";
 import { commandHelp, COMMANDS, synopsis, usage } from "./commands.js";
 
 /** Where the CLI reads and writes: the process by default; a test or an embedding program may pass its own. */
@@ -29,11 +30,8 @@ async function loadOrReport(file: string, env: NodeJS.ProcessEnv, json: boolean,
   }
 }
 
-export async function main(argv: string[], io: CliIo = {}): Promise<number> {
-  const env = io.env ?? process.env;
-  const out = io.stdout ?? ((t: string) => void process.stdout.write(t));
-  const err = io.stderr ?? ((t: string) => void process.stderr.write(t));
-  const parsed = parseArgv(argv);
+/** The exit code of an invocation that runs no command: --version, --help, or a usage error. */
+function answerWithoutCommand(parsed: Exclude<Parsed, { kind: "command" }>, argv: string[], out: (t: string) => void, err: (t: string) => void): number {
   switch (parsed.kind) {
     case "version":
       out(`${VERSION}\n`);
@@ -52,6 +50,32 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
       );
       return 2;
   }
+}
+
+/** Runs `run` with SIGTERM and SIGINT turned into an abort of its signal, for as long as it runs. */
+async function withStopSignals(log: Logger, run: (signal: AbortSignal) => Promise<number>): Promise<number> {
+  const ctl = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (ctl.signal.aborted) return;
+    log.info({ signal: sig }, "stopping");
+    ctl.abort(new AbortedError(`received ${sig}`));
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  try {
+    return await run(ctl.signal);
+  } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  }
+}
+
+export async function main(argv: string[], io: CliIo = {}): Promise<number> {
+  const env = io.env ?? process.env;
+  const out = io.stdout ?? ((t: string) => void process.stdout.write(t));
+  const err = io.stderr ?? ((t: string) => void process.stderr.write(t));
+  const parsed = parseArgv(argv);
+  if (parsed.kind !== "command") return answerWithoutCommand(parsed, argv, out, err);
   const { command: name, values } = parsed;
   const file = (values.config as string | undefined) ?? env.MAILPROBE_CONFIG;
   if (!file) {
@@ -82,17 +106,9 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
     err(`mailprobe: no probe named ${only.join(", ")} in ${config.file}\n`);
     return 2;
   }
-  const ctl = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (ctl.signal.aborted) return;
-    log.info({ signal: sig }, "stopping");
-    ctl.abort(new AbortedError(`received ${sig}`));
-  };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
-  try {
+  return withStopSignals(log, async (signal) => {
     const command = await COMMANDS[name]!.load();
-    return await command({
+    return command({
       config,
       log,
       json: Boolean(values.json),
@@ -103,11 +119,8 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
       stdout: (t) => out((values.json ? redactJson : redact)(t)),
       stdoutRedact: redact,
       stderr: (t) => err(redact(t)),
-      signal: ctl.signal,
+      signal,
       version: VERSION,
     });
-  } finally {
-    process.off("SIGTERM", onSignal);
-    process.off("SIGINT", onSignal);
-  }
+  });
 }
