@@ -51,7 +51,10 @@ test("no secret in output: a Brevo 502 answer (every Brevo request carries the a
     res.end(JSON.stringify({ code: "bad_gateway", message: `upstream refused request with api-key ${key.slice(0, 8)}\n${key.slice(8)}` }));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  t.after(() => { server.closeAllConnections(); server.close(); });
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
   const cfg = {
     type: "brevo",
     apiKey: secret,
