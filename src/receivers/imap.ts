@@ -9,6 +9,7 @@ import { proxyTransport, tlsOptionsOf } from "./imap-transport.js";
 import { raceSignal } from "../core/deadline.js";
 import { commandCounter, type CommandCounter } from "./imap-count.js";
 import { isTlsError, ProbeError } from "../core/errors.js";
+import { WITHHELD } from "../core/peer-text.js";
 import { planCleanup } from "./imap-cleanup.js";
 import { chooseJunk, resolveName, type Listed } from "./imap-names.js";
 import { ImapSession, type UidNextSource } from "./imap-session.js";
@@ -21,6 +22,7 @@ interface ImapErrorLike {
   message?: string;
   authenticationFailed?: boolean;
   responseText?: string;
+  serverResponseCode?: string;
 }
 
 /** Maps an imapflow/socket error to a reason of the catalogue. */
@@ -29,7 +31,12 @@ export function classifyImapError(err: unknown, phase: "connect" | "mailbox" | "
   const e = (err ?? {}) as ImapErrorLike;
   const text = [e.message, e.responseText].filter(Boolean).join(": ") || String(err);
   const opts = { stage: phase, path, cause: err, errno: e.code };
-  if (e.authenticationFailed) return new ProbeError("imap_auth", `login refused: ${e.responseText ?? e.message ?? "authentication failed"}`, opts);
+  // The answer to LOGIN/AUTHENTICATE (it carried the password): only its response code is shown (peer-text.ts).
+  if (e.authenticationFailed) {
+    const rc =
+      typeof e.serverResponseCode === "string" && /^[A-Z][A-Z0-9-]{0,39}$/i.test(e.serverResponseCode) ? ` [${e.serverResponseCode.toUpperCase()}]` : "";
+    return new ProbeError("imap_auth", `login refused${rc}: ${WITHHELD}`, opts);
+  }
   if (isTlsError(err)) return new ProbeError("tls", `TLS: ${e.code ? `${e.code}: ` : ""}${text}`, opts);
   if (phase === "connect") return new ProbeError("imap_connect", `${e.code ? `${e.code}: ` : ""}${text}`, opts);
   if (phase === "mailbox") return new ProbeError("imap_mailbox", text, opts);
