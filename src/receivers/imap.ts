@@ -121,12 +121,8 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
       client,
       path,
       counter,
-      second: async () => {
-        const b = new ImapFlow(clientOptions(path, false));
-        b.on("error", () => undefined);
-        await b.connect();
-        return b;
-      },
+      // Under the caller's signal like the first: a server that never answers its LOGIN must not keep it open.
+      second: (s) => connected(path, commandCounter(), s),
       openMs: Date.now() - started,
       mailbox,
       junkMailbox: junk.name,
