@@ -17,6 +17,14 @@ import { ImapSession, type UidNextSource } from "./imap-session.js";
 /** Socket inactivity limit once connected (imapflow's default is 5 minutes). */
 export const SOCKET_TIMEOUT_MS = 60_000;
 
+/**
+ * What one IMAP answer may weigh (imapflow's defaults are 1 GB a literal, 1 GB a line, 2 GB an
+ * answer: read into memory until the deadline, far past the chart's 256 MiB). mailprobe fetches
+ * header blocks, envelopes and flags, and reads SEARCH and LIST answers: a literal above Postfix's
+ * default message_size_limit (10 MB) cannot be a header block or an envelope field.
+ */
+export const IMAP_CAPS = { maxLiteralSize: 12 * 1024 * 1024, maxLineLength: 12 * 1024 * 1024, maxResponseSize: 32 * 1024 * 1024 } as const;
+
 interface ImapErrorLike {
   code?: string;
   message?: string;
@@ -57,6 +65,7 @@ function clientOptions(path: ResolvedPath, logger: CommandCounter["logger"] | fa
     connectionTimeout: path.connectTimeoutMs,
     greetingTimeout: path.connectTimeoutMs,
     socketTimeout: SOCKET_TIMEOUT_MS,
+    ...IMAP_CAPS,
     disableAutoIdle: true,
     ...(pp ? { transport: proxyTransport(path) } : {}),
   } as ConstructorParameters<typeof ImapFlow>[0];
