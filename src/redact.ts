@@ -42,15 +42,29 @@ const uri = (v: string) => {
 };
 const form = (v: string) => new URLSearchParams({ v }).toString().slice(2);
 const jsonEscaped = (v: string) => JSON.stringify(v).slice(1, -1);
+// Percent-encoding is case-insensitive (RFC 3986 §2.1): a peer may echo `%2f` for `%2F`.
+const pctLower = (v: string) => v.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+const uriForms = (v: string) => [uri(v), pctLower(uri(v)), form(v), pctLower(form(v))];
+// JSON serialisers differ: PHP's json_encode writes `/` as `\/`; Python's json.dumps (ensure_ascii)
+// writes every non-ASCII character as `\uXXXX` (lower-case hex), others in upper case.
+const asciiJson = (v: string, upper: boolean) =>
+  jsonEscaped(v).replace(/[\u007f-\uffff]/g, (c) => {
+    const h = c.charCodeAt(0).toString(16).padStart(4, "0");
+    return `\\u${upper ? h.toUpperCase() : h}`;
+  });
+const jsonForms = (v: string) => {
+  const forms = [jsonEscaped(v), asciiJson(v, false), asciiJson(v, true)];
+  return [...forms, ...forms.map((f) => f.replace(/\//g, "\\/"))];
+};
 
 /** The forms a client writes a secret in (as is, in a URL, in a form, in JSON): each may be echoed encoded once more. */
-const writtenForms = (s: string) => [...new Set([s, uri(s), form(s), jsonEscaped(s)])];
+const writtenForms = (s: string) => [...new Set([s, ...uriForms(s), ...jsonForms(s)])];
 
 /** The plain (non-base64) forms a secret can take in output. */
 function plainVariantsOf(s: string): string[] {
   const written = writtenForms(s);
   const hex = (v: string) => Buffer.from(v).toString("hex");
-  return [...written, ...written.flatMap((w) => [uri(w), form(w), jsonEscaped(w), hex(w), hex(w).toUpperCase(), quotedPrintable(w)])];
+  return [...new Set([...written, ...written.flatMap((w) => [...uriForms(w), ...jsonForms(w), hex(w), hex(w).toUpperCase(), quotedPrintable(w)])])];
 }
 
 /** The base64 forms: each alignment's core of each written form, in the standard and URL-safe alphabets, and URL-encoded. */

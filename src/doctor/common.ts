@@ -4,6 +4,7 @@ import { connect as netConnect, isIP, type Socket } from "node:net";
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate } from "node:tls";
 import type { ResolvedPath } from "../config/load.js";
 import { errnoOf, ProbeError } from "../core/errors.js";
+import { peerText } from "../core/peer-text.js";
 import { connectWithProxyHeader, whenConnected } from "../net/proxy-v2.js";
 
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
@@ -48,18 +49,30 @@ export function connectTcp(path: ResolvedPath): Promise<Socket> {
   return whenConnected(netConnect({ host: path.host, port: path.port }), target);
 }
 
+/** The longest plain-text line read before STARTTLS (a greeting or a tagged answer is a short line). */
+const PRE_TLS_LINE_CAP = 8192;
+
 /** Reads CRLF lines until one matches `until`; for the few plain-text IMAP lines before STARTTLS. */
 function readUntil(sock: Socket, until: RegExp, timeoutMs: number): Promise<string> {
   return withTimeout(
     new Promise<string>((resolve, reject) => {
       let buf = "";
+      const stop = () => {
+        sock.off("data", onData);
+        sock.off("error", reject);
+      };
+      // Complete lines only, each looked at once; the unfinished rest is kept up to the cap.
       const onData = (d: Buffer) => {
         buf += d.toString("latin1");
-        const line = buf.split("\r\n").find((l) => until.test(l));
-        if (line !== undefined) {
-          sock.off("data", onData);
-          sock.off("error", reject);
-          resolve(line);
+        for (let i = buf.indexOf("\r\n"); i >= 0; i = buf.indexOf("\r\n")) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          if (until.test(line)) return (stop(), resolve(peerText(line)));
+        }
+        if (buf.length > PRE_TLS_LINE_CAP) {
+          stop();
+          sock.destroy();
+          reject(new ProbeError("imap_connect", `a line longer than ${PRE_TLS_LINE_CAP} bytes before STARTTLS: not an IMAP server`, { stage: "tls" }));
         }
       };
       sock.on("data", onData);

@@ -38,9 +38,13 @@ interface Reply {
   text: string;
 }
 
+/** The longest SMTP reply read (a multi-line EHLO answer is well under 4 KiB). */
+const REPLY_CAP = 64 * 1024;
+
 /** Reads SMTP replies (multi-line `250-…` then `250 …`) from a socket, one at a time. */
 function replyReader(sock: Socket) {
   let buf = "";
+  const sockets = new Set<Socket>();
   let waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void } | undefined;
   let failed: Error | undefined;
   const pump = () => {
@@ -54,6 +58,11 @@ function replyReader(sock: Socket) {
   const onData = (d: Buffer) => {
     buf += d.toString("latin1");
     pump();
+    // Whatever is left is one unfinished reply: no SMTP server writes one this long (lines ≤ 512 octets).
+    if (buf.length > REPLY_CAP && !failed) {
+      onEnd(new Error(`a reply longer than ${REPLY_CAP} bytes: not an SMTP server`));
+      sockets.forEach((s) => s.destroy());
+    }
   };
   const onEnd = (err?: Error) => {
     failed = err ?? new Error(`connection closed${buf ? ` after "${buf.trim().slice(0, 80)}"` : ""}`);
@@ -61,6 +70,7 @@ function replyReader(sock: Socket) {
     waiting = undefined;
   };
   const attach = (s: Socket) => {
+    sockets.add(s);
     s.on("data", onData);
     s.once("error", onEnd);
     s.once("close", () => onEnd());

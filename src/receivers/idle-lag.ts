@@ -17,12 +17,13 @@ const IDLE_SETTLE_MS = 100;
  * `flag` makes the change on the run's session (a \Flagged STORE, through its mailbox check).
  */
 export async function measureIdleLag(
-  watcher: () => Promise<ImapFlow>,
+  watcher: (signal: AbortSignal) => Promise<ImapFlow>,
   mailbox: string,
   flag: (signal: AbortSignal) => Promise<unknown>,
   signal: AbortSignal,
 ): Promise<number> {
-  const b = await raceSignal(watcher(), signal);
+  // The watcher closes its session itself when the signal aborts while it opens.
+  const b = await raceSignal(watcher(signal), signal);
   let timer: NodeJS.Timeout | undefined;
   try {
     await raceSignal(b.mailboxOpen(mailbox, { readOnly: true }), signal);

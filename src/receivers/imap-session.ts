@@ -22,7 +22,7 @@ export interface ImapSessionInit {
   path: ResolvedPath;
   counter: CommandCounter;
   /** Opens a second client like this one (the IDLE-lag watcher). */
-  second: () => Promise<ImapFlow>;
+  second: (signal: AbortSignal) => Promise<ImapFlow>;
   openMs: number;
   mailbox: string;
   junkMailbox?: string;

@@ -9,6 +9,7 @@ import { proxyTransport, tlsOptionsOf } from "./imap-transport.js";
 import { raceSignal } from "../core/deadline.js";
 import { commandCounter, type CommandCounter } from "./imap-count.js";
 import { isTlsError, ProbeError } from "../core/errors.js";
+import { WITHHELD } from "../core/peer-text.js";
 import { planCleanup } from "./imap-cleanup.js";
 import { chooseJunk, resolveName, type Listed } from "./imap-names.js";
 import { ImapSession, type UidNextSource } from "./imap-session.js";
@@ -16,11 +17,20 @@ import { ImapSession, type UidNextSource } from "./imap-session.js";
 /** Socket inactivity limit once connected (imapflow's default is 5 minutes). */
 export const SOCKET_TIMEOUT_MS = 60_000;
 
+/**
+ * What one IMAP answer may weigh (imapflow's defaults are 1 GB a literal, 1 GB a line, 2 GB an
+ * answer: read into memory until the deadline, far past the chart's 256 MiB). mailprobe fetches
+ * header blocks, envelopes and flags, and reads SEARCH and LIST answers: a literal above Postfix's
+ * default message_size_limit (10 MB) cannot be a header block or an envelope field.
+ */
+export const IMAP_CAPS = { maxLiteralSize: 12 * 1024 * 1024, maxLineLength: 12 * 1024 * 1024, maxResponseSize: 32 * 1024 * 1024 } as const;
+
 interface ImapErrorLike {
   code?: string;
   message?: string;
   authenticationFailed?: boolean;
   responseText?: string;
+  serverResponseCode?: string;
 }
 
 /** Maps an imapflow/socket error to a reason of the catalogue. */
@@ -29,7 +39,12 @@ export function classifyImapError(err: unknown, phase: "connect" | "mailbox" | "
   const e = (err ?? {}) as ImapErrorLike;
   const text = [e.message, e.responseText].filter(Boolean).join(": ") || String(err);
   const opts = { stage: phase, path, cause: err, errno: e.code };
-  if (e.authenticationFailed) return new ProbeError("imap_auth", `login refused: ${e.responseText ?? e.message ?? "authentication failed"}`, opts);
+  // The answer to LOGIN/AUTHENTICATE (it carried the password): only its response code is shown (peer-text.ts).
+  if (e.authenticationFailed) {
+    const rc =
+      typeof e.serverResponseCode === "string" && /^[A-Z][A-Z0-9-]{0,39}$/i.test(e.serverResponseCode) ? ` [${e.serverResponseCode.toUpperCase()}]` : "";
+    return new ProbeError("imap_auth", `login refused${rc}: ${WITHHELD}`, opts);
+  }
   if (isTlsError(err)) return new ProbeError("tls", `TLS: ${e.code ? `${e.code}: ` : ""}${text}`, opts);
   if (phase === "connect") return new ProbeError("imap_connect", `${e.code ? `${e.code}: ` : ""}${text}`, opts);
   if (phase === "mailbox") return new ProbeError("imap_mailbox", text, opts);
@@ -50,6 +65,7 @@ function clientOptions(path: ResolvedPath, logger: CommandCounter["logger"] | fa
     connectionTimeout: path.connectTimeoutMs,
     greetingTimeout: path.connectTimeoutMs,
     socketTimeout: SOCKET_TIMEOUT_MS,
+    ...IMAP_CAPS,
     disableAutoIdle: true,
     ...(pp ? { transport: proxyTransport(path) } : {}),
   } as ConstructorParameters<typeof ImapFlow>[0];
@@ -114,12 +130,8 @@ export async function openImap(path: ResolvedPath, signal: AbortSignal): Promise
       client,
       path,
       counter,
-      second: async () => {
-        const b = new ImapFlow(clientOptions(path, false));
-        b.on("error", () => undefined);
-        await b.connect();
-        return b;
-      },
+      // Under the caller's signal like the first: a server that never answers its LOGIN must not keep it open.
+      second: (s) => connected(path, commandCounter(), s),
       openMs: Date.now() - started,
       mailbox,
       junkMailbox: junk.name,

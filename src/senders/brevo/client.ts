@@ -2,7 +2,7 @@
 // (maxRetries 0): this module owns the policy: 429 waits for Brevo's reset when it fits the deadline,
 // 5xx and network failures back off, 4xx is final.
 import type { TransactionalEmailsClient } from "@getbrevo/brevo/transactionalEmails";
-import { authAnswer } from "../../core/peer-text.js";
+import { authAnswer, peerText } from "../../core/peer-text.js";
 import { httpFetch } from "../../net/http-fetch.js";
 import { sendCutOff, sleep } from "../../core/deadline.js";
 import { createRateBudget } from "../../core/rate-budget.js";
@@ -75,9 +75,9 @@ function describe(err: BrevoErrorLike): string {
   }
   const body = err.body as { code?: string; message?: string } | undefined;
   if (body && typeof body === "object" && (body.code || body.message)) {
-    return `Brevo ${err.statusCode ?? "error"}: ${[body.code, body.message].filter(Boolean).join(": ")}`;
+    return `Brevo ${err.statusCode ?? "error"}: ${peerText([body.code, body.message].filter(Boolean).join(": "))}`;
   }
-  return err.statusCode ? `Brevo ${err.statusCode}: ${err.message ?? ""}`.trim() : `Brevo: ${err.message ?? String(err)}`;
+  return err.statusCode ? `Brevo ${err.statusCode}: ${peerText(err.message ?? "")}`.trim() : `Brevo: ${peerText(err.message ?? String(err))}`;
 }
 
 /** Seconds until Brevo's rate limit resets (x-sib-ratelimit-reset), if it said. */

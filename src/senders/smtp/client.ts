@@ -6,6 +6,7 @@ import nodemailer from "nodemailer";
 import { connectWithProxyHeader, whenConnected } from "../../net/proxy-v2.js";
 import { raceSignal, sendCutOff } from "../../core/deadline.js";
 import { errnoOf, isTlsError } from "../../core/errors.js";
+import { authAnswer } from "../../core/peer-text.js";
 import type { Reason } from "../../core/reasons.js";
 import type { OutgoingMessage, SendOutcome, Sender } from "../../core/sender.js";
 import type { SmtpConfig } from "./index.js";
@@ -19,8 +20,9 @@ interface SmtpErrorLike {
 
 /** Maps a nodemailer error to a reason of the catalogue. */
 export function classifySmtpError(err: SmtpErrorLike): { reason: Reason; detail: string } {
+  // The answer to AUTH (it carried the password): only its status is shown (peer-text.ts).
+  if (err.code === "EAUTH") return { reason: "send_rejected", detail: authAnswer("SMTP AUTH", err.responseCode ?? "refused") };
   const detail = `SMTP: ${err.response ?? err.message ?? String(err)}`.replace(/\s+/g, " ").trim();
-  if (err.code === "EAUTH") return { reason: "send_rejected", detail };
   if (err.responseCode !== undefined && err.responseCode >= 500) return { reason: "send_rejected", detail };
   const errno = errnoOf(err);
   if (errno === "ETIMEDOUT" || errno === "CONNECT_TIMEOUT" || /timeout|timed out/i.test(err.message ?? "")) return { reason: "send_timeout", detail };
