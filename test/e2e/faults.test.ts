@@ -53,14 +53,14 @@ test("Brevo 401 (bad key): send_rejected with Brevo's status (its text withheld)
   assert.ok(r.durationSeconds < 3, `no IMAP wait, took ${r.durationSeconds} s`);
 });
 
-test("Brevo 400 (unverified sender): send_rejected with Brevo's reason", async () => {
+test("Brevo 400 (unverified sender): send_rejected with Brevo's status and error code (its text withheld: the request carried the key)", async () => {
   const res = await run((c) => {
     short("f_400")(c);
     c.probes[0].sender.from = "probe@unverified.example";
   });
   assert.equal(res.code, 1);
   assert.equal(res.json.probes[0].reason, "send_rejected");
-  assert.match(res.json.probes[0].send.detail, /Brevo 400: invalid_parameter: Sender probe@unverified\.example is not valid/);
+  assert.match(res.json.probes[0].send.detail, /Brevo \(invalid_parameter\) 400: answer text withheld/);
 });
 
 test("Brevo 429 with a reset that fits: one retry after the reset, then healthy", async () => {

@@ -68,16 +68,13 @@ interface BrevoErrorLike {
 }
 
 function describe(err: BrevoErrorLike): string {
-  // The API key was refused: Brevo's free text is not shown (a proxy in front may echo the key).
-  if (err.statusCode === 401 || err.statusCode === 403) {
+  // Every Brevo request carries the API key, so no answer's free text is shown (a proxy in front may
+  // echo the key in any encoding): the status and Brevo's error code (a short enum word) say what failed.
+  if (err.statusCode) {
     const code = (err.body as { code?: unknown } | undefined)?.code;
     return authAnswer(`Brevo${typeof code === "string" && /^[a-z_]{1,40}$/.test(code) ? ` (${code})` : ""}`, err.statusCode);
   }
-  const body = err.body as { code?: string; message?: string } | undefined;
-  if (body && typeof body === "object" && (body.code || body.message)) {
-    return `Brevo ${err.statusCode ?? "error"}: ${peerText([body.code, body.message].filter(Boolean).join(": "))}`;
-  }
-  return err.statusCode ? `Brevo ${err.statusCode}: ${peerText(err.message ?? "")}`.trim() : `Brevo: ${peerText(err.message ?? String(err))}`;
+  return `Brevo: ${peerText(err.message ?? String(err))}`;
 }
 
 /** Seconds until Brevo's rate limit resets (x-sib-ratelimit-reset), if it said. */
