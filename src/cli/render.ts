@@ -43,6 +43,8 @@ export function renderHuman(results: ReportedResult[], o: RenderOptions): string
         const f = (v: number | undefined) => (v === undefined ? "-" : `${v.toFixed(3)} s`);
         out.push(dim(`  ${p.name}: stages send ${f(s.send)} · upstream ${f(s.upstream)} · mx ${f(s.mx)} (Received date, 1 s resolution) · seen ${f(s.seen)}`));
       }
+      // The mailboxes as the server names them (resolved at open): `inbox` is `INBOX`, `Junk` may be `INBOX.Junk`.
+      if (p.mailboxes) out.push(dim(`  ${p.name}: mailbox ${p.mailboxes.watched}, junk ${p.mailboxes.junk ?? "none"} (as the server names them)`));
       if (!p.ok && p.foundDuring === "wait" && p.reason === "landed_in_junk") out.push(dim(`  ${p.name}: found in ${p.foundIn} while waiting`));
       if (!p.ok && p.authResults) out.push(dim(`  ${p.name}: ${authPhrase(p.authResults)}${p.spam ? `, score ${p.spam.score.toFixed(2)}` : ""}`));
     }

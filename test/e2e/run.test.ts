@@ -113,6 +113,8 @@ test("healthy run, then PROXY broken: verdicts, exit codes, Pushgateway and Kuma
   assert.equal(human.code, 0);
   assert.match(human.stdout, /^OK +probe e2e_run/m);
   assert.match(human.stdout, /external +OK +[\d.]+ s +127\.0\.0\.42/);
+  // The mailboxes as the server resolved them (issue 19), in the human output as in the JSON.
+  assert.match(human.stdout, /external: mailbox INBOX, junk Junk \(as the server names them\)/);
 });
 
 test("one path down: that path fails with imap_connect, the other is still OK, exit 1", async () => {
