@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 want=$1
 find test -name '*.test.ts' -not -path 'test/long/*' | sort | while read -r f; do
-  if grep -qE "from \"((\.\./)+(helpers/(lab|cli|echo|trickle)|lab/(topology|lab|mx|kuma|fake-[a-z]+))|\./(lab|mx|kuma))\.js\"" "$f"; then kind=lab; else kind=pure; fi
+  if grep -qE "from \"((\.\./)+(helpers/(lab|cli|echo|trickle|imap-rewrite)|lab/[a-z-]+)|\./(lab|mx|kuma|stores|matrix|mta-matrix|sa-stack|hostile))\.js\"" "$f"; then kind=lab; else kind=pure; fi
   [ "$kind" = "$want" ] && echo "$f"
 done
 exit 0
