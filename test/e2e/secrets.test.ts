@@ -63,8 +63,10 @@ test('secrets with " \\ newline, trailing \\, % and unicode never reach stdout, 
   assert.ok(json.json, `--json is valid JSON:\n${json.stdout}`);
   const path = json.json.probes[0].paths[0];
   assert.equal(path.reason, "imap_auth");
-  // The echo reached the result and was redacted there (proof that the leak path exists).
-  assert.match(path.detail, /password \[redacted\] is wrong/);
+  // The server echoes the password in its NO; a LOGIN refusal's free text is never shown (only its
+  // response code and a fixed phrase: core/peer-text.ts), so the echo cannot reach any output.
+  assert.match(path.detail, /answer text withheld/);
+  assert.doesNotMatch(path.detail, /is wrong/);
   assert.ok(
     json.json.probes[0].sinks.some((s: any) => s.sink === "kuma" && /^HTTP 404: answer text withheld \(the request carried credentials\)$/.test(s.error)),
     JSON.stringify(json.json.probes[0].sinks),
@@ -75,7 +77,7 @@ test('secrets with " \\ newline, trailing \\, % and unicode never reach stdout, 
 
   const human = await runCli(["run", "--config", cfg]);
   assert.equal(human.code, 1, human.stderr);
-  assert.match(human.stdout, /\[redacted\]/);
+  assert.match(human.stdout, /answer text withheld/);
   assertNoSecret("stdout (human)", human.stdout);
   assertNoSecret("stderr (human run)", human.stderr);
 
@@ -83,11 +85,11 @@ test('secrets with " \\ newline, trailing \\, % and unicode never reach stdout, 
   assert.ok(doctor.json, `doctor --json is valid JSON:\n${doctor.stdout}`);
   assertNoSecret("doctor --json", doctor.stdout + doctor.stderr);
 
-  // Two runs pushed the path's verdict to the real Kuma: both beats down, the echoed password redacted.
+  // Two runs pushed the path's verdict to the real Kuma: both beats down, the server's echo withheld.
   const ours = kumaBeats("labexternal", mark);
   assert.equal(ours.length, 2, JSON.stringify(ours));
   assert.ok(
-    ours.every((b) => b.status === 0 && /^FAIL imap_auth: .*\[redacted\]/.test(b.msg ?? "")),
+    ours.every((b) => b.status === 0 && /^FAIL imap_auth: .*answer text withheld/.test(b.msg ?? "")),
     JSON.stringify(ours),
   );
   assertNoSecret("Kuma msg", JSON.stringify(ours));
