@@ -357,6 +357,8 @@ function writeFiles(state: LabState): void {
 // processes
 
 function pidAlive(pid: number): boolean {
+  // kill(-1, 0) (or 0) signals every process we may signal and succeeds: never a lab daemon.
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
