@@ -27,7 +27,7 @@ printf '%s\n' "$@" > "$queue"
 slow_first() {
   local slow="shapes hostile mta-matrix promises/ no-uidplus ship/package ship/image soak"
   local f s
-  for s in $slow; do grep -F "$s" "$queue" || true; done > "$queue.tmp"
+  for s in $slow; do grep -F "$s" "$queue" || true; done | awk '!seen[$0]++' > "$queue.tmp"
   while read -r f; do grep -qxF "$f" "$queue.tmp" || echo "$f"; done < "$queue" >> "$queue.tmp"
   mv "$queue.tmp" "$queue"
 }
