@@ -47,6 +47,8 @@ interface Shape {
 
 const shape = (kind: HopReading["kind"], re: string): Shape => ({ kind, re });
 const withProto = String.raw`with (?<proto>[A-Za-z0-9-]+)`;
+/** Sendmail's "($v/$Z)": its version and the configuration's, e.g. (8.17.1/8.17.1) or (8.15.2/8.15.2/Submit). */
+const SMV = String.raw`\([^()\s/]+(?:/[^()\s/]+)+\)`;
 
 /** Delivery hops written by the IMAP server's LMTP (Dovecot, Cyrus), whichever MTA is the MX. */
 const LMTP = shape("delivery", String.raw`^from \S+(?: \([^()]*\))? by (?<by>${HOST})(?: ${C})? with (?<proto>LMTPS?A?)${TAIL}`);
@@ -71,14 +73,16 @@ const GRAMMARS: Record<Mta, Shape[]> = {
     shape("client", String.raw`^from ${HELO} \(${HOST} \[(?<ip>${LIT}|local)\]\) by (?<by>${HOST}) \(OpenSMTPD\) ${withProto}${TAIL}`),
     shape("hidden", String.raw`^by (?<by>${HOST}) \(OpenSMTPD\) ${withProto}${TAIL}`),
   ],
-  // Default $Received macro: "from $s ($_)" or "($_)" without HELO; $_ = "[user@]name [addr]" (may be forged).
+  // Default $Received macro (cf/m4/cfhead.m4 _REC_HDR_ … _REC_BY_): "from $s ($_)" or "($_)" without HELO;
+  // $_ = "[user@]name [addr]" (may be forged); then "by $j ($v/$Z) with $r id $i". The ($v/$Z) versions
+  // are required: without them an Exchange MAPI hop ("by host ([addr]) with mapi") would read as a client.
   sendmail: [
     shape(
       "client",
-      String.raw`^from ${HELO} \((?:\S+@)?(?:${HOST} )?\[(?<ip>${LIT})\](?: \(may be forged\))?\)${MID} by (?<by>${HOST})(?: ${C})? ${withProto}${TAIL}`,
+      String.raw`^from ${HELO} \((?:\S+@)?(?:${HOST} )?\[(?<ip>${LIT})\](?: \(may be forged\))?\)${MID} by (?<by>${HOST}) ${SMV} ${withProto}${TAIL}`,
     ),
-    shape("client", String.raw`^\(from (?:\S+@)?(?:${HOST} )?\[(?<ip>${LIT})\](?: \(may be forged\))?\)${MID} by (?<by>${HOST})(?: ${C})? ${withProto}${TAIL}`),
-    shape("delivery", String.raw`^\(from [^()\[\]]*\)${MID} by (?<by>${HOST})(?: ${C})? id${TAIL}`),
+    shape("client", String.raw`^\(from (?:\S+@)?(?:${HOST} )?\[(?<ip>${LIT})\](?: \(may be forged\))?\)${MID} by (?<by>${HOST}) ${SMV} ${withProto}${TAIL}`),
+    shape("delivery", String.raw`^\(from [^()\[\]]*\)${MID} by (?<by>${HOST}) ${SMV} id${TAIL}`),
   ],
   // Transport service: "from HELO (addr) by host (addr) with Microsoft SMTP Server (version=…, cipher=…) id …".
   exchange: [
@@ -88,8 +92,21 @@ const GRAMMARS: Record<Mta, Shape[]> = {
     ),
     shape("delivery", String.raw`^(?:from \S+(?: \([^()]*\))? )?by (?<by>${HOST})(?: \([^()]*\))? with (?<proto>mapi|MAPI)${TAIL}`),
   ],
-  // inbound/data.rs: "from HELO (ptr-or-unknown [ip]) (using V with cipher C) by host (Stalwart SMTP) with ESMTP[S][A]".
-  stalwart: [shape("client", String.raw`^from ${HELO} \(${HOST} \[(?<ip>${LIT})\]\)${MID} by (?<by>${HOST}) \(Stalwart SMTP\) ${withProto}${TAIL}`)],
+  // inbound/data.rs write_received: "from HELO (ptr-or-unknown [ip] (ASN name, country))" — the
+  // ASN/country comment only with a GeoIP/ASN database — "(using V with cipher C) by host (Stalwart SMTP) with ESMTP[S][A]".
+  stalwart: [
+    shape("client", String.raw`^from ${HELO} \(${HOST} \[(?<ip>${LIT})\](?: \([^()]*\))?\)${MID} by (?<by>${HOST}) \(Stalwart SMTP\) ${withProto}${TAIL}`),
+  ],
+  // smtpserver/server.go: "from HELO-or-[literal] ([rdns ][ip]) by host ([local ip]) via tcp with
+  // ESMTP[S][A] id X (TLS comment) for <rcpt>" (older releases: no "via tcp", no id); a submission
+  // names only our host: "from host by host ([local ip]) …". The local address is never the client.
+  mox: [
+    shape(
+      "client",
+      String.raw`^from ${HELO} \((?:${HOST} )?\[(?<ip>${LIT})\]\)(?: \(${HOST}\))? by (?<by>${HOST}) \(\[${LIT}\]\)(?: \(${HOST}\))?(?: via tcp)? ${withProto}${TAIL}`,
+    ),
+    shape("hidden", String.raw`^from ${HOST}(?: \(${HOST}\))? by (?<by>${HOST}) \(\[${LIT}\]\)(?: \(${HOST}\))?(?: via tcp)? ${withProto}${TAIL}`),
+  ],
 };
 
 function tlsOf(mta: Mta, g: Record<string, string | undefined>): EntryTls {
@@ -109,6 +126,10 @@ function tlsOf(mta: Mta, g: Record<string, string | undefined>): EntryTls {
   }
   if (mta === "opensmtpd") {
     const t = / id [0-9a-f]+ \((TLSv[\d.]+):([^:()]+):/.exec(tail);
+    if (t) return { tls: true, protocol: t[1], cipher: t[2], with: proto };
+  }
+  if (mta === "mox") {
+    const t = /^(?: \([^()]*\))?(?: id \S+)? \((TLS[\d.]+) ([\w-]+)\)/.exec(tail);
     if (t) return { tls: true, protocol: t[1], cipher: t[2], with: proto };
   }
   if (mta === "sendmail") {

@@ -7,7 +7,7 @@ import { mxAuthResults } from "./auth-results.js";
 import type { Mta } from "./grammars.js";
 import { headerList } from "./headers.js";
 import { trailingSpamScore } from "./mx-headers.js";
-import { ipVerdict, parseHop, scanEntry, type ReceivedRules } from "./received.js";
+import { grammarsReading, ipVerdict, parseHop, scanEntry, type ReceivedRules } from "./received.js";
 
 export interface MessageReading {
   /** The entry hop: its position among the Received headers (0 = top) and the grammar that read it. */
@@ -21,6 +21,9 @@ export interface MessageReading {
   spam?: SpamScore;
   /** The entry hop's date (epoch ms, 1 s resolution). */
   hopDateMs?: number;
+  /** When a hop of ours is entry_hop_unparsed: the other grammars that would read it, and the client
+   * each names (a suggestion for received.mta, never a verdict). */
+  readableBy?: { mta: Mta; ip: string }[];
 }
 
 /** Reads a header block once. `authservId` absent: the MX's Authentication-Results and score are not read. */
@@ -31,6 +34,7 @@ export function readMessage(block: Buffer | string, rules: ReceivedRules, authse
   const hops = received.map((j, i) => parseHop(headers[j]!.value, i, mta));
   const scan = scanEntry(hops, rules);
   const out: MessageReading = { ip: ipVerdict(scan, rules) };
+  if (scan.stop?.reason === "entry_hop_unparsed") out.readableBy = grammarsReading(scan.stop.hop.value).filter((r) => r.mta !== mta);
   const entry = scan.entry;
   if (entry) {
     out.entry = { index: entry.index, mta, value: entry.value };

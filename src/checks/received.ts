@@ -3,7 +3,7 @@
 // judge that client IP against the CIDR rules. Pure: no I/O, never throws on any input.
 import ipaddr from "ipaddr.js";
 import type { IpVerdict } from "../core/result.js";
-import { looseByHosts, readHop, type HopReading, type Mta } from "./grammars.js";
+import { looseByHosts, MTAS, readHop, type HopReading, type Mta } from "./grammars.js";
 import { headerValues } from "./headers.js";
 
 export type { IpVerdict };
@@ -58,6 +58,18 @@ export function parseHop(value: string, index: number, mta: Mta = "postfix"): Re
     else return { index, value, kind: "unparsed", by: reading.by, note: `the client address [${reading.ip}] is not an IP address` };
   }
   return hop;
+}
+
+/**
+ * The grammars under which a Received value names a client, with the address each would read: a
+ * suggestion for `received.mta` when the configured grammar refuses a hop of ours. Never used for a
+ * verdict (a header must not choose its own parser); an operator confirms which MTA writes it.
+ */
+export function grammarsReading(value: string): { mta: Mta; ip: string }[] {
+  return MTAS.flatMap((mta) => {
+    const hop = parseHop(value, 0, mta);
+    return hop.kind === "client" && hop.ip ? [{ mta, ip: hop.ip }] : [];
+  });
 }
 
 function hostMatches(host: string | undefined, patterns: string[]): boolean {

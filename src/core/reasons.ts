@@ -19,7 +19,7 @@ export const REASONS = {
   real_ip_unexpected: "The entry Received header names a client IP outside expectedCidrs: the message did not arrive through the expected relay.",
   real_ip_missing: "No Received header written by one of received.mxHosts names a client IP. Check mxHosts against the `by` part of the headers.",
   entry_hop_unparsed:
-    "A Received header written by one of received.mxHosts does not parse under received.mta's grammar (or its client text imitates the structure); mailprobe never guesses the client. Set received.mta to the MTA that writes it.",
+    "A Received header written by one of received.mxHosts does not parse under received.mta's grammar (or its client text imitates the structure); mailprobe never guesses the client. Set received.mta to the MTA that writes it: the run's hint names each other grammar that reads the header and the client it would name (doctor sends no mail, so it cannot).",
   entry_hop_plaintext:
     "received.requireTls is set and the entry Received header shows the hop into our MX without TLS (`with ESMTP`, not `ESMTPS`); a header that cannot tell (Postfix `with SMTP` without TLS details) is not plaintext. Check the sender's TLS and the listener's certificate.",
   auth_failed:

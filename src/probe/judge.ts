@@ -1,7 +1,7 @@
 // Judging a finished cycle: from what each path saw (or why it could not), what the sender did and
 // what cleanup found, the verdict per path and for the probe. Pure: no I/O, no clock of its own.
 import { authFailure, authLink, authPhrase } from "../checks/auth-verdict.js";
-import { MTAS } from "../checks/grammars.js";
+import { MTAS, type Mta } from "../checks/grammars.js";
 import { readMessage } from "../checks/message.js";
 import { defaultAuthservId } from "../checks/mx-headers.js";
 import type { ResolvedProbe } from "../config/load.js";
@@ -11,6 +11,14 @@ import type { PathResult, ProbeResult, RelayResult, RunWarning, SendResult } fro
 import type { UpstreamEvent } from "../core/sender.js";
 import type { CleanupMode, FoundMessage, Session } from "../receivers/session.js";
 import { stagesOf } from "./stages.js";
+
+/** Which grammar would read a refused hop of ours: a suggestion only, the verdict stays entry_hop_unparsed. */
+function mtaHint(mta: Mta, readableBy: { mta: Mta; ip: string }[]): string {
+  const set = `received.mta is ${mta}: set it to the MTA that writes this header`;
+  if (!readableBy.length) return `${set}; no known grammar reads it (${MTAS.join(", ")})`;
+  const reads = readableBy.map((r) => `${r.mta}'s grammar reads it (client ${r.ip})`).join("; ");
+  return `${set} — ${reads}; confirm which MTA your MX runs: a header never chooses its own grammar`;
+}
 
 /** What the run learnt about one path. */
 export interface PathState {
@@ -148,9 +156,7 @@ export function judgePath(st: PathState, ctx: PathContext): PathResult {
       const name = findSenderModule(route.type)?.displayName ?? route.type;
       withMessage.ip.hint = `observed ${verdict.ip}: add it (or ${name}'s range) to expectedCidrs`;
     }
-    if (verdict.reason === "entry_hop_unparsed") {
-      withMessage.ip.hint = `received.mta is ${rules.mta ?? "postfix"}: set it to the MTA that writes this header (${MTAS.join(", ")})`;
-    }
+    if (verdict.reason === "entry_hop_unparsed") withMessage.ip.hint = mtaHint(rules.mta ?? "postfix", reading.readableBy ?? []);
     if (reading.authResults) withMessage.authResults = reading.authResults;
     if (reading.spam) withMessage.spam = reading.spam;
     if (reading.entryTls) withMessage.entryTls = reading.entryTls;

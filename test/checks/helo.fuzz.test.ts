@@ -19,7 +19,9 @@ const ENTRY: Record<Mta, (helo: string, ip: string, rcpt: string) => string> = {
   opensmtpd: (h, ip, r) => `from ${h} (r.example [${lit(ip)}]) by mx.example.com (OpenSMTPD) with ESMTPS id 0a1b2c3d for <${r}>`,
   sendmail: (h, ip, r) => `from ${h} (r.example [${lit(ip)}]) by mx.example.com (8.17.1/8.17.1) with ESMTPS id E for <${r}>`,
   exchange: (h, ip) => `from ${h} (${ip}) by mx.example.com (10.0.0.2) with Microsoft SMTP Server (version=TLS1_2, cipher=X) id 15.2.1`,
-  stalwart: (h, ip, r) => `from ${h} (r.example [${ip}]) (using TLSv1.3 with cipher X) by mx.example.com (Stalwart SMTP) with ESMTPS id E for <${r}>`,
+  stalwart: (h, ip, r) =>
+    `from ${h} (r.example [${ip}] (AS64500 Example Net, US)) (using TLSv1.3 with cipher X) by mx.example.com (Stalwart SMTP) with ESMTPS id E for <${r}>`,
+  mox: (h, ip, r) => `from ${h} (r.example [${lit(ip)}]) by mx.example.com ([10.42.0.2]) via tcp with ESMTPS id E (TLS1.3 TLS_AES_128_GCM_SHA256) for <${r}>`,
 };
 
 const REAL = ["198.51.100.7", "1.179.115.1", "2001:db8::9", "10.42.0.7"];

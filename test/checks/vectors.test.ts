@@ -1,7 +1,8 @@
 // Public test vectors (provenance in fixtures/vectors/*.json and README.md): every Received header of
 // SpamAssassin's, Rspamd's and mailauth's parser suites read under every MTA grammar, and every
-// Authentication-Results example of RFC 8601 Appendix B and go-msgauth's parser suite. Required: no
-// wrong client address and no wrong `pass`; every refusal is listed in the test's output with its reason.
+// Authentication-Results example of RFC 8601 Appendix B and of go-msgauth's, Mail::AuthenticationResults'
+// and Python authres' suites. Required: no wrong client address and no wrong `pass`; every refusal is
+// listed in the test's output with its reason.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
@@ -63,6 +64,45 @@ test("Authentication-Results vectors: the authserv-id and every asserted spf/dki
     for (const m of r.methods) {
       const theirs = v.expect.filter(([method]) => method === m.method).map(([, res]) => res);
       if (m.result === "pass" && theirs.length && !theirs.includes("pass")) wrong.push(`[${v.source}] a wrong pass for ${m.method}`);
+    }
+    for (const u of r.unread) t.diagnostic(`refused [${v.source}]: unreadable resinfo "${u}"`);
+  }
+  assert.deepEqual(wrong, []);
+});
+
+interface PyVector {
+  source: string;
+  value: string;
+  authservId: string | null;
+  /** [method, result, index of the resinfo] as the suite asserts them. */
+  expect: [string, string, number][];
+  /** The suite's syntax error, when Python authres refuses the whole header. */
+  pythonRefuses?: string;
+}
+
+test("Python authres vectors: every asserted method and result at its position; never a pass the suite does not give; refusals listed", (t) => {
+  const { sources, vectors } = load("authres-python.json") as { sources: { sha256: string }[]; vectors: PyVector[] };
+  assert.equal(sources[0]!.sha256.length, 64);
+  assert.ok(vectors.length >= 20);
+  const wrong: string[] = [];
+  for (const v of vectors) {
+    const r = parseAuthResultsValue(v.value);
+    if (v.authservId && r.authservId !== v.authservId.toLowerCase()) wrong.push(`[${v.source}] authserv-id ${r.authservId}, the suite ${v.authservId}`);
+    for (const [method, result, i] of v.expect) {
+      const ours = r.methods[i];
+      if (ours?.method !== method || ours.result !== result)
+        wrong.push(`[${v.source}] result ${i}: ours ${ours ? `${ours.method}=${ours.result}` : "none"}, the suite ${method}=${result}`);
+    }
+    for (const m of r.methods) {
+      const theirs = v.expect.filter(([method]) => method === m.method).map(([, res]) => res);
+      if (m.result === "pass" && theirs.length && !theirs.includes("pass")) wrong.push(`[${v.source}] a wrong pass for ${m.method}`);
+    }
+    if (v.pythonRefuses) {
+      // Python refuses the whole header; we read resinfo by resinfo. What we read must hold no pass of a method we judge.
+      const read = r.methods.map((m) => `${m.method}=${m.result}`).join(" ") || "nothing";
+      t.diagnostic(`refused by Python authres [${v.source}] (${v.pythonRefuses.split("\n")[0]}): ours read ${read}, unreadable ${JSON.stringify(r.unread)}`);
+      for (const m of r.methods)
+        if (m.result === "pass" && ["spf", "dkim", "dmarc"].includes(m.method)) wrong.push(`[${v.source}] ${m.method}=pass from a header the suite refuses`);
     }
     for (const u of r.unread) t.diagnostic(`refused [${v.source}]: unreadable resinfo "${u}"`);
   }

@@ -129,8 +129,8 @@ test("received.requireTls: a plain ESMTP entry hop is entry_hop_plaintext; the l
 });
 
 /** The path verdict for the healthy fixture with its entry hop rewritten. */
-function rewritten(p: ResolvedProbe, edit: (headers: string) => string) {
-  const headers = Buffer.from(edit(fixture("brevo-healthy").toString("latin1")), "latin1");
+function rewritten(p: ResolvedProbe, edit: (headers: string) => string, name = "brevo-healthy") {
+  const headers = Buffer.from(edit(fixture(name).toString("latin1")), "latin1");
   const state: PathState = {
     name: "external",
     session: { path: { mailbox: "INBOX" }, openMs: 5 } as unknown as Session,
@@ -163,6 +163,29 @@ test("received.mta: an entry hop not in the configured MTA's grammar is entry_ho
   assert.equal(p.reason, "entry_hop_unparsed");
   assert.match(p.ip?.header ?? "", /^Received: from .* by mx\.lab\.test \(Postfix\)/);
   assert.match(p.ip?.hint ?? "", /received\.mta is exim: set it to the MTA that writes this header/);
+});
+
+test("entry_hop_unparsed: the hint names the grammar that would read the hop and its client; the verdict is never guessed", () => {
+  // Postfix's real header read as Exim: only Postfix's grammar reads it.
+  const asExim = rewritten(probe({}, { received: { ...probe().received!, mta: "exim" } }), (h) => h);
+  assert.equal(asExim.reason, "entry_hop_unparsed");
+  assert.equal(asExim.ip?.ip, undefined);
+  assert.match(asExim.ip?.hint ?? "", /postfix's grammar reads it \(client 127\.0\.0\.42\); confirm which MTA/);
+  assert.doesNotMatch(asExim.ip?.hint ?? "", /exim's grammar|sendmail's grammar/);
+  // The lab's real Exim header under the default (Postfix): Exim's grammar reads the connecting address.
+  const p = probe();
+  const exim = rewritten(p, (h) => h, "exim-helo-literal-proxy-broken");
+  assert.equal(exim.reason, "entry_hop_unparsed");
+  assert.match(exim.ip?.hint ?? "", /received\.mta is postfix: .* exim's grammar reads it \(client 127\.0\.0\.9\)/);
+  // A header no grammar reads (Exim 3's [address.port]) says so.
+  const exim3 = rewritten(p, (h) =>
+    h.replace(
+      /Received: from relay\.brevo\.lab \([^)]*\)\r\n\s+by mx\.lab\.test \(Postfix\) with ESMTPS/,
+      "Received: from relay.brevo.lab ([127.0.0.42.1025] helo=relay.brevo.lab)\r\n  by mx.lab.test with esmtp (Exim 3.36 #1)",
+    ),
+  );
+  assert.equal(exim3.reason, "entry_hop_unparsed", JSON.stringify(exim3.ip));
+  assert.match(exim3.ip?.hint ?? "", /no known grammar reads it \(postfix, exim, opensmtpd, sendmail, exchange, stalwart, mox\)/);
 });
 
 test("a watchSender route carries its own requirements: the main route's require [dkim] does not apply to it", () => {
