@@ -1,16 +1,20 @@
 // cronjob.perProbe: one CronJob per configured probe, rendered by the real helm with 50 probes (long
 // names, names with "_", names that differ only in "_" and "-"): names a Job can carry (≤ 52) and
 // unique, minutes staggered, each deadline from its own probe's bounds, `run --probe <name>`, its own
-// config (this probe only) and only its own Secret keys. Checked against the Kubernetes schemas.
+// config (this probe only) and only its own Secret keys. Checked against the Kubernetes schemas; and
+// one probe's CronJob, materialised as the kubelet would mount it (its config key, only its Secret
+// keys), runs its probe against the lab with the CLI.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parse, stringify } from "yaml";
 import { CronJob } from "kubernetes-models/batch/v1/CronJob";
+import { repoRoot, runCli } from "../helpers/cli.js";
 import { byKind, chartDir, helmBin, renderValues } from "../helpers/helm.js";
+import { relocateLabText } from "../lab/topology.js";
 
 const secretDir = "/run/secrets/mailprobe";
 
@@ -156,4 +160,55 @@ test("refused: a schedule whose minutes cannot be staggered, two probes of one n
     /cronjob\.perProbe staggers the minute field.*"5,25,45 \* \* \* \*" is neither/,
   );
   refused({ ...values(), config: { probes: [probe(1, "twin"), probe(2, "twin")] } }, /probes twin and twin get the same CronJob name mp-mailprobe-twin/);
+});
+
+test("one probe's CronJob, mounted as the kubelet would (its config, only its Secret keys), runs its probe against the lab", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mailprobe-perprobe-lab-"));
+  const secretsDir = join(dir, "secrets");
+  const configDir = join(dir, "etc");
+  const lab = parse(relocateLabText(readFileSync(join(repoRoot, "examples", "lab.yaml"), "utf8")));
+  const data: Record<string, string> = {};
+  const probes = ["pp_one", "pp_two"].map((name) => {
+    const p = structuredClone(lab.probes[0]);
+    p.name = name;
+    data[`brevo-${name}`] = "xkeysib-lab-0123456789abcdef-LABKEY";
+    data[`imap-${name}`] = "lab-probe-imap-secret";
+    p.sender.apiKeyFile = join(secretsDir, `brevo-${name}`);
+    p.imap.passwordFile = join(secretsDir, `imap-${name}`);
+    delete p.sender.apiKey;
+    delete p.imap.password;
+    delete p.kuma;
+    for (const x of p.paths) delete x.kuma;
+    return p;
+  });
+  const objs = renderValues({
+    cronjob: { perProbe: true },
+    configMountPath: configDir,
+    tokenKey: { enabled: false },
+    secrets: { create: true, mountPath: secretsDir, data },
+    config: { ...lab, probes },
+  });
+  const cj = byKind(objs, "CronJob").find((c) => c.metadata.labels["mailprobe/probe"] === "pp_two");
+  const pod = cj.spec.jobTemplate.spec.template.spec;
+  const c = pod.containers[0];
+  const cm = byKind(objs, "ConfigMap")[0];
+  const configMount = c.volumeMounts.find((m: any) => m.name === "config");
+  mkdirSync(configDir, { recursive: true });
+  writeFileSync(configMount.mountPath, cm.data[configMount.subPath]);
+  // Only the keys the CronJob projects: pp_one's secrets are not there.
+  mkdirSync(secretsDir, { recursive: true });
+  const items = pod.volumes.find((v: any) => v.name === "secrets").secret.items;
+  assert.deepEqual(
+    items.map((i: any) => i.key),
+    ["brevo-pp_two", "imap-pp_two"],
+  );
+  for (const i of items) writeFileSync(join(secretsDir, i.path), byKind(objs, "Secret")[0].stringData[i.key]);
+
+  const res = await runCli([...c.args, "--json"]);
+  assert.equal(res.code, 0, res.stdout + res.stderr);
+  assert.deepEqual(
+    res.json.probes.map((p: any) => p.probe),
+    ["pp_two"],
+  );
+  assert.ok(res.json.probes[0].paths.every((p: any) => p.ok));
 });
