@@ -130,6 +130,9 @@ test("schedules: */20 staggers the minute by the probe's index mod 20; a single 
     hourly.slice(0, 7).map((cj) => cj.spec.schedule),
     ["55 */2 * * *", "56 */2 * * *", "57 */2 * * *", "58 */2 * * *", "59 */2 * * *", "0 */2 * * *", "1 */2 * * *"],
   );
+  // Every minute cannot be staggered: it stays.
+  const everyMinute = byKind(renderValues(values({ cronjob: { perProbe: true, schedule: "* * * * *" } })), "CronJob");
+  assert.deepEqual(new Set(everyMinute.map((cj) => cj.spec.schedule)), new Set(["* * * * *"]));
 });
 
 test("cronjob.activeDeadlineSeconds, when set, is every CronJob's; perProbe off renders the one CronJob over all probes", () => {

@@ -23,13 +23,15 @@ in "-" + 8 hex digits of the probe name's sha256.
 The schedule of the index-th probe: cronjob.schedule with its minute field moved on by index
 minutes, so the probes do not all start at once. Every N minutes ("*" "/N") becomes "M-59/N" with
 M = index mod N;
-a single minute M becomes (M + index) mod 60. Any other minute field cannot be staggered: refused.
+a single minute M becomes (M + index) mod 60; every minute ("*") stays. Any other minute field
+cannot be staggered: refused.
 */}}
 {{- define "mailprobe.probeSchedule" -}}
 {{- $fields := regexSplit " +" (trim .schedule) -1 -}}
 {{- $minute := first $fields -}}
 {{- $rest := rest $fields | join " " -}}
-{{- if regexMatch "^\\*/[0-9]+$" $minute -}}
+{{- if eq $minute "*" -}}{{ .schedule }}
+{{- else if regexMatch "^\\*/[0-9]+$" $minute -}}
 {{- $n := trimPrefix "*/" $minute | int -}}
 {{- if le $n 1 -}}{{ .schedule }}
 {{- else -}}{{ printf "%d-59/%d %s" (mod .index $n) $n $rest }}
