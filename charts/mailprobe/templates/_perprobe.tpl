@@ -22,9 +22,8 @@ in "-" + 8 hex digits of the probe name's sha256.
 {{/*
 The schedule of the index-th probe: cronjob.schedule with its minute field moved on by index
 minutes, so the probes do not all start at once. Every N minutes ("*" "/N") becomes "M-59/N" with
-M = index mod N;
-a single minute M becomes (M + index) mod 60; every minute ("*") stays. Any other minute field
-cannot be staggered: refused.
+M = index mod N; a single minute M becomes (M + index) mod 60; every minute ("*") stays. Any other
+minute field cannot be staggered: refused.
 */}}
 {{- define "mailprobe.probeSchedule" -}}
 {{- $fields := regexSplit " +" (trim .schedule) -1 -}}
@@ -39,7 +38,7 @@ cannot be staggered: refused.
 {{- else if regexMatch "^[0-9]+$" $minute -}}
 {{- printf "%d %s" (mod (add (int $minute) .index) 60) $rest -}}
 {{- else -}}
-{{- fail (printf "cronjob.perProbe staggers the minute field of cronjob.schedule, which must be */N or one minute (e.g. */20 * * * * or 5 * * * *); %q is neither" .schedule) -}}
+{{- fail (printf "cronjob.perProbe staggers the minute field of cronjob.schedule, which must be */N, one minute or * (e.g. */20 * * * * or 5 * * * *); %q is neither" .schedule) -}}
 {{- end -}}
 {{- end -}}
 
