@@ -96,6 +96,7 @@ export function valuesSchema(): Json {
       mode: { enum: ["cronjob", "serve"], description: "cronjob: mailprobe run on a schedule; serve: the exporter" },
       cronjob: obj({
         schedule: { type: "string", pattern: CRON_PATTERN },
+        perProbe: bool,
         suspend: bool,
         timeZone: str,
         concurrencyPolicy: { enum: ["Forbid", "Replace", "Allow"] },
@@ -169,10 +170,27 @@ export function valuesSchema(): Json {
         labels: strMap,
         alertLabels: strMap,
         runbookBaseUrl: str,
-        rules: obj(Object.fromEntries(alerts.map((a) => [a, obj({ enabled: bool })]))),
+        additionalRuleAnnotations: strMap,
+        // Per alert: switched off, or its own severity, `for` ("" removes it), labels and annotations.
+        rules: obj(
+          Object.fromEntries(
+            alerts.map((a) => [
+              a,
+              obj({
+                enabled: bool,
+                severity: { type: "string", minLength: 1 },
+                for: { anyOf: [duration, { const: "" }] },
+                labels: strMap,
+                annotations: strMap,
+              }),
+            ]),
+          ),
+        ),
         failingAfterSeconds: { type: "number", exclusiveMinimum: 0 },
         neverSucceededFor: duration,
+        realIpUnexpectedFor: duration,
         staleAfterSeconds: { type: "number", exclusiveMinimum: 0 },
+        runsStoppedAfterSeconds: { type: "number", exclusiveMinimum: 0 },
         absentFor: duration,
         roundtripThresholdSeconds: { type: "number", exclusiveMinimum: 0 },
         roundtripFor: duration,

@@ -20,9 +20,15 @@ async function query(q: string): Promise<any[]> {
   return body.data.result;
 }
 
-/** What Grafana sends for a panel: template variables and the built-in intervals replaced. */
-function substitute(expr: string, vars: { probe: string; path: string }): string {
-  return expr.replaceAll("$probe", vars.probe).replaceAll("$path", vars.path).replaceAll("$__range", "1h").replaceAll("$__rate_interval", "1m");
+/** What Grafana sends for a panel: template variables and the built-in intervals replaced ($job and $deployment: All unless given). */
+function substitute(expr: string, vars: { probe: string; path: string; job?: string; deployment?: string }): string {
+  return expr
+    .replaceAll("$probe", vars.probe)
+    .replaceAll("$path", vars.path)
+    .replaceAll("$job", vars.job ?? ".*")
+    .replaceAll("$deployment", vars.deployment ?? ".*")
+    .replaceAll("$__range", "1h")
+    .replaceAll("$__rate_interval", "1m");
 }
 
 const panels: { title: string; expr: string }[] = dashboard.panels.flatMap((p: any) => p.targets.map((t: any) => ({ title: p.title, expr: t.expr })));
@@ -35,10 +41,12 @@ const panels: { title: string; expr: string }[] = dashboard.panels.flatMap((p: a
 const PENDING_PRODUCT_METRICS: string[] = [];
 const live = panels.filter((p) => !PENDING_PRODUCT_METRICS.includes(p.title));
 
-test("the dashboard is importable JSON: a Prometheus datasource variable, probe and path variables, the required panels", () => {
+test("the dashboard is importable JSON: a Prometheus datasource variable, job, deployment, probe and path variables, the required panels", () => {
   const vars = dashboard.templating.list.map((v: any) => [v.name, v.type]);
   assert.deepEqual(vars, [
     ["datasource", "datasource"],
+    ["job", "query"],
+    ["deployment", "query"],
     ["probe", "query"],
     ["path", "query"],
   ]);
@@ -97,6 +105,11 @@ test("every panel's query returns series from the real Prometheus, for CronJob (
     "--json",
   ]);
   assert.equal(unexpected.json.probes[0].reason, "real_ip_unexpected");
+  // Two installs sharing the Pushgateway (pushgateway.deployment), with a probe of one name.
+  for (const deployment of ["blue", "green"]) {
+    const r = await runCli(["run", "--config", labConfig((c) => ((c.probes[0].name = "dash_dep"), (c.pushgateway.deployment = deployment))), "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+  }
   await fakeBrevo("/__lab/fault", { method: "POST", body: JSON.stringify({ mode: "blackhole" }) });
   try {
     const lost = await runCli(["run", "--config", labConfig((c) => ((c.probes[0].name = "dash_lost"), (c.probes[0].timeoutSeconds = 3))), "--json"]);
@@ -118,14 +131,33 @@ test("every panel's query returns series from the real Prometheus, for CronJob (
     }),
   ]);
   try {
-    for (const probe of ["dash_ok", "dash_ip", "dash_lost"]) {
+    for (const probe of ["dash_ok", "dash_ip", "dash_lost", "dash_dep"]) {
       await waitUntil(`Prometheus has ${probe}`, async () => ((await query(`mailprobe_run_success{probe="${probe}"}`)).length ? true : undefined));
     }
     await waitUntil("two serve cycles in a rate()", async () =>
       (await query(`sum(rate(mailprobe_roundtrip_duration_seconds_count{probe="dash_serve"}[1m]))`))[0]?.value[1] > 0 ? true : undefined,
     );
 
-    // The variables' queries (label_values) as Grafana runs them.
+    // The variables' queries (label_values) as Grafana runs them: job, deployment within job, probe, path.
+    const labelValues = async (label: string, match: string) =>
+      ((await (await fetch(`${prom}/api/v1/label/${label}/values?match[]=${encodeURIComponent(match)}`)).json()) as any).data as string[];
+    const jobs = await labelValues("job", "mailprobe_last_run_timestamp_seconds");
+    assert.ok(jobs.includes("mailprobe") && jobs.includes("mailprobe-serve"), jobs.join());
+    const deployments = await labelValues("deployment", 'mailprobe_last_run_timestamp_seconds{job=~"mailprobe"}');
+    assert.ok(deployments.includes("blue") && deployments.includes("green"), deployments.join());
+    // Two deployments with a probe of one name are two series in every panel, not one merged one; a
+    // chosen deployment shows its own only.
+    const state = panels.find((p) => p.title === "State per path")!.expr;
+    const both = await query(substitute(state, { probe: "dash_dep", path: ".*" }));
+    assert.deepEqual([...new Set(both.map((x) => x.metric.deployment))].sort(), ["blue", "green"]);
+    assert.equal(both.length, 4, "2 paths × 2 deployments");
+    const blue = await query(substitute(state, { probe: "dash_dep", path: ".*", deployment: "blue" }));
+    assert.deepEqual(new Set(blue.map((x) => x.metric.deployment)), new Set(["blue"]));
+    assert.equal(blue.length, 2);
+    for (const p of live.filter((x) => !["Failure reasons", "Upstream diagnosis (Brevo)", "Roundtrip p95 (serve mode)"].includes(x.title))) {
+      const got = await query(substitute(p.expr, { probe: "dash_dep", path: "external", deployment: "green" }));
+      assert.ok(got.length > 0 && got.every((x) => x.metric.deployment === "green"), `${p.title} for deployment green: ${p.expr}`);
+    }
     const probes = (await (await fetch(`${prom}/api/v1/label/probe/values?match[]=mailprobe_success`)).json()) as any;
     for (const p of ["dash_ok", "dash_ip", "dash_lost", "dash_serve"]) assert.ok(probes.data.includes(p), p);
     const pathsOf = (await (

@@ -58,14 +58,18 @@ without one (known only at run time). strict: a ${VAR} without a default fails t
 {{- end -}}
 {{- end -}}
 
-{{/* The sink budget: sinks run in parallel after a cycle, each bounded by its timeoutSeconds (default 5). */}}
+{{/* The sink budget: sinks run in parallel after a cycle, each bounded by its timeoutSeconds (default 5).
+Given a dict (root, probes), only those probes' Kuma monitors count (a per-probe CronJob). */}}
 {{- define "mailprobe.sinkBudget" -}}
+{{- $root := . -}}
+{{- $probes := list -}}
+{{- if hasKey . "root" -}}{{- $root = .root -}}{{- $probes = .probes -}}{{- else -}}{{- $probes = .Values.config.probes -}}{{- end -}}
 {{- $max := 5 -}}
-{{- with .Values.config.pushgateway -}}
+{{- with $root.Values.config.pushgateway -}}
 {{- $t := int (include "mailprobe.seconds" (dict "v" .timeoutSeconds "def" 5)) -}}
 {{- if gt $t $max }}{{ $max = $t }}{{ end -}}
 {{- end -}}
-{{- range .Values.config.probes -}}
+{{- range $probes -}}
 {{- $kumas := list .kuma -}}
 {{- range .paths }}{{ $kumas = append $kumas .kuma }}{{ end -}}
 {{- range $kumas -}}
@@ -133,6 +137,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- toYaml $cfg -}}
 {{- end -}}
 
+{{/* One probe's timeoutSeconds (default 120); a ${VAR} without a default fails the render. */}}
+{{- define "mailprobe.probeSeconds" -}}
+{{- include "mailprobe.seconds" (dict "v" .timeoutSeconds "def" 120 "strict" true "what" (printf "timeoutSeconds of probe %s" .name)) -}}
+{{- end -}}
+
 {{/* Longest probe deadline + cleanup budget (10 s, src/probe/run.ts CLEANUP_BUDGET_MS) + sink budget + 30 s start-up margin. */}}
 {{- define "mailprobe.activeDeadlineSeconds" -}}
 {{- if .Values.cronjob.activeDeadlineSeconds -}}
@@ -140,7 +149,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- else -}}
 {{- $max := 0 -}}
 {{- range .Values.config.probes -}}
-{{- $t := int (include "mailprobe.seconds" (dict "v" .timeoutSeconds "def" 120 "strict" true "what" (printf "timeoutSeconds of probe %s" .name))) -}}
+{{- $t := int (include "mailprobe.probeSeconds" .) -}}
 {{- if gt $t $max }}{{ $max = $t }}{{ end -}}
 {{- end -}}
 {{- add $max 10 (include "mailprobe.sinkBudget" .) 30 -}}
@@ -184,9 +193,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   volumeMounts:
     - name: config
       mountPath: {{ $root.Values.configMountPath }}/config.yaml
-      subPath: config.yaml
+      subPath: {{ .configKey | default "config.yaml" }}
       readOnly: true
-    {{- if include "mailprobe.secretName" $root }}
+    {{- if and (include "mailprobe.secretName" $root) (not .noSecret) }}
     - name: secrets
       mountPath: {{ $root.Values.secrets.mountPath }}
       readOnly: true
@@ -240,7 +249,7 @@ initContainers:
   {{- end }}
 {{- end }}
 containers:
-  {{- include "mailprobe.container" (dict "root" $root "name" "mailprobe" "args" .args "ports" .ports "probes" .probes) | nindent 2 }}
+  {{- include "mailprobe.container" (dict "root" $root "name" "mailprobe" "args" .args "ports" .ports "probes" .probes "configKey" .configKey "noSecret" .noSecret) | nindent 2 }}
   {{- with $root.Values.extraContainers }}
   {{- toYaml . | nindent 2 }}
   {{- end }}
@@ -248,11 +257,19 @@ volumes:
   - name: config
     configMap:
       name: {{ include "mailprobe.fullname" $root }}
-  {{- if include "mailprobe.secretName" $root }}
+  {{- if and (include "mailprobe.secretName" $root) (not .noSecret) }}
   - name: secrets
     secret:
       secretName: {{ include "mailprobe.secretName" $root }}
       defaultMode: 0440
+      {{- if .secretKeys }}
+      {{- /* Only these keys; a missing one is left out (optional), so mailprobe names the unreadable file. */}}
+      optional: true
+      items:
+        {{- range .secretKeys }}
+        - { key: {{ . | quote }}, path: {{ . | quote }} }
+        {{- end }}
+      {{- end }}
   {{- end }}
   {{- if $root.Values.extraCaBundle.configMap }}
   - name: ca

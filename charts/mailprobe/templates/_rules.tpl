@@ -12,6 +12,7 @@ expr: |
     - on (job, deployment, probe) group_right
     max by (job, deployment, probe, path) (mailprobe_last_success_timestamp_seconds)
   ) > {{ $r.failingAfterSeconds }}
+  {{- include "mailprobe.rule.unlessUnexpected" . }}
 labels:
   severity: critical
 annotations:
@@ -26,6 +27,7 @@ expr: |
   max by (job, deployment, probe, path) (mailprobe_success) == 0
   unless on (job, deployment, probe, path)
   max by (job, deployment, probe, path) (mailprobe_last_success_timestamp_seconds)
+  {{- include "mailprobe.rule.unlessUnexpected" . }}
 for: {{ $r.neverSucceededFor }}
 labels:
   severity: critical
@@ -34,28 +36,65 @@ annotations:
   description: mailprobe's message has never made it on this path; mailprobe_failure_reason says why.
 {{- end }}
 
+{{/* A path failing with real_ip_unexpected is MailprobeRealClientIpUnexpected's (a warning), not also a failing path's page (unless that alert is off). */}}
+{{- define "mailprobe.rule.unlessUnexpected" -}}
+{{- if dig "MailprobeRealClientIpUnexpected" "enabled" true .Values.prometheusRule.rules }}
+  unless on (job, deployment, probe, path)
+  max by (job, deployment, probe, path) (mailprobe_failure_reason{reason="real_ip_unexpected"}) == 1
+{{- end }}
+{{- end }}
+
 {{- define "mailprobe.rule.MailprobeRealClientIpLost" -}}
 {{- $r := .Values.prometheusRule -}}
-expr: max by (job, deployment, probe) (mailprobe_real_client_ip_ok) == 0
+# The PROXY header was lost: the entry hop names an address in forbiddenCidrs. At once.
+expr: max by (job, deployment, probe, path) (mailprobe_failure_reason{reason="real_ip_forbidden"}) == 1
 labels:
   severity: critical
 annotations:
-  summary: {{`the mailserver no longer sees the real client IP ({{ $labels.probe }})`}}
-  description: The entry Received header names an address in the SNAT/node ranges or outside the expected relays; the PROXY protocol hop is broken and spam checks act on the wrong IP.
+  summary: {{`the mailserver no longer sees the real client IP on {{ $labels.probe }}/{{ $labels.path }}`}}
+  description: The entry Received header names an address in forbiddenCidrs (the SNAT/node ranges); the PROXY protocol hop is broken and spam checks act on the wrong IP.
+{{- end }}
+
+{{- define "mailprobe.rule.MailprobeRealClientIpUnexpected" -}}
+{{- $r := .Values.prometheusRule -}}
+# The entry hop names an address outside expectedCidrs: usually the sender (Brevo) relaying from a
+# new range, not an attack. A warning, after a few runs.
+expr: max by (job, deployment, probe, path) (mailprobe_failure_reason{reason="real_ip_unexpected"}) == 1
+for: {{ $r.realIpUnexpectedFor }}
+labels:
+  severity: warning
+annotations:
+  summary: {{`mail on {{ $labels.probe }}/{{ $labels.path }} arrives from an address outside expectedCidrs`}}
+  description: The entry Received header names a client IP outside received.expectedCidrs; if it is the sender's new relay range, add it to expectedCidrs (runbook).
 {{- end }}
 
 {{- define "mailprobe.rule.MailprobeStale" -}}
 {{- $r := .Values.prometheusRule -}}
-# The probe stopped reporting success without failing: inhibited while MailprobePathFailing holds.
+# Runs go on, but this path has reported no success for a while without failing either (a path
+# dropped from the config whose group stays, a run that no longer reaches it). Quiet while the path
+# fails (MailprobePathFailing) and while the runs stopped (MailprobeRunsStopped).
 expr: |
   (time() - max by (job, deployment, probe, path) (mailprobe_last_success_timestamp_seconds)) > {{ $r.staleAfterSeconds }}
   unless on (job, deployment, probe, path)
   (max by (job, deployment, probe, path) (mailprobe_success) == 0)
+  unless on (job, deployment, probe)
+  ((time() - max by (job, deployment, probe) (mailprobe_last_run_timestamp_seconds)) > {{ $r.runsStoppedAfterSeconds }})
 labels:
   severity: warning
 annotations:
   summary: {{`no successful mailprobe run on {{ $labels.probe }}/{{ $labels.path }} for {{ $value | humanizeDuration }}`}}
-  description: The CronJob or exporter stopped running or reporting (check the CronJob's jobs, the Pushgateway and the scrape).
+  description: The probe still runs but no longer reports this path (a path removed from the config whose Pushgateway group stayed, or a run that never reaches it).
+{{- end }}
+
+{{- define "mailprobe.rule.MailprobeRunsStopped" -}}
+{{- $r := .Values.prometheusRule -}}
+# No run has finished for a while, whatever the last run said: the other alerts act on frozen values.
+expr: (time() - max by (job, deployment, probe) (mailprobe_last_run_timestamp_seconds)) > {{ $r.runsStoppedAfterSeconds }}
+labels:
+  severity: warning
+annotations:
+  summary: {{`no mailprobe run of {{ $labels.probe }} has finished for {{ $value | humanizeDuration }}`}}
+  description: The CronJob or exporter stopped running or reporting (check the CronJob's jobs, the Pushgateway and the scrape); every other mailprobe alert of this probe shows the last run's values.
 {{- end }}
 
 {{- define "mailprobe.rule.MailprobeAbsent" -}}
@@ -205,11 +244,21 @@ annotations:
 {{- define "mailprobe.alertRules" -}}
 {{- $r := .Values.prometheusRule -}}
 {{- $rules := list -}}
-{{- range $name := list "MailprobePathFailing" "MailprobePathNeverSucceeded" "MailprobeRealClientIpLost" "MailprobeStale" "MailprobeAbsent" "MailprobeRoundtripSlow" "MailprobeTlsCertExpiringSoon" "MailprobeAuthFailed" "MailprobeSpamScoreHigh" "MailprobeOpenRelay" "MailprobeRelaysForLan" "MailprobeRelayCheckFailed" "MailprobeSmtpCertExpiringSoon" "MailprobeBrevoCreditsLow" "MailprobeLeftBehind" "MailprobeRunOverrun" "MailprobeWedged" -}}
-{{- if dig $name "enabled" true $r.rules -}}
+{{- range $name := list "MailprobePathFailing" "MailprobePathNeverSucceeded" "MailprobeRealClientIpLost" "MailprobeRealClientIpUnexpected" "MailprobeStale" "MailprobeRunsStopped" "MailprobeAbsent" "MailprobeRoundtripSlow" "MailprobeTlsCertExpiringSoon" "MailprobeAuthFailed" "MailprobeSpamScoreHigh" "MailprobeOpenRelay" "MailprobeRelaysForLan" "MailprobeRelayCheckFailed" "MailprobeSmtpCertExpiringSoon" "MailprobeBrevoCreditsLow" "MailprobeLeftBehind" "MailprobeRunOverrun" "MailprobeWedged" -}}
+{{- $o := default (dict) (get (default (dict) $r.rules) $name) -}}
+{{- if dig "enabled" true $o -}}
 {{- $rule := include (printf "mailprobe.rule.%s" $name) $ | fromYaml -}}
-{{- $_ := set $rule "labels" (merge (dict) (default (dict) $rule.labels) $r.alertLabels) -}}
-{{- $_ := set $rule.annotations "runbook_url" (printf "%s#%s" $r.runbookBaseUrl (lower $name)) -}}
+{{- /* Labels: alertLabels, then the rule's own (severity stays), then the rule's overrides. */}}
+{{- $labels := merge (dict) (default (dict) $o.labels) (default (dict) $rule.labels) (default (dict) $r.alertLabels) -}}
+{{- with $o.severity }}{{ $_ := set $labels "severity" . }}{{ end -}}
+{{- $_ := set $rule "labels" $labels -}}
+{{- /* Annotations: the rule's own and runbook_url, additionalRuleAnnotations where the rule has none of that name, then the rule's overrides. */}}
+{{- $ann := merge (dict "runbook_url" (printf "%s#%s" $r.runbookBaseUrl (lower $name))) (default (dict) $rule.annotations) -}}
+{{- $ann = merge (deepCopy (default (dict) $o.annotations)) $ann (default (dict) $r.additionalRuleAnnotations) -}}
+{{- $_ := set $rule "annotations" $ann -}}
+{{- if hasKey $o "for" -}}
+{{- if $o.for }}{{ $_ := set $rule "for" $o.for }}{{ else }}{{ $_ := unset $rule "for" }}{{ end -}}
+{{- end -}}
 {{- $rules = append $rules (merge (dict "alert" $name) $rule) -}}
 {{- end -}}
 {{- end -}}
