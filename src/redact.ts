@@ -158,3 +158,21 @@ export function redactDeep<T>(value: T, redact: Redactor): T {
   };
   return walk(value) as T;
 }
+
+/** A redactor that can be taught more secrets while it is in use (serve re-reads rotated secret files each cycle). */
+export interface LearningRedactor extends Redactor {
+  /** Adds secrets; those it knew stay known (an old password may still be echoed by a peer). */
+  learn(secrets: readonly string[]): void;
+}
+
+export function learningRedactor(secrets: readonly string[], opts: { json?: boolean } = {}): LearningRedactor {
+  const known = new Set(secrets);
+  let current = makeRedactor([...known], opts);
+  const redactor = ((text: string) => current(text)) as LearningRedactor;
+  redactor.learn = (more) => {
+    const before = known.size;
+    for (const s of more) known.add(s);
+    if (known.size !== before) current = makeRedactor([...known], opts);
+  };
+  return redactor;
+}

@@ -19,4 +19,9 @@ export interface CommandContext {
   /** Aborts on SIGTERM/SIGINT. */
   signal: AbortSignal;
   version: string;
+  /**
+   * Reads the config file and its secret files again (throws ConfigError); the output redaction
+   * learns the secrets it holds. serve calls it at the start of every cycle.
+   */
+  reloadConfig: () => LoadedConfig;
 }

@@ -83,14 +83,22 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
     return 2;
   }
   // Loaded only now: --help, --version and usage errors need none of it (docs/benchmarks.md).
-  const [config, { createLogger, envLogLevel }, { makeRedactor }] = await Promise.all([
+  const [config, { createLogger, envLogLevel }, { learningRedactor }, { loadConfig }] = await Promise.all([
     loadOrReport(file, env, Boolean(values.json), out, err),
     import("../log.js"),
     import("../redact.js"),
+    import("../config/load.js"),
   ]);
   if (typeof config === "number") return config;
-  const redact = makeRedactor(config.secrets);
-  const redactJson = makeRedactor(config.secrets, { json: true });
+  // They learn the secrets of every reload (serve re-reads rotated secret files) and keep the old ones.
+  const redact = learningRedactor(config.secrets);
+  const redactJson = learningRedactor(config.secrets, { json: true });
+  const reloadConfig = () => {
+    const fresh = loadConfig(file, env);
+    redact.learn(fresh.secrets);
+    redactJson.learn(fresh.secrets);
+    return fresh;
+  };
   io.onRedactor?.(redact);
   const tty = io.isTTY ?? Boolean(process.stdout.isTTY);
   const interactive = tty && !values.json;
@@ -121,6 +129,7 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
       stderr: (t) => err(redact(t)),
       signal,
       version: VERSION,
+      reloadConfig,
     });
   });
 }

@@ -60,6 +60,7 @@ export function serveSettings(serve: ServeConfig = ServeSchema.parse({}), bearer
     runOnStart: serve.runOnStart,
     trigger: { enabled: serve.trigger.enabled, bearerToken, minIntervalMs: serve.trigger.minIntervalSeconds * 1000 },
     shutdownGraceMs: serve.shutdownGraceSeconds * 1000,
+    push: serve.push,
   };
 }
 

@@ -64,6 +64,8 @@ export interface ServeSettings {
   runOnStart: boolean;
   trigger: { enabled: boolean; bearerToken?: string; minIntervalMs: number };
   shutdownGraceMs: number;
+  /** Whether serve pushes to the Pushgateway too (otherwise it only serves /metrics). */
+  push: boolean;
 }
 
 export interface LoadedConfig {

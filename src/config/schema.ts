@@ -212,6 +212,8 @@ export const ServeSchema = z
       .strict()
       .default({ enabled: false, minIntervalSeconds: 60 }),
     shutdownGraceSeconds: seconds(30, 600),
+    /** Push each cycle to the pushgateway block too; false: only /metrics (scraped), or every series is reported twice. */
+    push: z.boolean().default(false),
   })
   .strict();
 

@@ -29,6 +29,8 @@ export const REASONS = {
   open_relay:
     "An SMTP entry point accepted an unauthenticated RCPT to a foreign domain (relayCheck): the mailserver relays for anyone, typically because the PROXY header was lost and the node range is in mynetworks. Probe-level: run_success is 0, the paths keep their own reasons.",
   aborted: "The run was interrupted (SIGTERM/SIGINT or the process deadline) before a verdict; its message is deleted or left to the stale sweep.",
+  config_invalid:
+    "serve re-read its config file and secret files at the start of the cycle (a rotated Secret) and they no longer load: the cycle sent nothing. The detail names the field; serve keeps running and tries again next cycle.",
   internal_error: "A bug in mailprobe. The detail has the message; please report it.",
 } as const satisfies Record<string, string>;
 

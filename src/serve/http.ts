@@ -11,6 +11,8 @@ import { redactDeep } from "../redact.js";
 
 export interface HttpDeps {
   settings: ServeSettings;
+  /** The trigger's bearer token now (serve re-reads its secret files each cycle); default: the settings'. */
+  bearerToken?: () => string | undefined;
   byName: ReadonlyMap<string, ResolvedProbe>;
   metrics: ServeMetrics;
   /** The probes whose cycle runs past its bound (the watchdog keeps it). */
@@ -38,8 +40,9 @@ function send(res: ServerResponse, status: number, body: string, type = "text/pl
 /** POST /probe/NAME: checks the token and the rate limit, runs the probe now and answers with its result. */
 async function triggerRun(d: HttpDeps, lastTrigger: Map<string, number>, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const trigger = d.settings.trigger;
-  if (!trigger.enabled || !trigger.bearerToken) return send(res, 404, "on-demand runs are off (serve.trigger.enabled)\n");
-  if (!tokenMatches(req.headers.authorization, trigger.bearerToken)) return send(res, 401, "bearer token required\n");
+  const token = d.bearerToken?.() ?? trigger.bearerToken;
+  if (!trigger.enabled || !token) return send(res, 404, "on-demand runs are off (serve.trigger.enabled)\n");
+  if (!tokenMatches(req.headers.authorization, token)) return send(res, 401, "bearer token required\n");
   if (!d.byName.has(name)) return send(res, 404, `no probe ${name}\n`);
   const waitMs = (lastTrigger.get(name) ?? -Infinity) + trigger.minIntervalMs - Date.now();
   if (waitMs > 0) {

@@ -13,6 +13,7 @@ import { CLEANUP_BUDGET_MS } from "../probe/run.js";
 import { report, sinkBudgetMs, tidy } from "../sinks/index.js";
 import { createServeMetrics, type ServeMetrics } from "../sinks/metrics.js";
 import { createRequestListener } from "./http.js";
+import { configInvalidResult, createConfigSource, type ConfigSource } from "./reload.js";
 
 export type ServeSettings = NonNullable<LoadedConfig["serve"]>;
 
@@ -24,8 +25,13 @@ export interface ServeOptions {
   /** Redaction for answers that carry a result (the trigger's JSON). */
   redact: (text: string) => string;
   /** One cycle of a probe; default: run it, then report to the sinks (a test stages a wedged one here). */
-  cycle?: (probe: ResolvedProbe, signal: AbortSignal) => Promise<ReportedResult>;
+  cycle?: Cycle;
+  /** Reads the config file and its secret files again (throws ConfigError); absent: `config` is used for every cycle. */
+  reload?: () => LoadedConfig;
 }
+
+/** One cycle of a probe, with the config its sinks see for this cycle. */
+type Cycle = (probe: ResolvedProbe, signal: AbortSignal, config: LoadedConfig) => Promise<ReportedResult>;
 
 /** The longest a cycle can take: its deadline + the cleanup budget + the sink budget + 1 s. */
 export function cycleBoundMs(config: LoadedConfig, probe: ResolvedProbe): number {
@@ -39,19 +45,18 @@ export interface Serving {
 }
 
 /** One cycle of a probe by default: run it, then report to the sinks. */
-function defaultCycle(config: LoadedConfig, log: Logger): (probe: ResolvedProbe, signal: AbortSignal) => Promise<ReportedResult> {
+function defaultCycle(log: Logger): Cycle {
   // One per process: every probe and cycle shares the senders' rate budgets (Brevo's event log).
   const senderContext = createSenderContext();
   // What the cycles learn of each path's IDLE lag (fast polls only where IDLE is slow).
   const idleLags = createIdleLagMemory();
-  return async (probe, signal) => report(config, probe, await runProbe(probe, { log, signal, readCredits: true, senderContext, idleLags }), log);
+  return async (probe, signal, config) => report(config, probe, await runProbe(probe, { log, signal, readCredits: true, senderContext, idleLags }), log);
 }
 
 /** The scheduler of every probe's cycles, each watched against its bound (`stuck` holds those past it). */
-function createServeScheduler(o: ServeOptions, metrics: ServeMetrics, stuck: Set<string>): Scheduler<ReportedResult> {
-  const { config, settings: serve, probes, log } = o;
-  const byName = new Map(probes.map((p) => [p.name, p]));
-  const cycle = o.cycle ?? defaultCycle(config, log);
+function createServeScheduler(o: ServeOptions, source: ConfigSource, metrics: ServeMetrics, stuck: Set<string>): Scheduler<ReportedResult> {
+  const { settings: serve, probes, log } = o;
+  const cycle = o.cycle ?? defaultCycle(log);
   return createScheduler<ReportedResult>({
     schedules: Object.fromEntries(probes.map((p) => [p.name, p.schedule ?? serve.schedule])),
     onOverrun: (probe) => {
@@ -59,10 +64,11 @@ function createServeScheduler(o: ServeOptions, metrics: ServeMetrics, stuck: Set
       log.warn({ probe }, "previous run still going: this one is skipped");
     },
     run: async (name, signal) => {
-      const probe = byName.get(name)!;
+      // A rotated Secret is read now: the config file and its secret files, once per cycle.
+      const at = source.forCycle(name);
       // Every step is bounded, so a cycle ends by its bound; one that does not is a bug, and a
       // wedged process is better restarted: /healthz and mailprobe_cycle_stuck say so.
-      const boundMs = cycleBoundMs(config, probe);
+      const boundMs = cycleBoundMs(at.config, at.probe);
       const watchdog = setTimeout(() => {
         stuck.add(name);
         metrics.stuck(name, true);
@@ -71,7 +77,8 @@ function createServeScheduler(o: ServeOptions, metrics: ServeMetrics, stuck: Set
       watchdog.unref();
       try {
         // Only the scheduler aborts a cycle (at the end of the shutdown grace), not SIGTERM itself.
-        const r = await cycle(probe, signal);
+        if (at.invalid) log.error({ probe: name, detail: at.invalid }, "config reload failed: this cycle fails (config_invalid); the next one tries again");
+        const r = at.invalid ? await report(at.config, at.probe, configInvalidResult(at.probe, at.invalid), log) : await cycle(at.probe, signal, at.config);
         metrics.record(r, Date.now() / 1000);
         log.info({ probe: name, ok: r.ok, reason: r.reason, seconds: r.durationSeconds }, "run finished");
         return r;
@@ -98,13 +105,17 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
   const { config, settings: serve, probes, log } = o;
   const metrics = createServeMetrics(probes);
   const stuck = new Set<string>();
-  const scheduler = createServeScheduler(o, metrics, stuck);
+  const source = createConfigSource(config, serve.push, o.reload);
+  const scheduler = createServeScheduler(o, source, metrics, stuck);
   const byName = new Map(probes.map((p) => [p.name, p]));
-  const server = createServer(createRequestListener({ settings: serve, byName, metrics, stuck, scheduler, redact: o.redact, log }));
+  // The trigger's token from the last config that loaded (a rotated bearerTokenFile too).
+  const bearerToken = () => source.latest().serve?.trigger.bearerToken ?? serve.trigger.bearerToken;
+  const server = createServer(createRequestListener({ settings: serve, bearerToken, byName, metrics, stuck, scheduler, redact: o.redact, log }));
   const address = await listen(server, serve);
   scheduler.start();
-  // Serving every configured probe (no --probe): remove the groups of probes and paths no longer configured.
-  if (probes.length === config.probes.length) void tidy(config, log);
+  // Only with serve.push (else the sinks see no pushgateway block): remove the groups of probes and
+  // paths no longer configured; serving a --probe subset, only those probes' stale paths.
+  void tidy(source.latest(), log, undefined, undefined, probes.length === config.probes.length ? undefined : probes.map((p) => p.name));
   // The first cycle of each probe now rather than at its first tick (up to 20 minutes away).
   if (serve.runOnStart)
     for (const p of probes) scheduler.trigger(p.name)?.catch((err: Error) => log.error({ probe: p.name, err: err.message }, "start-up run failed"));

@@ -70,11 +70,17 @@ export async function report(
 }
 
 /**
- * After a run over every configured probe: each sink removes what this deployment published for
- * probes or paths it no longer configures (Pushgateway groups). Callers skip it for a `--probe` run.
+ * After a run: each sink removes what this deployment published for probes or paths it no longer
+ * configures (Pushgateway groups); for a `--probe` run (`only`), just those probes' removed paths.
  */
-export async function tidy(config: LoadedConfig, log: Logger, loaded: Promise<Sink[]> = loadSinks(config), signal: AbortSignal = new AbortController().signal) {
-  const results = (await Promise.all((await loaded).map((s) => s.tidy?.(config, signal) ?? []))).flat();
+export async function tidy(
+  config: LoadedConfig,
+  log: Logger,
+  loaded: Promise<Sink[]> = loadSinks(config),
+  signal: AbortSignal = new AbortController().signal,
+  only?: readonly string[],
+) {
+  const results = (await Promise.all((await loaded).map((s) => s.tidy?.(config, signal, only) ?? []))).flat();
   for (const r of results) {
     if (r.ok) log.info({ sink: r.sink, target: r.target }, "removed a group this deployment no longer configures");
     else log.warn({ sink: r.sink, target: r.target, detail: r.error }, "sink clean-up failed");

@@ -24,11 +24,20 @@ async function groups(cfg: PushgatewayConfig, signal: AbortSignal): Promise<Reco
   return (body.data ?? []).map((g) => g.labels ?? {});
 }
 
-/** The groups of this job and deployment whose probe, or probe and path, the config no longer has. */
-export function staleGroups(all: Record<string, string>[], cfg: PushgatewayConfig, probes: ResolvedProbe[]): Record<string, string>[] {
+/**
+ * The groups of this job and deployment whose probe, or probe and path, the config no longer has;
+ * with `only` (a `--probe` run), just the groups of those probes.
+ */
+export function staleGroups(
+  all: Record<string, string>[],
+  cfg: PushgatewayConfig,
+  probes: ResolvedProbe[],
+  only?: readonly string[],
+): Record<string, string>[] {
   const paths = new Map(probes.map((p) => [p.name, new Set(p.paths.map((x) => x.name))]));
   return all.filter((g) => {
     if (!cfg.deployment || g.job !== cfg.job || g.deployment !== cfg.deployment || !g.probe) return false;
+    if (only && !only.includes(g.probe)) return false;
     if (Object.keys(g).some((k) => !OWN_LABELS.has(k))) return false;
     const known = paths.get(g.probe);
     return !known || (g.path !== undefined && !known.has(g.path));
@@ -42,13 +51,13 @@ const groupPath = (g: Record<string, string>) =>
     .join("/");
 
 /** Deletes the stale groups; one SinkResult per deleted group, or one for a failed listing. */
-export async function tidyGroups(cfg: PushgatewayConfig, probes: ResolvedProbe[], outer: AbortSignal): Promise<SinkResult[]> {
+export async function tidyGroups(cfg: PushgatewayConfig, probes: ResolvedProbe[], outer: AbortSignal, only?: readonly string[]): Promise<SinkResult[]> {
   if (!cfg.deployment) return [];
   const started = Date.now();
   const signal = AbortSignal.any([outer, AbortSignal.timeout(cfg.timeoutMs)]);
   let stale: Record<string, string>[];
   try {
-    stale = staleGroups(await groups(cfg, signal), cfg, probes);
+    stale = staleGroups(await groups(cfg, signal), cfg, probes, only);
   } catch (err) {
     const error =
       err instanceof BodyTooLargeError

@@ -102,6 +102,6 @@ export async function pushResult(
 export function pushgatewaySink(cfg: PushgatewayConfig): Sink {
   return {
     publish: (_probe, r, signal) => pushResult(cfg, r, signal),
-    tidy: async (config, signal) => (await import("./pushgateway-tidy.js")).tidyGroups(cfg, config.probes, signal),
+    tidy: async (config, signal, only) => (await import("./pushgateway-tidy.js")).tidyGroups(cfg, config.probes, signal, only),
   };
 }

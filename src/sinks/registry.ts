@@ -9,10 +9,11 @@ export interface Sink {
   /** Publishes one probe's result; one SinkResult per target (a group, a monitor). Never throws. */
   publish(probe: ResolvedProbe, result: ProbeResult, signal: AbortSignal): Promise<SinkResult[]>;
   /**
-   * After a run over every configured probe (never a `--probe` subset): removes what this
-   * deployment published earlier for probes or paths it no longer configures. Never throws.
+   * After a run: removes what this deployment published earlier for probes or paths it no longer
+   * configures. With `only` (a `--probe` run, e.g. one CronJob per probe), only what belongs to
+   * those probes: their removed paths (another job's probes are not this run's to judge). Never throws.
    */
-  tidy?(config: LoadedConfig, signal: AbortSignal): Promise<SinkResult[]>;
+  tidy?(config: LoadedConfig, signal: AbortSignal, only?: readonly string[]): Promise<SinkResult[]>;
 }
 
 export interface SinkModule {

@@ -1,7 +1,7 @@
 // Redaction (current behaviour): each secret, its URL-encoded and base64 forms; short ones ignored.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { makeRedactor, REDACTED, redactDeep } from "../../src/redact.js";
+import { learningRedactor, makeRedactor, REDACTED, redactDeep } from "../../src/redact.js";
 
 test("a secret is replaced in plain, URL-encoded and base64 form", () => {
   const r = makeRedactor(["p@ss word/1"]);
@@ -42,4 +42,15 @@ test("the JSON-text fallback matches the JSON-escaped form and never cuts the sy
 test("the JSON-text fallback leaves a match that would start inside an escape", () => {
   const out = makeRedactor(["nnightmare"], { json: true })(JSON.stringify({ a: "\nnightmare", b: "nnightmare" }));
   assert.deepEqual(JSON.parse(out), { a: "\nnightmare", b: REDACTED });
+});
+
+test("a learning redactor learns rotated secrets and keeps the old ones (serve re-reads secret files each cycle)", () => {
+  const r = learningRedactor(["old-password-1"]);
+  const rj = learningRedactor(["old-password-1"], { json: true });
+  assert.equal(r("new-password-2 old-password-1"), `new-password-2 ${REDACTED}`);
+  r.learn(["new-password-2"]);
+  rj.learn(["new-password-2"]);
+  assert.equal(r("new-password-2 old-password-1"), `${REDACTED} ${REDACTED}`);
+  assert.equal(r(Buffer.from("user:new-password-2").toString("base64")), REDACTED);
+  assert.equal(rj(JSON.stringify({ a: "new-password-2", b: "old-password-1" })), JSON.stringify({ a: REDACTED, b: REDACTED }));
 });

@@ -1,7 +1,7 @@
 // Pushgateway clean-up against the lab's real Pushgateway: two deployments (alpha, beta) and one
 // without a deployment label share it, all with the same job and probe name. A path or probe that
 // alpha no longer configures loses its group; beta's and the unlabelled groups stay; a --probe run
-// never deletes.
+// (one CronJob per probe) deletes only its own probes' removed paths, never another probe's groups.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { addr, port } from "../lab/topology.js";
@@ -41,17 +41,13 @@ after(async () => {
   }
 });
 
-test("pushgateway clean-up: only this deployment's groups of removed paths and probes are deleted; never with --probe", async () => {
+test("pushgateway clean-up: only this deployment's groups of removed paths and probes are deleted", async () => {
   await run(config("beta"));
   await run(config(undefined));
   await run(config("alpha"));
   const all = ["external", "internal"];
   const full = (d: string, probe = PROBE) => [`${d}/${probe}`, ...all.map((p) => `${d}/${probe}/${p}`)];
   assert.deepEqual(await groups(), [...full("-"), ...full("alpha"), ...full("beta")].sort());
-
-  // A --probe run with the path removed deletes nothing.
-  await run(config("alpha", { drop: "internal" }), "--probe", PROBE);
-  assert.ok((await groups()).includes(`alpha/${PROBE}/internal`));
 
   // The full run: alpha's internal path group goes; beta's and the unlabelled one stay.
   const r = await run(config("alpha", { drop: "internal" }));
@@ -63,14 +59,14 @@ test("pushgateway clean-up: only this deployment's groups of removed paths and p
   assert.deepEqual(await groups(), [...full("-"), ...full("alpha", `${PROBE}2`), ...full("beta")].sort());
 });
 
-test("serve cleans up at start too: a path it no longer configures loses its group, other deployments keep theirs", async () => {
+test("serve (with serve.push) cleans up at start too: a path it no longer configures loses its group, other deployments keep theirs", async () => {
   await run(config("alpha"));
   await run(config("beta"));
   const file = labConfig((c) => {
     c.pushgateway.deployment = "alpha";
     c.probes[0].name = PROBE;
     c.probes[0].paths = c.probes[0].paths.filter((p: any) => p.name !== "external");
-    c.serve = { listen: addr.listen, port: port.serveMetrics, schedule: "0 0 1 1 *", runOnStart: false };
+    c.serve = { listen: addr.listen, port: port.serveMetrics, schedule: "0 0 1 1 *", runOnStart: false, push: true };
   });
   const proc = startCli(["serve", "--config", file]);
   try {
@@ -82,4 +78,29 @@ test("serve cleans up at start too: a path it no longer configures loses its gro
     await Promise.race([proc.exited, sleep(15_000)]);
     proc.child.kill("SIGKILL");
   }
+});
+
+test("--probe (one CronJob per probe): only that probe's removed paths go; another probe's groups stay, even when the config drops them", async () => {
+  const [a, b] = [`${PROBE}_pa`, `${PROBE}_pb`];
+  /** Probes a and b (or a alone), deployment gamma, each without `drop`'s path. */
+  const two = (opts: { drop?: "internal"; onlyA?: boolean } = {}) =>
+    labConfig((c) => {
+      c.pushgateway.deployment = "gamma";
+      const base = c.probes[0];
+      if (opts.drop) base.paths = base.paths.filter((p: any) => p.name !== opts.drop);
+      c.probes = [{ ...base, name: a }, ...(opts.onlyA ? [] : [{ ...structuredClone(base), name: b }])];
+    });
+  const all = (probe: string) => [`gamma/${probe}`, `gamma/${probe}/external`, `gamma/${probe}/internal`];
+  const gamma = async () => (await groups()).filter((g) => g.startsWith("gamma/"));
+  await run(two());
+  assert.deepEqual(await gamma(), [...all(a), ...all(b)].sort());
+
+  // Probe b dropped from the config and both probes' internal path: a's run deletes a's path group only.
+  const r = await run(two({ drop: "internal", onlyA: true }), "--probe", a);
+  assert.match(r.stderr, /removed a group this deployment no longer configures/);
+  assert.deepEqual(await gamma(), [`gamma/${a}`, `gamma/${a}/external`, ...all(b)].sort());
+
+  // b's own job (its config still has b) then removes b's dropped path.
+  await run(two({ drop: "internal" }), "--probe", b);
+  assert.deepEqual(await gamma(), [`gamma/${a}`, `gamma/${a}/external`, `gamma/${b}`, `gamma/${b}/external`].sort());
 });

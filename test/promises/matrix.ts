@@ -143,7 +143,8 @@ export async function runCase(k: Case): Promise<Outcome> {
     const servePort = k.command === "serve" ? await freePort() : 0;
     const cfg = baseConfig(await freePort(), (c) => {
       st.apply(c, server.port);
-      if (k.command === "serve") c.serve = { listen: addr.listen, port: servePort, runOnStart: true, shutdownGraceSeconds: GRACE_S };
+      // push: serve pushes (and tidies) only when told to; the pushgateway and tidy stages need it.
+      if (k.command === "serve") c.serve = { listen: addr.listen, port: servePort, runOnStart: true, shutdownGraceSeconds: GRACE_S, push: true };
     });
     if (k.command === "serve") return await serveCase(k, cfg, servePort);
     let rss = { stop: () => 0 };

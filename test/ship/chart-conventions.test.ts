@@ -142,12 +142,20 @@ test("NetworkPolicy: podSelector/namespaceSelector egress peers beside ipBlocks;
   refused({ networkPolicy: { enabled: true, egress: [{ cidr: "10.0.0.0/8", podSelector: {}, ports: [993] }] } }, /egress\/0/);
 });
 
-test("serve mode: the rendered config has no pushgateway block unless serve.push is true (no double reporting)", () => {
+test("serve mode: the chart's serve.push becomes the config's serve.push, the CLI's one setting (no double reporting)", () => {
   const config = (values: object) => {
     const cm = byKind(renderValues(values), "ConfigMap").find((c: any) => c.data?.["config.yaml"]);
     return parse(cm.data["config.yaml"]);
   };
   assert.ok(config({}).pushgateway, "cronjob mode pushes (the default config has a pushgateway block)");
-  assert.equal(config({ mode: "serve" }).pushgateway, undefined);
-  assert.ok(config({ mode: "serve", serve: { push: true } }).pushgateway);
+  assert.equal(config({}).serve, undefined);
+  // The block stays (the CLI decides: serve with push false never pushes, test/e2e/serve-push.test.ts).
+  assert.equal(config({ mode: "serve" }).serve.push, false);
+  assert.equal(config({ mode: "serve", serve: { push: true } }).serve.push, true);
+  assert.equal(config({ mode: "serve", serve: { push: true }, config: { serve: { push: true } } }).serve.push, true);
+  const f = join(mkdtempSync(join(tmpdir(), "mailprobe-push-")), "values.yaml");
+  writeFileSync(f, stringify({ mode: "serve", config: { serve: { push: true } } }));
+  const r = spawnSync(helmBin, ["template", "mp", chartDir, "-f", f], { encoding: "utf8" });
+  assert.notEqual(r.status, 0, "a config.serve.push that disagrees with serve.push is refused");
+  assert.match(r.stderr, /config\.serve\.push \(true\) and serve\.push \(false\) disagree/);
 });

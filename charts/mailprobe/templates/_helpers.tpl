@@ -128,11 +128,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $serve := default (dict) $cfg.serve -}}
 {{- $_ := set $serve "listen" "0.0.0.0" -}}
 {{- $_ := set $serve "port" (int .Values.serve.port) -}}
-{{- $_ := set $cfg "serve" $serve -}}
-{{- /* The exporter is scraped (ServiceMonitor): pushing too would report every series twice and fire every alert twice. */}}
-{{- if not .Values.serve.push -}}
-{{- $_ := unset $cfg "pushgateway" -}}
+{{- /* The exporter is scraped (ServiceMonitor): pushing too would report every series twice and fire every alert twice.
+       The config's serve.push decides (the CLI's one place); the chart's serve.push writes it. */}}
+{{- if and (hasKey $serve "push") (ne (toString $serve.push) (toString .Values.serve.push)) -}}
+{{- fail (printf "config.serve.push (%v) and serve.push (%v) disagree: set serve.push only (the chart writes config.serve.push from it)" $serve.push .Values.serve.push) -}}
 {{- end -}}
+{{- $_ := set $serve "push" (.Values.serve.push | default false) -}}
+{{- $_ := set $cfg "serve" $serve -}}
 {{- end -}}
 {{- toYaml $cfg -}}
 {{- end -}}

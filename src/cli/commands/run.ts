@@ -13,9 +13,10 @@ export async function runCommand(ctx: CommandContext): Promise<number> {
   sinks.catch(() => undefined);
   // One per process: the probes share the senders' rate budgets (Brevo's event log).
   const senderContext = createSenderContext();
-  // Only a run over every configured probe knows what is no longer configured. It runs beside the
-  // probes (it needs only the config), so that it does not add to the run's bound.
-  const tidied = ctx.args.probe ? undefined : tidy(ctx.config, ctx.log, sinks);
+  // What this run may judge stale: with --probe (one CronJob per probe), only those probes' removed
+  // paths; another job's probes are not its to delete. It runs beside the probes (it needs only the
+  // config), so that it does not add to the run's bound.
+  const tidied = tidy(ctx.config, ctx.log, sinks, undefined, ctx.args.probe ? ctx.probes.map((p) => p.name) : undefined);
   const results: ReportedResult[] = await Promise.all(
     ctx.probes.map(async (probe) =>
       report(ctx.config, probe, await runProbe(probe, { log: ctx.log, signal: ctx.signal, readCredits: true, senderContext }), ctx.log, sinks),

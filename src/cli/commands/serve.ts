@@ -8,7 +8,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   const settings = ctx.config.serve ?? serveSettings();
   let serving: Awaited<ReturnType<typeof startServe>>;
   try {
-    serving = await startServe({ config: ctx.config, settings, probes: ctx.probes, log: ctx.log, redact: ctx.stdoutRedact });
+    serving = await startServe({ config: ctx.config, settings, probes: ctx.probes, log: ctx.log, redact: ctx.stdoutRedact, reload: ctx.reloadConfig });
   } catch (err) {
     // The listening socket is configuration: one line naming the field, exit 2 (never a stack trace).
     const code = (err as { code?: string }).code;

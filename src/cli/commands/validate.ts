@@ -16,7 +16,17 @@ export function summarize(config: LoadedConfig) {
     senders,
     sinks,
     serve: Boolean(config.serve),
+    /** Whether serve pushes to the Pushgateway too (serve.push); without it serve only serves /metrics. */
+    servePush: Boolean(config.serve?.push && config.pushgateway),
   };
+}
+
+/** With a serve block and a pushgateway block: whether serve pushes (serve.push) or only serves /metrics. */
+function servePushText(config: LoadedConfig): string {
+  if (!config.serve || !config.pushgateway) return "";
+  return config.serve.push
+    ? "; serve pushes to the Pushgateway too (serve.push: true)"
+    : "; serve does not push (serve.push: false): the pushgateway block is for run; serve's /metrics is scraped";
 }
 
 export async function validateCommand(ctx: CommandContext): Promise<number> {
@@ -26,7 +36,7 @@ export async function validateCommand(ctx: CommandContext): Promise<number> {
   else {
     const n = (k: number, word: string) => `${k} ${word}${k === 1 ? "" : "s"}`;
     ctx.stdout(
-      `${ctx.config.file}: valid: ${n(s.probes.length, "probe")} (${s.probes.join(", ")}), ${n(s.paths, "path")}, ${n(s.senders.length, "sender")} (${s.senders.join(", ")}), sinks: ${s.sinks.join(", ") || "none"}\n`,
+      `${ctx.config.file}: valid: ${n(s.probes.length, "probe")} (${s.probes.join(", ")}), ${n(s.paths, "path")}, ${n(s.senders.length, "sender")} (${s.senders.join(", ")}), sinks: ${s.sinks.join(", ") || "none"}${servePushText(ctx.config)}\n`,
     );
   }
   return 0;
