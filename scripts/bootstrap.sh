@@ -55,8 +55,8 @@ if [ "$(cat "$imap_root/.mailprobe-debs" 2>/dev/null)" != "${imap_debs[*]}" ]; t
   echo "${imap_debs[*]}" > "$imap_root/.mailprobe-debs"
 fi
 # gamin's gam_server: Courier's imapd asks it (through libgamin, which starts the compiled-in
-# /usr/libexec/gam_server) for filesystem notifications; without it every Courier LOGIN and SELECT
-# waits ~1.2 s and then polls (docs/imap-servers.md). Unpacked on top of the root, never wiping it:
+# /usr/libexec/gam_server) for filesystem notifications; without it every Courier command (NOOP
+# included) takes ~1.3 s (docs/imap-servers.md). Unpacked on top of the root, never wiping it:
 # other labs may be running Cyrus or Courier from it. It needs only libglib2.0-0 (Rspamd's too).
 imap_extra=(gamin)
 if [ ! -x "$imap_root/usr/libexec/gam_server" ]; then

@@ -86,10 +86,10 @@ export const gamClientId = (): string => `mailprobe-lab-${basePort}`;
 function assertRoot(): void {
   for (const f of ["usr/lib/cyrus/bin/master", "usr/lib/courier/courier/imaplogin"])
     if (!existsSync(join(IMAP_ROOT, f))) throw new Error(`lab: ${join(IMAP_ROOT, f)} missing; run scripts/bootstrap.sh (unpacks Cyrus and Courier)`);
-  // Without gam_server Courier still runs, but every LOGIN and SELECT waits ~1.2 s: refuse rather than measure that.
+  // Without gam_server Courier still runs, but every command waits ~1.3 s: refuse rather than measure that.
   if (!existsSync(join(IMAP_ROOT, GAM_SERVER)))
     throw new Error(
-      `lab: ${join(IMAP_ROOT, GAM_SERVER)} missing (package gamin): Courier would take ~1.2 s per command; run scripts/bootstrap.sh (unpacks gamin)`,
+      `lab: ${join(IMAP_ROOT, GAM_SERVER)} missing (package gamin): Courier would take ~1.3 s per command; run scripts/bootstrap.sh (unpacks gamin)`,
     );
 }
 

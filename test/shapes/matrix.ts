@@ -256,7 +256,7 @@ async function slowJunk(s: Store): Promise<string> {
     const firstJunk = verbs.indexOf(`STATUS ${s.junkFull.toUpperCase()}`);
     const noops = verbs.slice(0, firstJunk < 0 ? undefined : firstJunk).filter((v) => v.startsWith("NOOP")).length;
     assert.ok(firstJunk >= 0 && noops === 0, `NOOPs before Junk's first STATUS: ${noops} (${verbs.join(", ").slice(0, 400)})`);
-    return `landed_in_junk at ${SLOW_COMMAND_MS} ms a command, Junk asked before any NOOP (roundtrip ${p.stages?.seen} s; cleanup ${JSON.stringify(r.json.probes[0].cleanup)})`;
+    return `landed_in_junk at ${SLOW_COMMAND_MS} ms a command, Junk asked before any NOOP (roundtrip ${p.stages?.seen} s, deleted ${r.json.probes[0].cleanup.deleted})`;
   } finally {
     await proxy.close();
   }
