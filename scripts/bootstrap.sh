@@ -54,6 +54,21 @@ if [ "$(cat "$imap_root/.mailprobe-debs" 2>/dev/null)" != "${imap_debs[*]}" ]; t
   done
   echo "${imap_debs[*]}" > "$imap_root/.mailprobe-debs"
 fi
+# gamin's gam_server: Courier's imapd asks it (through libgamin, which starts the compiled-in
+# /usr/libexec/gam_server) for filesystem notifications; without it every Courier command (NOOP
+# included) takes ~1.3 s (docs/imap-servers.md). Unpacked on top of the root, never wiping it:
+# other labs may be running Cyrus or Courier from it. It needs only libglib2.0-0 (Rspamd's too).
+imap_extra=(gamin)
+if [ ! -x "$imap_root/usr/libexec/gam_server" ]; then
+  echo "bootstrap: unpacking ${imap_extra[*]} into $imap_root"
+  mkdir -p .cache/imap-debs
+  get() { (cd .cache/imap-debs && apt-get download "${imap_extra[@]}" >/dev/null); }
+  get || { $([ "$(id -u)" -eq 0 ] || echo sudo) apt-get -o DPkg::Lock::Timeout=900 update -qq && get; }
+  for p in "${imap_extra[@]}"; do dpkg -x .cache/imap-debs/"${p}"_*.deb "$imap_root"; done
+  if ldd "$imap_root/usr/libexec/gam_server" | grep -q "not found"; then
+    echo "bootstrap: usr/libexec/gam_server lacks libraries:"; ldd "$imap_root/usr/libexec/gam_server" | grep "not found"; exit 1
+  fi
+fi
 # The lab's alternative MXs, Exim 4 (heavy: the light daemon has no PROXY support) and OpenSMTPD,
 # conflict with Postfix as packages: never installed, only unpacked into a private root (with the
 # three libraries Exim needs that the system lacks); test/lab/mtas.ts runs them from there. Their

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { daemon, dovecotGid, readPid, renderFile, stopPid, tcpOpen, waitFor, type LabState } from "./lab.js";
 import { storeById, storeDomains } from "./stores.js";
-import { LAB_DIR, addr, mx, paths, port } from "./topology.js";
+import { LAB_DIR, addr, basePort, mx, paths, port } from "./topology.js";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -75,9 +75,22 @@ export function writeStoreFiles(state: LabState): void {
   renderFile("cyrus/cyrus.conf", join(cyrusDir, "etc", "cyrus.conf"), state);
 }
 
+/** libgamin starts this compiled-in path when no gam_server answers (strings of libgamin-1.so.0). */
+const GAM_SERVER = "/usr/libexec/gam_server";
+/**
+ * Courier's gam_server is per user and client id (abstract socket `/tmp/fam-USER-ID`): each lab its own,
+ * so that labs side by side never share (or stop) one another's.
+ */
+export const gamClientId = (): string => `mailprobe-lab-${basePort}`;
+
 function assertRoot(): void {
   for (const f of ["usr/lib/cyrus/bin/master", "usr/lib/courier/courier/imaplogin"])
     if (!existsSync(join(IMAP_ROOT, f))) throw new Error(`lab: ${join(IMAP_ROOT, f)} missing; run scripts/bootstrap.sh (unpacks Cyrus and Courier)`);
+  // Without gam_server Courier still runs, but every command waits ~1.3 s: refuse rather than measure that.
+  if (!existsSync(join(IMAP_ROOT, GAM_SERVER)))
+    throw new Error(
+      `lab: ${join(IMAP_ROOT, GAM_SERVER)} missing (package gamin): Courier would take ~1.3 s per command; run scripts/bootstrap.sh (unpacks gamin)`,
+    );
 }
 
 function mailOwned(dir: string): void {
@@ -192,10 +205,13 @@ async function startCourier(): Promise<void> {
     IMAP_UMASK: "022",
     MAILDIRPATH: "Maildir",
     AUTHMODULES: "authdaemon",
+    GAM_CLIENT_ID: gamClientId(),
   };
-  // A private mount namespace whose /run holds only the stand-in's socket.
-  const script = `mount --bind "$0" /run && exec "$@"`;
-  daemon("courier-imapd", "unshare", ["--mount", "--propagation", "private", "sh", "-c", script, runRoot, ...cmd], env);
+  // A private mount namespace whose /run holds only the stand-in's socket and whose /usr/libexec is the
+  // private root's, so that libgamin finds gam_server where it looks (it runs as the mail user, per login).
+  const script = `mount --bind "$0" /run && mount --bind "$1" /usr/libexec && shift && exec "$@"`;
+  const libexec = join(IMAP_ROOT, dirname(GAM_SERVER));
+  daemon("courier-imapd", "unshare", ["--mount", "--propagation", "private", "sh", "-c", script, runRoot, libexec, ...cmd], env);
   await waitFor("courier imaps", () => tcpOpen(addr.listen, s.port));
 }
 

@@ -2,9 +2,11 @@
 // UIDPLUS, Courier): real servers only, no probe code. Each receives through the lab's real path
 // (HAProxy → postscreen → Rspamd → its delivery) and files probe+Junk@ into its own junk folder.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import type { ImapFlow } from "imapflow";
-import { stores } from "./stores.js";
+import { gamClientId, imapScript } from "./imap-servers.js";
+import { storeById, stores } from "./stores.js";
 import { port } from "./topology.js";
 import { smtpSend, storeClient, uniqueToken } from "../helpers/lab.js";
 
@@ -44,3 +46,25 @@ for (const s of stores) {
     }
   });
 }
+
+// Without gam_server (package gamin) Courier answers every login with an ALERT and takes ~1.3 s per
+// command (it falls back to polling the Maildir): the shapes matrix would measure that, not us.
+test("courier: gam_server serves its sessions, on this lab's own GAM_CLIENT_ID (no filesystem-notification ALERT)", async () => {
+  const s = storeById("courier");
+  const c = storeClient(s);
+  await c.connect();
+  try {
+    await c.mailboxOpen("INBOX");
+    // gamin's server listens on the abstract socket /tmp/fam-USER-ID (NUL-padded: "@" in /proc/net/unix);
+    // Courier's imapd runs as nobody.
+    const socket = `@/tmp/fam-nobody-${gamClientId()}`;
+    const names = readFileSync("/proc/net/unix", "utf8")
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/)[7]?.replace(/@+$/, ""));
+    assert.ok(names.includes(socket), `${socket} listening`);
+  } finally {
+    await c.logout().catch(() => c.close());
+  }
+  const transcript = await imapScript(s.port, s.user, s.password, ["SELECT INBOX"]);
+  assert.doesNotMatch(transcript, /Filesystem notification initialization error/);
+});

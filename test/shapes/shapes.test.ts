@@ -5,12 +5,19 @@ import { test } from "node:test";
 import { failingShapes, runCell, type CaseId } from "./matrix.js";
 import { storeById, type StoreId } from "../lab/stores.js";
 
-const slice: [StoreId, CaseId][] = [
-  ["cyrus-alt", "healthy"],
-  ["dovecot-inboxdot", "snat"],
-  ["cyrus-nouidplus", "foreign-kept"],
+// Every store once and every breakage once: the breakages cover Dovecot INBOX., Cyrus traditional and
+// without UIDPLUS, and Courier; this cell Cyrus's altnamespace (7 tests, 2 min at a load average of 25
+// on 2 cores; 9 took 2.5 min). SNAT and foreign mail kept are proved on the main Dovecot in npm test
+// (test/e2e, test/receivers) and on every store by the long tier.
+const slice: [StoreId, CaseId][] = [["cyrus-alt", "healthy"]];
+const breakages = [
+  "courier-no-uidnext",
+  "mailbox-inbox-cyrus-trad",
+  "junk-under-inbox-dovecot-inboxdot",
+  "junk-never-swept",
+  "trash-ignored",
+  "courier-slow-junk",
 ];
-const breakages = ["courier-no-uidnext", "mailbox-inbox-cyrus-trad", "junk-under-inbox-dovecot-inboxdot", "junk-never-swept", "trash-ignored"];
 
 for (const [store, c] of slice) {
   test(`shapes: ${store} × ${c}`, async () => {
