@@ -33,7 +33,14 @@ export function readSecretFile(file: string, field: string, issues: ConfigIssue[
 }
 
 /** Resolves `key` or `keyFile` of an object: exactly one must be given when `required`; `wire`: checked against that grammar once read. */
-export function secret(obj: Record<string, unknown>, key: string, field: string, issues: ConfigIssue[], required: boolean, wire?: SecretWire): string | undefined {
+export function secret(
+  obj: Record<string, unknown>,
+  key: string,
+  field: string,
+  issues: ConfigIssue[],
+  required: boolean,
+  wire?: SecretWire,
+): string | undefined {
   const inline = obj[key] as string | undefined;
   const file = obj[`${key}File`] as string | undefined;
   const at = (k: string) => (field ? `${field}.${k}` : k);
