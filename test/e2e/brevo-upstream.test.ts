@@ -44,7 +44,7 @@ async function blockedRun() {
       "--config",
       config("upstream_blocked", (p) => {
         p.to = BLOCKED;
-        p.timeoutSeconds = 40;
+        p.timeoutSeconds = 60;
         p.sender.unblockRecipient = false;
       }),
     ],
@@ -56,16 +56,16 @@ async function blockedRun() {
   assert.equal(r.diagnosis.during, "wait", "read from Brevo's log while waiting, not by cleanup");
   assert.match(r.diagnosis.detail, /blocked/);
   for (const p of r.paths) assert.equal(p.reason, "not_delivered", JSON.stringify(p));
-  assert.ok(r.durationSeconds < 30, `the blocked event ends the wait before the 40 s deadline (took ${r.durationSeconds} s)`);
+  assert.ok(r.durationSeconds < 30, `the blocked event ends the wait before the 60 s deadline (took ${r.durationSeconds} s)`);
   assert.ok(!(await requests()).some((q) => q.method === "DELETE" && q.path === unblockPath), "unblockRecipient: false never touches the blocklist");
 }
 
 /** Held in our MX's queue after Brevo logged the delivery; released once the run has read the log. */
 async function heldRun() {
-  const done = runCli(["run", "--json", "--config", config("hold-upstream", (p) => (p.timeoutSeconds = 40))], { timeoutMs: 90_000 });
-  await waitUntil("the probe message held in Postfix's queue", async () => ((await heldMessages()).length ? true : undefined), 20_000);
+  const done = runCli(["run", "--json", "--config", config("hold-upstream", (p) => (p.timeoutSeconds = 60))], { timeoutMs: 90_000 });
+  await waitUntil("the probe message held in Postfix's queue", async () => ((await heldMessages()).length ? true : undefined), 45_000);
   // Both runs read Brevo's log once, 10 s after their send (BREVO_EVENT_POLL.firstMs): wait for both reads.
-  await waitUntil("the runs' first read of Brevo's event log", async () => ((await eventReads()) >= 2 ? true : undefined), 30_000);
+  await waitUntil("the runs' first read of Brevo's event log", async () => ((await eventReads()) >= 2 ? true : undefined), 45_000);
   const delivered = ((await lab("/__lab/events")) as { event: string; subject: string }[]).filter((e) => e.subject.includes("hold-upstream"));
   assert.ok(
     delivered.some((e) => e.event === "delivered"),
@@ -85,7 +85,7 @@ async function heldRun() {
   }
 }
 
-test("Brevo's blocklist and its log: a blocked recipient's verdict, and the upstream stage of a held delivery", { timeout: 120_000 }, async () => {
+test("Brevo's blocklist and its log: a blocked recipient's verdict, and the upstream stage of a held delivery", { timeout: 150_000 }, async () => {
   await lab("/__lab/reset", { method: "POST" });
   // A message held by an earlier, failed run of this file would be delivered into this one.
   if ((await heldMessages()).length) await releaseHeld();
