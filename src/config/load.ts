@@ -95,7 +95,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
   const tokenKey = resolveTokenKey(cfg, issues);
   const probes = cfg.probes.map((p, i) => ({ ...resolveProbe(p, i, issues), tokenKey }));
   const trigger = cfg.serve?.trigger;
-  const bearerToken = trigger ? secret(trigger, "bearerToken", "serve.trigger", issues, trigger.enabled) : undefined;
+  const bearerToken = trigger ? secret(trigger, "bearerToken", "serve.trigger", issues, trigger.enabled, "http-header") : undefined;
   const pg = cfg.pushgateway;
   const basicAuth = pg?.basicAuth && { user: pg.basicAuth.user, password: secret(pg.basicAuth, "password", "pushgateway.basicAuth", issues, true) ?? "" };
   const urlSecrets = pg ? urlCredentials(pg.url) : [];

@@ -57,7 +57,7 @@ function routeAuthResults(authResults: AuthResultsConfig, mxHosts: string[] | un
 export function resolveSender(s: SenderConfig, f: string, issues: ConfigIssue[], probe: ProbeConfig, probeField: string): ResolvedSender {
   const ctx: ResolveContext = {
     field: f,
-    secret: (key, required) => secret(s, key, f, issues, required),
+    secret: (key, required, wire) => secret(s, key, f, issues, required, wire),
     readFile: (file, key) => readCa(file, `${f}.${key}`, issues),
     issue: (key, message, ex) => issues.push({ field: `${f}.${key}`, message, example: ex }),
     checkSecret: (value, key) => checkSecretLength(value, `${f}.${key}`, issues),

@@ -2,11 +2,12 @@
 // and every secret value the config holds gathered for redaction. Each reader records its own issues.
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { findSenderModule } from "../core/sender.js";
+import { findSenderModule, type SecretWire } from "../core/sender.js";
 import { TOKEN_KEY_MIN_BYTES, TOKEN_KEY_MIN_DISTINCT } from "../core/token.js";
 import { EXAMPLES, example, type ConfigIssue } from "./issues.js";
 import type { ResolvedProbe } from "./resolved.js";
 import type { Config } from "./schema.js";
+import { headerSecretProblem } from "./wire.js";
 
 /** Shorter secrets cannot be redacted from output without wrecking it (they match ordinary words). */
 export const MIN_SECRET_LENGTH = 8;
@@ -31,8 +32,15 @@ export function readSecretFile(file: string, field: string, issues: ConfigIssue[
   }
 }
 
-/** Resolves `key` or `keyFile` of an object: exactly one must be given when `required`. */
-export function secret(obj: Record<string, unknown>, key: string, field: string, issues: ConfigIssue[], required: boolean): string | undefined {
+/** Resolves `key` or `keyFile` of an object: exactly one must be given when `required`; `wire`: checked against that grammar once read. */
+export function secret(
+  obj: Record<string, unknown>,
+  key: string,
+  field: string,
+  issues: ConfigIssue[],
+  required: boolean,
+  wire?: SecretWire,
+): string | undefined {
   const inline = obj[key] as string | undefined;
   const file = obj[`${key}File`] as string | undefined;
   const at = (k: string) => (field ? `${field}.${k}` : k);
@@ -40,14 +48,13 @@ export function secret(obj: Record<string, unknown>, key: string, field: string,
     issues.push({ field: at(key), message: `give either ${key} or ${key}File, not both` });
     return undefined;
   }
-  if (file !== undefined) {
-    const value = readSecretFile(file, at(`${key}File`), issues);
-    checkSecretLength(value, at(`${key}File`), issues);
-    return value;
-  }
-  if (inline === undefined && required) issues.push({ field: at(key), message: `is required (or ${key}File)`, example: example(key) });
-  checkSecretLength(inline, at(key), issues);
-  return inline;
+  const given = file !== undefined ? `${key}File` : key;
+  const value = file !== undefined ? readSecretFile(file, at(given), issues) : inline;
+  if (value === undefined && file === undefined && required) issues.push({ field: at(key), message: `is required (or ${key}File)`, example: example(key) });
+  checkSecretLength(value, at(given), issues);
+  const problem = value !== undefined && wire === "http-header" ? headerSecretProblem(value) : undefined;
+  if (problem) issues.push({ field: at(given), message: problem });
+  return value;
 }
 
 export function readCa(file: string | undefined, field: string, issues: ConfigIssue[]): string | undefined {

@@ -77,10 +77,16 @@ export interface SenderConfig {
 }
 
 /** The config loader's helpers for one sender block (`field` is e.g. `probes[0].sender`). */
+/** Where a secret goes on the wire, when that limits what it may hold. */
+export type SecretWire = "http-header";
+
 export interface ResolveContext {
   field: string;
-  /** `key` or `keyFile`, exactly one when `required`; problems are recorded under the field. */
-  secret(key: string, required: boolean): string | undefined;
+  /**
+   * `key` or `keyFile`, exactly one when `required`; problems are recorded under the field. `wire`:
+   * where the secret is written (`http-header`: checked against that grammar once it is read).
+   */
+  secret(key: string, required: boolean, wire?: SecretWire): string | undefined;
   /** Reads a CA bundle; problems are recorded under `field.key`. */
   readFile(file: string | undefined, key: string): string | undefined;
   issue(key: string, message: string, example?: string): void;

@@ -13,6 +13,8 @@ writeFileSync(join(secrets, "brevo-key"), "xkeysib-from-file\n");
 writeFileSync(join(secrets, "imap-password"), "imap-from-file\n");
 writeFileSync(join(secrets, "kuma-external"), "https://kuma.example.com/api/push/KumaTok3n\n");
 writeFileSync(join(secrets, "empty"), "\n\n");
+// Two keys in one file (a pasted rotation): the trailing newline is stripped, the inner one is not.
+writeFileSync(join(secrets, "brevo-key-two-lines"), "xkeysib-old-key-0123456789\nxkeysib-new-key-0123456789\n");
 // One value in two files (the chart's only form): the token key must still be told apart from it.
 writeFileSync(join(secrets, "shared-key"), "shared-secret-0123456789abcdefghijklmnop\n");
 const env = { SECRETS: secrets };

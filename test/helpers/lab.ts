@@ -1,6 +1,9 @@
 // Small clients of the running lab for the tests: IMAP reads, SMTP sends, lab switches.
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { ImapFlow } from "imapflow";
 import nodemailer from "nodemailer";
 import { set, type LabState } from "../lab/lab.js";
@@ -110,4 +113,24 @@ export async function countWithToken(token: string): Promise<number> {
   } finally {
     await c.logout();
   }
+}
+
+const postfixDir = () => join(paths.etc, "postfix");
+const execFileP = promisify(execFile);
+
+/** The queue ids of the messages Postfix holds (the lab holds mail of probes named hold-*: postfix-main.cf). */
+export async function heldMessages(): Promise<string[]> {
+  const { stdout } = await execFileP("postqueue", ["-c", postfixDir(), "-j"]);
+  return stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { queue_name: string; queue_id: string })
+    .filter((m) => m.queue_name === "hold")
+    .map((m) => m.queue_id);
+}
+
+/** Releases every held message and flushes the queue, so that it is delivered now. */
+export async function releaseHeld(): Promise<void> {
+  await execFileP("postsuper", ["-c", postfixDir(), "-H", "ALL"]);
+  await execFileP("postqueue", ["-c", postfixDir(), "-f"]);
 }

@@ -35,7 +35,8 @@ export const brevoSender: SenderModule<BrevoConfig> = {
     }
     // A password in the URL is a secret too (redacted like the key).
     for (const part of urlCredentials(s.baseUrl)) ctx.checkSecret(part, "baseUrl (the password in the URL)");
-    return { ...s, apiKey: ctx.secret("apiKey", true) ?? "" };
+    // The key is the `api-key` header of every request: refused at load if a header cannot carry it.
+    return { ...s, apiKey: ctx.secret("apiKey", true, "http-header") ?? "" };
   },
   secrets: (cfg) => [cfg.apiKey, ...urlCredentials(cfg.baseUrl)],
   create: async (cfg, ctx) => (await import("./client.js")).createBrevoSender(cfg, ctx),
