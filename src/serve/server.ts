@@ -6,6 +6,7 @@ import type { LoadedConfig, ResolvedProbe } from "../config/load.js";
 import type { ReportedResult } from "../core/result.js";
 import type { Logger } from "../log.js";
 import { createSenderContext } from "../core/sender.js";
+import { createSessionSlots } from "../core/slots.js";
 import { createIdleLagMemory } from "../probe/idle-memory.js";
 import { runProbe } from "../probe/run.js";
 import { createScheduler, type Scheduler } from "../schedule/scheduler.js";
@@ -44,7 +45,9 @@ function defaultCycle(config: LoadedConfig, log: Logger): (probe: ResolvedProbe,
   const senderContext = createSenderContext();
   // What the cycles learn of each path's IDLE lag (fast polls only where IDLE is slow).
   const idleLags = createIdleLagMemory();
-  return async (probe, signal) => report(config, probe, await runProbe(probe, { log, signal, readCredits: true, senderContext, idleLags }), log);
+  // The IMAP session cap per login and host, over every probe and cycle.
+  const sessionSlots = createSessionSlots(config.imapSessionsPerUser);
+  return async (probe, signal) => report(config, probe, await runProbe(probe, { log, signal, readCredits: true, senderContext, idleLags, sessionSlots }), log);
 }
 
 /** The scheduler of every probe's cycles, each watched against its bound (`stuck` holds those past it). */
