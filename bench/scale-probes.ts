@@ -1,4 +1,4 @@
-// 7. Scale within one process (issue 23): one `mailprobe run` of 1, 10 and 50 probes of two paths each,
+// 8. Scale within one process (issue 23): one `mailprobe run` of 1, 10 and 50 probes of two paths each,
 // each probe on its own lab mailbox (scale01..50@lab.test, the Brevo route), both paths through a
 // counting IMAPS relay of ours in front of Dovecot's stock listener (test/helpers/session-counter.ts).
 // Per size: wall time, peak RSS (as the image runs it), the most IMAP sessions open at once, the calls
@@ -13,7 +13,7 @@ const SIZES = [1, 10, 50] as const;
 const RUNS = Math.min(N, 3);
 const TIMEOUT_S = 60;
 
-function config(n: number, relayPort: number): string {
+export function config(n: number, relayPort: number): string {
   return brevoConfig(`scale_${n}`, (base, c) => {
     delete base.relayCheck;
     c.probes = scaleAccounts.slice(0, n).map((a, i) => ({
@@ -106,7 +106,7 @@ export async function scaleProbes(report: Report): Promise<void> {
     ["1 → 10", ms(grow("wallMs", 1, 10)), `${grow("rssMiB", 1, 10).toFixed(2)} MiB`, grow("sessions", 1, 10).toFixed(2), grow("brevo", 1, 10).toFixed(2)],
     ["10 → 50", ms(grow("wallMs", 10, 50)), `${grow("rssMiB", 10, 50).toFixed(2)} MiB`, grow("sessions", 10, 50).toFixed(2), grow("brevo", 10, 50).toFixed(2)],
   ];
-  report.add("7. Scale within one process (issue 23)", [
+  report.add("8. Scale within one process (issue 23)", [
     `One \`mailprobe run --json\` (Node 24 as the image runs it: the bundle, \`--lite-mode\`, a compile cache written beforehand) of 1, 10 and 50 probes, each with two paths on its own lab mailbox (scale01…50@lab.test, one login each; the Brevo route through the fake Brevo, HAProxy, postscreen and Rspamd; \`timeoutSeconds: ${TIMEOUT_S}\`), both paths through a counting IMAPS relay of ours in front of Dovecot's stock listener; \`imapSessionsPerUser\` at its default (4). Median of ${RUNS} runs per size; "failed" is the most failed paths in any run. Load average (1 / 5 / 15 min) at the start: ${loadAtStart}, at the end: ${load()}.`,
     "",
     ...table(["probes", "paths", "wall", "peak RSS", "IMAP sessions at once", "Brevo API calls", "failed paths"], rows),
