@@ -54,7 +54,7 @@ interface Run {
 const COMPILE_CACHE = join(tmpdir(), `mailprobe-bench-compile-cache-${process.getuid?.() ?? 0}`);
 const SHIPPED_FLAGS = ["--lite-mode"];
 
-function warmCompileCache(): void {
+export function warmCompileCache(): void {
   rmSync(COMPILE_CACHE, { recursive: true, force: true });
   mkdirSync(COMPILE_CACHE, { recursive: true });
   const dir = dirname(bundle);
@@ -65,7 +65,7 @@ function warmCompileCache(): void {
 }
 
 /** `mailprobe run --json` on Node 24 as shipped, under /usr/bin/time (peak RSS); never throws on exit 1. */
-async function run24(config: string): Promise<Run> {
+export async function run24(config: string): Promise<Run> {
   const r = await timed("/usr/bin/time", ["-f", "MAXRSS_KIB %M", node24, ...SHIPPED_FLAGS, bundle, "run", "--config", config, "--json"], {
     MAILPROBE_LOG_LEVEL: "error",
     NODE_COMPILE_CACHE: COMPILE_CACHE,

@@ -7,7 +7,7 @@ import { ConfigError, EXAMPLES, interpolate, zodIssues, type ConfigIssue, type J
 import { resolveKuma, resolvePaths } from "./paths.js";
 import type { LoadedConfig, ResolvedProbe, ServeSettings } from "./resolved.js";
 import { checksSomething, resolveRelayChecks, resolveSender } from "./routes.js";
-import { dangerousConfig } from "./rules.js";
+import { dangerousConfig, sessionsWithinCap } from "./rules.js";
 import { configSchema, ServeSchema, type Config, type ProbeConfig, type ServeConfig } from "./schema.js";
 import { checkSecretLength, collectSecrets, resolveTokenKey, secret } from "./secrets.js";
 import { urlCredentials } from "./urls.js";
@@ -94,6 +94,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
   });
   const tokenKey = resolveTokenKey(cfg, issues);
   const probes = cfg.probes.map((p, i) => ({ ...resolveProbe(p, i, issues), tokenKey }));
+  probes.forEach((p, i) => sessionsWithinCap(p, i, cfg.imapSessionsPerUser, issues));
   const trigger = cfg.serve?.trigger;
   const bearerToken = trigger ? secret(trigger, "bearerToken", "serve.trigger", issues, trigger.enabled, "http-header") : undefined;
   const pg = cfg.pushgateway;
@@ -108,6 +109,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
     logLevel: cfg.log.level,
     serve: cfg.serve && serveSettings(cfg.serve, bearerToken),
     probes,
+    imapSessionsPerUser: cfg.imapSessionsPerUser,
     secrets: collectSecrets(probes, [bearerToken, tokenKey, basicAuth?.password, ...urlSecrets]),
   };
 }

@@ -74,6 +74,8 @@ export interface LoadedConfig {
   logLevel?: Config["log"]["level"];
   serve?: ServeSettings;
   probes: ResolvedProbe[];
+  /** The IMAP session cap per login and server host, for the whole process (core/slots.ts). */
+  imapSessionsPerUser: number;
   /** Every secret value the config holds, for redaction of anything printed. */
   secrets: string[];
 }

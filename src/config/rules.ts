@@ -4,6 +4,8 @@
 import ipaddr from "ipaddr.js";
 import type { ConfigIssue } from "./issues.js";
 import type { Config } from "./schema.js";
+import type { ResolvedProbe } from "./resolved.js";
+import { slotKey } from "../core/slots.js";
 import { isClearTextRemote, urlCredentials } from "./urls.js";
 
 /** Every rule that looks at the parsed config as a whole. */
@@ -22,6 +24,23 @@ export function dangerousConfig(cfg: Config, issues: ConfigIssue[]): void {
       field: "serve.listen",
       message: "must be an IP literal or localhost (a host name is not resolved)",
       example: '"0.0.0.0" or "127.0.0.1" or "::"',
+    });
+  }
+}
+
+/**
+ * A probe whose paths log in as one user at one host more often than the session cap would wait on
+ * itself (its open paths hold their slots until its cleanup): refused, naming the paths.
+ */
+export function sessionsWithinCap(p: ResolvedProbe, i: number, cap: number, issues: ConfigIssue[]): void {
+  const byKey = new Map<string, number[]>();
+  p.paths.forEach((path, j) => byKey.set(slotKey(path), [...(byKey.get(slotKey(path)) ?? []), j]));
+  for (const js of byKey.values()) {
+    if (js.length <= cap) continue;
+    const first = p.paths[js[0]!]!;
+    issues.push({
+      field: `probes[${i}].paths[${js[cap]}]`,
+      message: `${js.length} paths log in as ${first.user} at ${first.host}, more than imapSessionsPerUser (${cap}) sessions at once: the probe would wait on itself; raise imapSessionsPerUser (keep it below the server's limit, Dovecot's mail_max_userip_connections) or use fewer paths`,
     });
   }
 }

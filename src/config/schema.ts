@@ -2,6 +2,7 @@
 // sender block is a union of the registered sender modules' schemas (core/sender.ts), so the whole
 // schema is built by `configSchema()` when a config is loaded, after every registration.
 import { MTAS } from "../core/mta.js";
+import { DEFAULT_SESSIONS_PER_USER, MAX_SESSIONS_PER_USER } from "../core/slots.js";
 import { z } from "zod";
 import { AUTH_METHODS } from "../core/result.js";
 import { senderModules, type SenderConfig } from "../core/sender.js";
@@ -229,6 +230,8 @@ export function configSchema() {
       serve: ServeSchema.optional(),
       /** The token MAC key: ≥ 32 bytes of a dedicated random secret (`openssl rand -hex 32`); without it the stale sweep is off. */
       ...secretPair("tokenKey"),
+      /** IMAP sessions at once per login and server host, over every probe (a path past it waits); below the server's limit (Dovecot: mail_max_userip_connections, 10). */
+      imapSessionsPerUser: z.number().int().min(1).max(MAX_SESSIONS_PER_USER).default(DEFAULT_SESSIONS_PER_USER),
       probes: z.array(probeSchema()).min(1),
     })
     .strict();

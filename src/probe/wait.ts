@@ -11,6 +11,8 @@ import { probeSubject, TOKEN_HEADER } from "../core/token.js";
 import type { Logger } from "../log.js";
 import { receiverFor, type Session } from "../receivers/index.js";
 import { createSender } from "../senders/index.js";
+import { withSessionSlot } from "./slot-open.js";
+import type { SessionSlots } from "../core/slots.js";
 import { fastUntil, idleKey, type IdleLagMemory } from "./idle-memory.js";
 import type { PathState } from "./judge.js";
 import type { ResolvedProbe } from "../config/load.js";
@@ -25,6 +27,8 @@ export interface RunDeps {
   senderContext?: SenderContext;
   /** What serve and watch learnt of each path's IDLE lag (a one-shot run has none: it polls fast). */
   idleLags?: IdleLagMemory;
+  /** The process's IMAP session cap per login and host (imapSessionsPerUser), shared by every probe and cycle; none: no cap. */
+  sessionSlots?: SessionSlots;
   /** Opens a path (default: the path's receiver from the registry). */
   openPath?: (path: ResolvedPath, signal: AbortSignal) => Promise<Session>;
   /** The clock (default Date.now). */
@@ -115,7 +119,7 @@ async function sendAndWatch(run: Run, ready: Promise<Sender>, signal: AbortSigna
 async function openAndWait(run: Run, i: number, signal: AbortSignal, waitSignal: AbortSignal): Promise<void> {
   const p = run.probe.paths[i]!;
   const st = run.states[i]!;
-  const open = run.deps.openPath ?? ((path: ResolvedPath, s: AbortSignal) => receiverFor(path).open(path, s));
+  const open = withSessionSlot(run.deps.sessionSlots, run.deps.openPath ?? ((path: ResolvedPath, s: AbortSignal) => receiverFor(path).open(path, s)));
   try {
     st.session = await open(p, signal);
   } catch (err) {

@@ -33,6 +33,10 @@ interface ImapErrorLike {
   serverResponseCode?: string;
 }
 
+/** What a server's refusal for too many connections ([LIMIT], "Maximum number of connections") means here. */
+export const TOO_MANY_SESSIONS =
+  "the server allows no more sessions for this login from this address (Dovecot: mail_max_userip_connections, 10 by default): set imapSessionsPerUser below that limit (other clients of this login count too) or raise the server's limit";
+
 /** Maps an imapflow/socket error to a reason of the catalogue. */
 export function classifyImapError(err: unknown, phase: "connect" | "mailbox" | "wait", path?: string): ProbeError {
   if (err instanceof ProbeError) return err;
@@ -43,8 +47,10 @@ export function classifyImapError(err: unknown, phase: "connect" | "mailbox" | "
   if (e.authenticationFailed) {
     const rc =
       typeof e.serverResponseCode === "string" && /^[A-Z][A-Z0-9-]{0,39}$/i.test(e.serverResponseCode) ? ` [${e.serverResponseCode.toUpperCase()}]` : "";
-    return new ProbeError("imap_auth", `login refused${rc}: ${WITHHELD}`, opts);
+    return new ProbeError("imap_auth", `login refused${rc}: ${WITHHELD}${rc === " [LIMIT]" ? `; ${TOO_MANY_SESSIONS}` : ""}`, opts);
   }
+  if (/maximum number of connections/i.test(text))
+    return new ProbeError(phase === "connect" ? "imap_auth" : "imap_error", `${text}; ${TOO_MANY_SESSIONS}`, opts);
   if (isTlsError(err)) return new ProbeError("tls", `TLS: ${e.code ? `${e.code}: ` : ""}${text}`, opts);
   if (phase === "connect") return new ProbeError("imap_connect", `${e.code ? `${e.code}: ` : ""}${text}`, opts);
   if (phase === "mailbox") return new ProbeError("imap_mailbox", text, opts);

@@ -6,6 +6,7 @@ import type { LoadedConfig, ResolvedProbe } from "../config/load.js";
 import type { ReportedResult } from "../core/result.js";
 import type { Logger } from "../log.js";
 import { createSenderContext } from "../core/sender.js";
+import { createSessionSlots, type SessionSlots } from "../core/slots.js";
 import { createIdleLagMemory } from "../probe/idle-memory.js";
 import { runProbe } from "../probe/run.js";
 import { createScheduler, type Scheduler } from "../schedule/scheduler.js";
@@ -50,7 +51,13 @@ function defaultCycle(log: Logger): Cycle {
   const senderContext = createSenderContext();
   // What the cycles learn of each path's IDLE lag (fast polls only where IDLE is slow).
   const idleLags = createIdleLagMemory();
-  return async (probe, signal, config) => report(config, probe, await runProbe(probe, { log, signal, readCredits: true, senderContext, idleLags }), log);
+  // The IMAP session cap per login and host, over every probe and cycle (the first config's cap:
+  // like the listener and the schedules, it changes with a restart).
+  let sessionSlots: SessionSlots | undefined;
+  return async (probe, signal, config) => {
+    sessionSlots ??= createSessionSlots(config.imapSessionsPerUser);
+    return report(config, probe, await runProbe(probe, { log, signal, readCredits: true, senderContext, idleLags, sessionSlots }), log);
+  };
 }
 
 /** The scheduler of every probe's cycles, each watched against its bound (`stuck` holds those past it). */

@@ -7,6 +7,7 @@ import { sleep } from "../core/deadline.js";
 import type { ProbeResult } from "../core/result.js";
 import type { Logger } from "../log.js";
 import { createSenderContext, type SenderContext } from "../core/sender.js";
+import { createSessionSlots, type SessionSlots } from "../core/slots.js";
 import { createIdleLagMemory, type IdleLagMemory } from "../probe/idle-memory.js";
 import { runProbe } from "../probe/run.js";
 import { checkBudget } from "./budget.js";
@@ -37,6 +38,8 @@ export interface WatchOptions {
   stderr: (text: string) => void;
   /** The terminal's width now. */
   width: () => number;
+  /** The IMAP session cap per login and host (the config's imapSessionsPerUser; default 4). */
+  imapSessionsPerUser?: number;
 }
 
 /** One watch's state: the loop changes it, the live block and the JSON lines read it. */
@@ -59,6 +62,7 @@ interface Session {
   // One per session: every cycle shares the senders' rate budgets (Brevo's event log).
   senderContext: SenderContext;
   idleLags: IdleLagMemory;
+  sessionSlots: SessionSlots;
 }
 
 /** The credit budget to start with, or exit code 2 when the interval would spend the credits within the hour (without --force). */
@@ -111,7 +115,9 @@ async function refreshCredits(s: Session, atMs: number): Promise<void> {
 /** One cycle: every probe once, the credits spent, the tracker told, and the outcome shown. */
 async function runCycle(s: Session, draw: (above?: string[]) => void): Promise<void> {
   const { o } = s;
-  const results = await Promise.all(o.probes.map((p) => runProbe(p, { log: s.log, signal: o.signal, senderContext: s.senderContext, idleLags: s.idleLags })));
+  const results = await Promise.all(
+    o.probes.map((p) => runProbe(p, { log: s.log, signal: o.signal, senderContext: s.senderContext, idleLags: s.idleLags, sessionSlots: s.sessionSlots })),
+  );
   s.running = false;
   const at = Date.now();
   const creditSends = results.filter((r) => r.send.type === s.creditType && r.send.ok).length;
@@ -186,6 +192,7 @@ export async function runWatch(o: WatchOptions): Promise<number> {
     lastResults: [],
     senderContext: createSenderContext(),
     idleLags: createIdleLagMemory(),
+    sessionSlots: createSessionSlots(o.imapSessionsPerUser),
   };
   const draw = liveDrawer(s);
   const ticker = o.live ? setInterval(() => draw(), 1000) : undefined;

@@ -10,7 +10,7 @@ import { connect } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { LAB_DIR, accounts, addr, brevo, mx, paths, port } from "./topology.js";
+import { LAB_DIR, accounts, addr, brevo, mx, paths, port, scaleAccounts } from "./topology.js";
 import { startStores, stopStores, storeVars, writeStoreFiles } from "./imap-servers.js";
 import { startKuma, stopKuma } from "./kuma.js";
 import { STACKS, saFiles, saInstalled, saListeners, saTemplates, saVars, startSaStack, type FilterStack } from "./sa-stack.js";
@@ -123,6 +123,7 @@ function vars(state: LabState): Record<string, string> {
     PROBE_USER: accounts.probe.user,
     OTHER_USER: accounts.other.user,
     ALIAS: accounts.alias,
+    SCALE_MAILBOXES: scaleAccounts.map((a) => `${a.user}=ok`).join(", "),
     MAIL_UID: String(MAIL_UID),
     MAIL_GID: String(MAIL_GID),
     SMTP_STOCK: String(port.smtpStock),
@@ -341,7 +342,7 @@ function writeFiles(state: LabState): void {
   ownedDir(paths.rspamdCache, RSPAMD_USER);
   ownedDir(join(paths.run, "unbound"), UNBOUND_USER);
   const users = join(paths.etc, "dovecot", "users");
-  writeFileSync(users, [accounts.probe, accounts.other].map((a) => `${a.user}:{PLAIN}${a.password}::::::\n`).join(""));
+  writeFileSync(users, [accounts.probe, accounts.other, ...scaleAccounts].map((a) => `${a.user}:{PLAIN}${a.password}::::::\n`).join(""));
   // Dovecot's auth process runs as the `dovecot` user.
   chownSync(users, 0, dovecotGid());
   chmodSync(users, 0o640);

@@ -104,6 +104,12 @@ export const accounts = {
   alias: "alias@lab.test",
 } as const;
 
+/** Mailboxes for the scale benchmark (bench/scale-probes.ts): one login each, like a provider's customers. */
+export const scaleAccounts = Array.from({ length: 50 }, (_, i) => ({
+  user: `scale${String(i + 1).padStart(2, "0")}@lab.test`,
+  password: "lab-scale-imap-secret",
+}));
+
 /** The lab's token MAC key (examples/lab.yaml's default for ${MAILPROBE_TOKEN_KEY}). */
 export const labTokenKey = "lab-token-key-0123456789abcdef0123456789abcdef";
 

@@ -39,5 +39,6 @@ export async function watchCommand(ctx: CommandContext): Promise<number> {
     redact: ctx.stdoutRedact,
     stderr: ctx.stderr,
     width: () => process.stdout.columns || 120,
+    imapSessionsPerUser: ctx.config.imapSessionsPerUser,
   });
 }

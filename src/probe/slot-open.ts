@@ -1,0 +1,61 @@
+// A path's open behind the process's IMAP session cap (core/slots.ts): wait for a slot of the path's
+// login at its host, open, and give the slot back when the session closes (cleanup's logout) or the
+// open fails. The wait counts as part of the open (`openSeconds`); the roundtrip is still measured
+// from the send, which does not wait for any slot.
+import type { ResolvedPath } from "../config/load.js";
+import { DeadlineError } from "../core/deadline.js";
+import { ProbeError } from "../core/errors.js";
+import { slotKey, type SessionSlots } from "../core/slots.js";
+import type { Session } from "../receivers/session.js";
+
+export type PathOpener = (path: ResolvedPath, signal: AbortSignal) => Promise<Session>;
+
+/** `open` behind `slots` (unchanged without them). */
+export function withSessionSlot(slots: SessionSlots | undefined, open: PathOpener): PathOpener {
+  if (!slots) return open;
+  return async (path, signal) => {
+    const askedMs = Date.now();
+    const key = slotKey(path);
+    let release: () => void;
+    try {
+      release = await slots.acquire(key, signal);
+    } catch (err) {
+      // Only the run's deadline becomes the path's failure; an outside abort goes on as it is.
+      if (!(signal.reason instanceof DeadlineError) || err !== signal.reason) throw err;
+      const n = slots.perKey;
+      throw new ProbeError(
+        "imap_connect",
+        `no IMAP session free for ${path.user} at ${path.host} within the deadline: waited ${((Date.now() - askedMs) / 1000).toFixed(1)} s while ${n} other session${n === 1 ? " was" : "s were"} open (imapSessionsPerUser: ${n}; other probes to the same login hold them)`,
+        { stage: "connect", path: path.name, cause: err },
+      );
+    }
+    const waitedMs = Date.now() - askedMs;
+    let session: Session;
+    try {
+      session = await open(path, signal);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return slotted(session, waitedMs, release);
+  };
+}
+
+/** The session as opened, with the slot wait added to its open time and the slot given back on close. */
+function slotted(session: Session, waitedMs: number, release: () => void): Session {
+  const close = async () => {
+    try {
+      await session.close();
+    } finally {
+      release();
+    }
+  };
+  return new Proxy(session, {
+    get(target, prop) {
+      if (prop === "openMs") return target.openMs + waitedMs;
+      if (prop === "close") return close;
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
