@@ -12,6 +12,12 @@
 /** The default cap: below Dovecot's default of 10, leaving room for the operator's own mail clients. */
 export const DEFAULT_SESSIONS_PER_USER = 4;
 export const MAX_SESSIONS_PER_USER = 1000;
+/**
+ * Opens (TCP + TLS handshake + LOGIN) in progress at once per process, whatever the key: 50 probes
+ * of 2 paths each otherwise start 100 handshakes in one tick, and on 2 loaded cores most of them
+ * missed their connect timeout (bench/scale-probes.ts). A turn is held only for the open itself.
+ */
+export const OPENS_AT_ONCE = 8;
 
 export interface SessionSlots {
   /** The cap per key. */
@@ -25,6 +31,10 @@ export interface SessionSlots {
   inUse(key: string): number;
   /** The most slots any one key had in use at once since this object was made (benchmarks, tests). */
   peak(): number;
+  /** A turn to open a session (at most `opensAtOnce` at once, first come first served); same contract as `acquire`. */
+  openTurn(signal?: AbortSignal): Promise<() => void>;
+  /** The most turns held at once (benchmarks, tests). */
+  peakOpens(): number;
 }
 
 interface Waiter {
@@ -36,7 +46,15 @@ export function slotKey(path: { user: string; host: string }): string {
   return `${path.user}\u0000${path.host}`;
 }
 
-export function createSessionSlots(perKey: number = DEFAULT_SESSIONS_PER_USER): SessionSlots {
+export function createSessionSlots(perKey: number = DEFAULT_SESSIONS_PER_USER, opensAtOnce: number = OPENS_AT_ONCE): SessionSlots {
+  const sessions = keyedSemaphore(perKey);
+  const turns = keyedSemaphore(opensAtOnce);
+  return { ...sessions, perKey, openTurn: (signal) => turns.acquire("", signal), peakOpens: turns.peak };
+}
+
+type Keyed = Pick<SessionSlots, "acquire" | "inUse" | "peak">;
+
+function keyedSemaphore(perKey: number): Keyed {
   if (!Number.isInteger(perKey) || perKey < 1) throw new RangeError(`sessions per key must be a positive integer, not ${perKey}`);
   const used = new Map<string, number>();
   const queues = new Map<string, Waiter[]>();
@@ -60,7 +78,6 @@ export function createSessionSlots(perKey: number = DEFAULT_SESSIONS_PER_USER): 
   };
 
   return {
-    perKey,
     acquire(key, signal) {
       if (signal?.aborted) return Promise.reject(signal.reason);
       if ((used.get(key) ?? 0) < perKey && !queues.has(key)) return Promise.resolve(take(key));

@@ -29,10 +29,17 @@ export function withSessionSlot(slots: SessionSlots | undefined, open: PathOpene
         { stage: "connect", path: path.name, cause: err },
       );
     }
-    const waitedMs = Date.now() - askedMs;
     let session: Session;
+    let waitedMs: number;
     try {
-      session = await open(path, signal);
+      // A turn to open (core/slots.ts OPENS_AT_ONCE): the connect timeout starts when the turn does.
+      const turnEnds = await slots.openTurn(signal);
+      waitedMs = Date.now() - askedMs;
+      try {
+        session = await open(path, signal);
+      } finally {
+        turnEnds();
+      }
     } catch (err) {
       release();
       throw err;

@@ -150,3 +150,32 @@ test("without slots the opener is unchanged", () => {
   const o = fakeOpener([]);
   assert.equal(withSessionSlot(undefined, o), o);
 });
+
+test("opens in progress are capped per process whatever the key (50 probes of 2 paths would start 100 handshakes in one tick)", async () => {
+  const slots = createSessionSlots(4, 3);
+  let opening = 0;
+  let most = 0;
+  let started = 0;
+  const gates: (() => void)[] = [];
+  const open = withSessionSlot(slots, async () => {
+    opening++;
+    started++;
+    most = Math.max(most, opening);
+    await new Promise<void>((r) => gates.push(r));
+    opening--;
+    return { openMs: 1, close: async () => undefined } as unknown as Session;
+  });
+  const signal = new AbortController().signal;
+  const all = Array.from({ length: 10 }, (_, i) => open({ name: `p${i}`, user: `u${i}`, host: "h" } as ResolvedPath, signal));
+  while (started < 10) {
+    await tick();
+    assert.ok(opening <= 3, `${opening} opens at once`);
+    gates.splice(0).forEach((g) => g());
+    await tick();
+  }
+  gates.splice(0).forEach((g) => g());
+  const sessions = await Promise.all(all);
+  assert.equal(most, 3);
+  assert.equal(slots.peakOpens(), 3);
+  assert.ok(sessions.every((s) => s.openMs >= 1));
+});
