@@ -116,11 +116,11 @@ function startTls(sock: Socket, t: Pick<RelayTarget, "servername" | "ca">): Prom
 /** The dialogue ends without a network fault (STARTTLS not offered): its text is the whole detail. */
 class DialogueEnd extends Error {}
 
-type Command = (line: string | undefined, want: (code: number) => boolean, what: string) => Promise<Reply>;
+type SmtpCommand = (line: string | undefined, want: (code: number) => boolean, what: string) => Promise<Reply>;
 
 /** An open SMTP dialogue after EHLO (and STARTTLS, EHLO when asked): `cmd` sends a line and reads the reply. */
 interface Dialogue {
-  cmd: Command;
+  cmd: SmtpCommand;
   certNotAfter?: string;
   quit(): void;
 }

@@ -155,11 +155,11 @@ export function judgePath(st: PathState, ctx: PathContext): PathResult {
     if (reading.spam) withMessage.spam = reading.spam;
     if (reading.entryTls) withMessage.entryTls = reading.entryTls;
   }
-  return verdictOf(withMessage, st, ctx.probe, session?.mailbox);
+  return withVerdict(withMessage, st, ctx.probe, session?.mailbox);
 }
 
 /** One reason per path by root cause: the real client IP, the entry hop's TLS, authentication, then spam. */
-function verdictOf(p: PathResult, st: PathState, probe: ResolvedProbe, mailbox: string | undefined): PathResult {
+function withVerdict(p: PathResult, st: PathState, probe: ResolvedProbe, mailbox: string | undefined): PathResult {
   const ar = p.authResults;
   const score = p.spam ? `score ${p.spam.score.toFixed(2)}` : undefined;
   if (p.ip && !p.ip.ok) {

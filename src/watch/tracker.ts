@@ -50,9 +50,6 @@ export interface PathSummary {
   outages: { from: string; to?: string; seconds: number; reason: string }[];
 }
 
-/** The phrase that says why a path is in its state (render/verdict.ts). */
-export { verdictPhrase as verdictOf };
-
 /** Nearest-rank percentile of an unsorted list. */
 export function percentile(values: number[], q: number): number | undefined {
   if (!values.length) return undefined;
