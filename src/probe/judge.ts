@@ -9,26 +9,8 @@ import type { Reason } from "../core/reasons.js";
 import { findSenderModule } from "../core/sender.js";
 import type { PathResult, ProbeResult, RelayResult, RunWarning, SendResult } from "../core/result.js";
 import type { UpstreamEvent } from "../core/sender.js";
-import type { CleanupMode, FoundMessage, Session } from "../receivers/session.js";
+import type { PathState } from "./state.js";
 import { stagesOf } from "./stages.js";
-
-/** What the run learnt about one path. */
-export interface PathState {
-  name: string;
-  session?: Session;
-  error?: { reason: Reason; detail: string };
-  found?: FoundMessage;
-  junk?: boolean;
-  /** Found only by cleanup's last look (after the deadline or an abort): not a success. */
-  late?: boolean;
-  deleted?: boolean;
-  /** Found by the wait (in time) or by cleanup's last look. */
-  foundDuring?: "wait" | "cleanup";
-  /** What cleanup did on this path (set for every opened path). */
-  cleanup?: { mode: CleanupMode; detail: string };
-  /** Stale probe messages the sweep left in this path's mailbox (set on the path that swept it). */
-  leftBehind?: number;
-}
 
 export interface JudgeInput {
   probe: ResolvedProbe;

@@ -3,7 +3,7 @@
 import type { ProbeResult } from "../core/result.js";
 import { verdictPhrase } from "../render/verdict.js";
 
-/** A path's health in watch (named apart from the run's per-path state, probe/judge.ts PathState). */
+/** A path's health in watch (named apart from the run's per-path state, probe/state.ts PathState). */
 export type PathHealth = "OK" | "FAIL";
 
 export interface Outage {
