@@ -207,7 +207,10 @@ async function askToRelay(d: Dialogue, t: RelayTarget): Promise<{ state: RelayRe
   return { state: "refused", detail: rcpt.text };
 }
 
-/** Runs the relay check; never throws (a failure to talk is state `error`, with `tlsError` when the handshake failed). */
+/**
+ * Runs the relay check; never throws (the failure convention in core/errors.ts, kind 1): a failure to
+ * talk is state `error`, with `tlsError` when the handshake failed.
+ */
 export async function checkRelay(t: RelayTarget, signal: AbortSignal): Promise<RelayResult> {
   const r = await withDialogue(t, signal, (d) => askToRelay(d, t));
   const cert = r.certNotAfter ? { certNotAfter: r.certNotAfter } : {};
