@@ -19,4 +19,6 @@ export interface CommandContext {
   /** Aborts on SIGTERM/SIGINT. */
   signal: AbortSignal;
   version: string;
+  /** The environment main was given (process.env unless a caller passed one). */
+  env: NodeJS.ProcessEnv;
 }

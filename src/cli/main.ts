@@ -121,6 +121,7 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
       stderr: (t) => err(redact(t)),
       signal,
       version: VERSION,
+      env,
     });
   });
 }

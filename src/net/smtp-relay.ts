@@ -95,8 +95,9 @@ function replyReader(sock: Socket) {
 
 /** The connection, created under the check's deadline: an abort destroys it while the connect is still pending. */
 function openSocket(t: RelayTarget, signal: AbortSignal): Promise<Socket> {
-  if (t.proxyProtocol) return connectWithProxyHeader({ host: t.host, port: t.port, ...t.proxyProtocol, timeoutMs: t.timeoutMs, signal });
-  return whenConnected(netConnect({ host: t.host, port: t.port, localAddress: t.localAddress }), { ...t, signal });
+  const bound = { host: t.host, port: t.port, timeoutMs: t.timeoutMs, protocol: "SMTP" as const, signal };
+  if (t.proxyProtocol) return connectWithProxyHeader({ ...bound, ...t.proxyProtocol });
+  return whenConnected(netConnect({ host: t.host, port: t.port, localAddress: t.localAddress }), bound);
 }
 
 /** A failed TLS handshake (expired, untrusted, wrong name, not TLS at all): its reason is reported as such. */
