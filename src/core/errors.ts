@@ -15,9 +15,11 @@ import type { Reason } from "./reasons.js";
  *    deleting, sweeping: the error carries the reason, the stage and the path, and the caller turns
  *    it into the path's reason (or a cleanup error) — never a crash.
  * 3. **An abort is the caller's.** When the caller's signal fires, a step of kind 2 rejects with the
- *    signal's reason (core/deadline.ts's `AbortedError`, `StepTimeoutError`) and the caller reports
+ *    signal's reason (core/deadline.ts's `AbortedError`, `DeadlineError`) and the caller reports
  *    it (`aborted`, or the path's timeout); one of kind 1 returns it as its result (a send cut off
- *    by the deadline is `send_timeout`, a sink or relay check cut off says so in its detail).
+ *    by the deadline is `send_timeout`, a sink or relay check cut off says so in its detail). A
+ *    step's own timeout (`StepTimeoutError`, naming the protocol) is a failure of the peer like any
+ *    other: kind 1 returns it, kind 2 turns it into its ProbeError.
  * 4. **Anything else thrown is a bug**, reported as `internal_error` by the caller that catches it.
  *
  * A new contract method says in its doc comment which of 1 and 2 it follows ("never throws" or

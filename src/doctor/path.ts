@@ -4,7 +4,7 @@ import { lookup } from "node:dns/promises";
 import { isIP, type Socket } from "node:net";
 import type { ResolvedPath, ResolvedProbe } from "../config/load.js";
 import { errText, ProbeError } from "../core/errors.js";
-import { receiverFor } from "../receivers/index.js";
+import { receiverNamed } from "../receivers/index.js";
 import type { Rehearsal } from "../receivers/session.js";
 import { connectTcp, skip, tcpHint, timed, tlsFacts, TLS_WARN_DAYS, withTimeout, type CheckResult } from "./common.js";
 import { hintFor } from "./hints.js";
@@ -102,7 +102,7 @@ async function checkSession(scope: string, path: ResolvedPath, signal: AbortSign
   let failure: ProbeError | undefined;
   const t0 = performance.now();
   try {
-    const session = await receiverFor(path).open(path, signal);
+    const session = await receiverNamed().open(path, signal);
     idle = session.idleSupported;
     stage = "done";
     rehearsed = session.rehearse

@@ -7,7 +7,7 @@ import { AbortedError } from "../core/deadline.js";
 import { errText, ProbeError } from "../core/errors.js";
 import { findSenderModule, type Sender } from "../core/sender.js";
 import { probeSubject, TOKEN_HEADER } from "../core/token.js";
-import { receiverFor } from "../receivers/index.js";
+import { receiverNamed } from "../receivers/index.js";
 import { createSender } from "../senders/index.js";
 import { fastUntil, idleKey } from "./idle-memory.js";
 import { closeQuietly, type PathState, type Run } from "./state.js";
@@ -76,7 +76,7 @@ async function sendAndWatch(run: Run, ready: Promise<Sender>, signal: AbortSigna
 async function openAndWait(run: Run, i: number, signal: AbortSignal, waitSignal: AbortSignal): Promise<void> {
   const p = run.probe.paths[i]!;
   const st = run.states[i]!;
-  const open = run.deps.openPath ?? ((path: ResolvedPath, s: AbortSignal) => receiverFor(path).open(path, s));
+  const open = run.deps.openPath ?? ((path: ResolvedPath, s: AbortSignal) => receiverNamed().open(path, s));
   try {
     const session = await open(p, signal);
     // The run gave up before this open ended (an open that outlived an abort): closed here, never used.

@@ -141,8 +141,8 @@ export function hasReceiver(name: string): boolean {
   return RECEIVERS.has(name);
 }
 
-/** The receiver of a path (every path is IMAP today: the config has no receiver type yet). */
-export function receiverFor(_path: ResolvedPath, name = "imap"): Receiver {
+/** A registered receiver by name; every path is IMAP today (the config has no receiver type yet). */
+export function receiverNamed(name = "imap"): Receiver {
   const r = RECEIVERS.get(name);
   if (!r) throw new Error(`no receiver "${name}" is registered`);
   return r;
