@@ -22,7 +22,7 @@ trap 'scripts/node --import tsx test/lab/cli.ts down' EXIT
 mapfile -t lab < <(bash scripts/test-files.sh lab)
 mapfile -t pure < <(bash scripts/test-files.sh pure)
 # The smoke subset: the pure units and one real probe of every kind through the lab.
-mapfile -t smoke_pure < <(find test/config test/checks test/probe -name '*.test.ts' | sort)
+mapfile -t smoke_pure < <(find test/config test/checks test/probe test/doctor test/core/token.test.ts -name '*.test.ts' | sort)
 smoke_lab=(test/e2e/run.test.ts)
 
 run() { local v=$1 c=$2; shift 2; scripts/node "$v" --import tsx --test --test-timeout=300000 "$c" "$@"; }

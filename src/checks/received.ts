@@ -81,7 +81,7 @@ function hostMatches(host: string | undefined, patterns: string[]): boolean {
 }
 
 /** A hop written by one of our MX hosts (an unparsed one by any `by` it names: refusing is the safe side). */
-export const isOurs = (hop: ReceivedHop, mxHosts: string[]) =>
+export const isOurHop = (hop: ReceivedHop, mxHosts: string[]) =>
   hop.kind === "unparsed" ? looseByHosts(hop.value).some((h) => hostMatches(h, mxHosts)) : hostMatches(hop.by, mxHosts);
 
 /** Loopback: the MX's own hops (content-filter reinjection) come from here. */
@@ -113,7 +113,7 @@ export function scanEntry(hops: ReceivedHop[], rules: Omit<ReceivedRules, "expec
   let inRun = false;
   let last: ReceivedHop | undefined;
   for (const hop of hops) {
-    if (!isOurs(hop, rules.mxHosts)) {
+    if (!isOurHop(hop, rules.mxHosts)) {
       if (inRun) break;
       continue;
     }

@@ -24,4 +24,6 @@ export interface CommandContext {
    * learns the secrets it holds. serve calls it at the start of every cycle.
    */
   reloadConfig: () => LoadedConfig;
+  /** The environment main was given (process.env unless a caller passed one). */
+  env: NodeJS.ProcessEnv;
 }

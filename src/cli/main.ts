@@ -130,6 +130,7 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
       signal,
       version: VERSION,
       reloadConfig,
+      env,
     });
   });
 }

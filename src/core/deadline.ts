@@ -88,3 +88,29 @@ export function sendCutOff(signal: AbortSignal, what: string, startedMs: number)
   const why = signal.reason instanceof Error ? signal.reason.message : "deadline reached";
   return { ok: false, reason: "send_timeout", detail: `${what}: no complete answer within ${((Date.now() - startedMs) / 1000).toFixed(1)} s (${why})` };
 }
+
+/** The protocol a connection or one of its steps speaks: its timeout names it (not every TCP timeout is IMAP's). */
+export type Protocol = "IMAP" | "SMTP" | "HTTP" | "DNS";
+
+/** The `code` of a TCP connect that timed out (a SYN never answered); any later step's is ETIMEDOUT. */
+export const CONNECT_TIMEOUT = "CONNECT_TIMEOUT";
+
+/**
+ * A connect, or one step of a protocol (greeting, STARTTLS, TLS handshake, lookup), that did not end
+ * within its own timeout: "SMTP connect to mx:25 timed out after 5 s". Like DeadlineError it is no
+ * ProbeError: what it means depends on what it cut, and the step that catches it decides (a doctor
+ * check's detail, the SMTP sender's send_timeout, a path's imap_connect). `code` is system-style
+ * (CONNECT_TIMEOUT, ETIMEDOUT), so errnoOf and the hints and classifiers that read it see it.
+ */
+export class StepTimeoutError extends Error {
+  readonly code: string;
+  readonly protocol: Protocol;
+  readonly timeoutMs: number;
+  constructor(protocol: Protocol, step: string, timeoutMs: number, code = "ETIMEDOUT") {
+    super(`${protocol} ${step} timed out after ${timeoutMs >= 1000 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`}`);
+    this.name = "StepTimeoutError";
+    this.code = code;
+    this.protocol = protocol;
+    this.timeoutMs = timeoutMs;
+  }
+}

@@ -3,6 +3,29 @@
 // needs: the text of any thrown value and the one TLS classifier (SMTP and IMAP share it).
 import type { Reason } from "./reasons.js";
 
+/*
+ * THE FAILURE CONVENTION: how a plug-in fails. One rule for every contract (the sender, the
+ * receiver and its session, the sink, the relay check); each contract's doc comment points here.
+ *
+ * 1. **A finding is data.** When the operation's answer is itself what the run reports — a send, a
+ *    publish, a relay check, a verify — a failure of the peer is returned, not thrown: an outcome
+ *    with `ok: false` (or a `state`) and a `reason` from the catalogue (core/reasons.ts) plus a
+ *    `detail`. `SendOutcome`, `VerifyOutcome`, `SinkResult`, `RelayResult`.
+ * 2. **A step the run cannot go on without throws a `ProbeError`.** Opening a path, waiting, looking,
+ *    deleting, sweeping: the error carries the reason, the stage and the path, and the caller turns
+ *    it into the path's reason (or a cleanup error) — never a crash.
+ * 3. **An abort is the caller's.** When the caller's signal fires, a step of kind 2 rejects with the
+ *    signal's reason (core/deadline.ts's `AbortedError`, `DeadlineError`) and the caller reports
+ *    it (`aborted`, or the path's timeout); one of kind 1 returns it as its result (a send cut off
+ *    by the deadline is `send_timeout`, a sink or relay check cut off says so in its detail). A
+ *    step's own timeout (`StepTimeoutError`, naming the protocol) is a failure of the peer like any
+ *    other: kind 1 returns it, kind 2 turns it into its ProbeError.
+ * 4. **Anything else thrown is a bug**, reported as `internal_error` by the caller that catches it.
+ *
+ * A new contract method says in its doc comment which of 1 and 2 it follows ("never throws" or
+ * "rejects with a ProbeError"); a caller relies on nothing else.
+ */
+
 export interface ProbeErrorOptions {
   /** Where it failed: `connect`, `mailbox`, `wait`, `send`, `tcp`, … */
   stage: string;

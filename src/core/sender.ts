@@ -50,6 +50,11 @@ export function createSenderContext(): SenderContext {
   return { budget: createBudgets() };
 }
 
+/**
+ * A sender, made per run. Failures follow the convention in core/errors.ts: `send`, `verify`,
+ * `watchEvents` and `diagnose` return what the peer answered as data (a `reason` from the catalogue,
+ * never a throw for a peer's failure); a cut-off by the caller's signal is a result too (`send_timeout`).
+ */
 export interface Sender {
   /** Work that may run while the IMAP paths open (e.g. Brevo's blocklist check). */
   prepare?(to: string, signal: AbortSignal): Promise<string[]>;

@@ -71,7 +71,7 @@ export async function checkPushgateway(
 }
 
 /** The push URL is a secret: only its origin is ever shown. The host is reached by TCP only. */
-export async function checkKuma(scope: string, kuma: ResolvedKuma): Promise<CheckResult> {
+export async function checkKuma(scope: string, kuma: ResolvedKuma, signal: AbortSignal): Promise<CheckResult> {
   return timed(scope, "kuma url", async () => {
     let u: URL;
     try {
@@ -86,7 +86,7 @@ export async function checkKuma(scope: string, kuma: ResolvedKuma): Promise<Chec
     const shown = printableUrl(kuma.pushUrl);
     try {
       const host = u.hostname.replace(/^\[|\]$/g, "");
-      (await whenConnected(netConnect({ host, port: portNum }), { host, port: portNum, timeoutMs: kuma.timeoutMs })).destroy();
+      (await whenConnected(netConnect({ host, port: portNum }), { host, port: portNum, timeoutMs: kuma.timeoutMs, protocol: "HTTP", signal })).destroy();
       return { status: "ok", detail: `${shown} reachable, push URL well-formed (no heartbeat sent)` };
     } catch (e) {
       return { status: "fail", detail: `${shown}: ${errText(e)}`, hint: `${tcpHint(e, u.host)}; Kuma will mark the monitor down when pushes stop` };
@@ -158,34 +158,56 @@ export function checkTokenKey(probes: ResolvedProbe[]): CheckResult {
 /** Hard deadline of each doctor check group (a path's steps, the sender, a sink): a server that trickles its answers fails it. */
 export const DOCTOR_CHECK_MS = 30_000;
 
+/**
+ * The group deadline in force: DOCTOR_CHECK_MS, or MAILPROBE_DOCTOR_CHECK_MS (milliseconds; internal,
+ * undocumented: the test suite shortens it so that a test of the deadline need not wait 30 s).
+ */
+export function doctorCheckMs(env: NodeJS.ProcessEnv): number {
+  const ms = Number(env.MAILPROBE_DOCTOR_CHECK_MS);
+  return Number.isInteger(ms) && ms > 0 ? ms : DOCTOR_CHECK_MS;
+}
+
+export interface DoctorOptions {
+  /** Each check group's hard deadline (default DOCTOR_CHECK_MS). */
+  checkMs?: number;
+}
+
 /** Runs one check group under its own hard deadline; on expiry the group is one failed check. */
-function bounded(scope: string, check: string, signal: AbortSignal, fn: (s: AbortSignal) => Promise<CheckResult[]>): Promise<CheckResult[]> {
-  const s = AbortSignal.any([signal, AbortSignal.timeout(DOCTOR_CHECK_MS)]);
+function boundedGroup(
+  scope: string,
+  check: string,
+  signal: AbortSignal,
+  checkMs: number,
+  fn: (s: AbortSignal) => Promise<CheckResult[]>,
+): Promise<CheckResult[]> {
+  const s = AbortSignal.any([signal, AbortSignal.timeout(checkMs)]);
   return raceSignal(fn(s), s).catch((err: unknown) => [
     {
       scope,
       check,
       status: "fail" as const,
-      detail: s.aborted && !signal.aborted ? `no complete answer within ${DOCTOR_CHECK_MS / 1000} s` : errText(err),
+      detail: s.aborted && !signal.aborted ? `no complete answer within ${checkMs / 1000} s` : errText(err),
       hint: "the server accepts the connection but answers too slowly or not at all",
-      ms: DOCTOR_CHECK_MS,
+      ms: checkMs,
     },
   ]);
 }
 
-export async function runDoctor(config: LoadedConfig, probes: ResolvedProbe[], signal: AbortSignal): Promise<CheckResult[]> {
+export async function runDoctor(config: LoadedConfig, probes: ResolvedProbe[], signal: AbortSignal, o: DoctorOptions = {}): Promise<CheckResult[]> {
+  const ms = o.checkMs ?? DOCTOR_CHECK_MS;
+  const bounded = (scope: string, check: string, fn: (s: AbortSignal) => Promise<CheckResult[]>) => boundedGroup(scope, check, signal, ms, fn);
   const groups = await Promise.all([
     [checkTokenKey(probes)],
     ...probes.flatMap((p) => [
-      ...p.paths.map((path) => bounded(`${p.name}/${path.name}`, "path", signal, (s) => checkPath(p, path, s))),
-      bounded(`${p.name}/sender`, "sender", signal, (s) => checkSender(p, s).then((r) => [r])),
-      ...(p.relayCheck ?? []).map((e) => bounded(`${p.name}/relay/${e.name}`, "relay", signal, (s) => checkRelayEntry(p, e, s))),
-      bounded(`${p.name}/sender`, "smtp tls", signal, (s) => checkSmtpSenderCert(p, "sender", s)),
-      bounded(`${p.name}/watchSender`, "smtp tls", signal, (s) => checkSmtpSenderCert(p, "watchSender", s)),
-      ...(p.kuma ? [checkKuma(`${p.name}/kuma`, p.kuma).then((r) => [r])] : []),
-      ...p.paths.filter((path) => path.kuma).map((path) => checkKuma(`${p.name}/${path.name}/kuma`, path.kuma!).then((r) => [r])),
+      ...p.paths.map((path) => bounded(`${p.name}/${path.name}`, "path", (s) => checkPath(p, path, s))),
+      bounded(`${p.name}/sender`, "sender", (s) => checkSender(p, s).then((r) => [r])),
+      ...(p.relayCheck ?? []).map((e) => bounded(`${p.name}/relay/${e.name}`, "relay", (s) => checkRelayEntry(p, e, s))),
+      bounded(`${p.name}/sender`, "smtp tls", (s) => checkSmtpSenderCert(p, "sender", s)),
+      bounded(`${p.name}/watchSender`, "smtp tls", (s) => checkSmtpSenderCert(p, "watchSender", s)),
+      ...(p.kuma ? [checkKuma(`${p.name}/kuma`, p.kuma, signal).then((r) => [r])] : []),
+      ...p.paths.filter((path) => path.kuma).map((path) => checkKuma(`${p.name}/${path.name}/kuma`, path.kuma!, signal).then((r) => [r])),
     ]),
-    ...(config.pushgateway ? [bounded("pushgateway", "reachable", signal, (s) => checkPushgateway(config.pushgateway!, s).then((r) => [r]))] : []),
+    ...(config.pushgateway ? [bounded("pushgateway", "reachable", (s) => checkPushgateway(config.pushgateway!, s).then((r) => [r]))] : []),
   ]);
   return groups.flat();
 }

@@ -1,8 +1,10 @@
 // What every doctor check shares: the result shape, timing, bounded waits, TCP (with a PROXY
-// header when the path has one) and the describe-only TLS handshake.
+// header when the path has one) and the describe-only TLS handshake. Every wait here ends at its own
+// timeout (a StepTimeoutError naming the protocol) or when the doctor's signal aborts, whichever is first.
 import { connect as netConnect, isIP, type Socket } from "node:net";
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate } from "node:tls";
 import type { ResolvedPath } from "../config/load.js";
+import { raceSignal, StepTimeoutError, type Protocol } from "../core/deadline.js";
 import { errnoOf, ProbeError } from "../core/errors.js";
 import { peerText } from "../core/peer-text.js";
 import { connectWithProxyHeader, whenConnected } from "../net/proxy-v2.js";
@@ -23,15 +25,11 @@ export interface CheckResult {
 /** A certificate expiring sooner than this is a warning. */
 export const TLS_WARN_DAYS = 14;
 
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout;
-  return Promise.race([
-    p,
-    new Promise<never>(
-      (_, reject) =>
-        (t = setTimeout(() => reject(new ProbeError("imap_connect", `${what} timed out after ${ms} ms`, { stage: what, errno: "ETIMEDOUT" })), ms)),
-    ),
-  ]).finally(() => clearTimeout(t));
+/** `p`, or a StepTimeoutError ("IMAP greeting timed out after 5 s") after `ms`, or the signal's reason when it aborts first. */
+export function withTimeout<T>(p: Promise<T>, ms: number, protocol: Protocol, step: string, signal: AbortSignal): Promise<T> {
+  const own = new AbortController();
+  const t = setTimeout(() => own.abort(new StepTimeoutError(protocol, step, ms)), ms);
+  return raceSignal(p, AbortSignal.any([signal, own.signal])).finally(() => clearTimeout(t));
 }
 
 export function tcpHint(e: unknown, where: string): string {
@@ -42,8 +40,9 @@ export function tcpHint(e: unknown, where: string): string {
   return `cannot reach ${where}: check the address and the network path`;
 }
 
-export function connectTcp(path: ResolvedPath): Promise<Socket> {
-  const target = { host: path.host, port: path.port, timeoutMs: path.connectTimeoutMs };
+/** The path's TCP connection (with its PROXY header), under the doctor's signal: an abort ends a pending connect at once. */
+export function connectTcp(path: ResolvedPath, signal: AbortSignal): Promise<Socket> {
+  const target = { host: path.host, port: path.port, timeoutMs: path.connectTimeoutMs, protocol: "IMAP" as const, signal };
   const pp = path.proxyProtocol;
   if (pp) return connectWithProxyHeader({ ...target, sourceAddress: pp.sourceAddress, sourcePort: pp.sourcePort });
   return whenConnected(netConnect({ host: path.host, port: path.port }), target);
@@ -53,7 +52,7 @@ export function connectTcp(path: ResolvedPath): Promise<Socket> {
 const PRE_TLS_LINE_CAP = 8192;
 
 /** Reads CRLF lines until one matches `until`; for the few plain-text IMAP lines before STARTTLS. */
-function readUntil(sock: Socket, until: RegExp, timeoutMs: number): Promise<string> {
+function readUntil(sock: Socket, until: RegExp, timeoutMs: number, step: string, signal: AbortSignal): Promise<string> {
   return withTimeout(
     new Promise<string>((resolve, reject) => {
       let buf = "";
@@ -79,7 +78,9 @@ function readUntil(sock: Socket, until: RegExp, timeoutMs: number): Promise<stri
       sock.once("error", reject);
     }),
     timeoutMs,
-    "IMAP greeting",
+    "IMAP",
+    step,
+    signal,
   );
 }
 
@@ -98,11 +99,11 @@ export interface TlsFacts {
  * is wrong with it. Nothing is sent over this connection and it is closed at once; the login step
  * uses the probe's own client, which always verifies, and runs only when this check passed.
  */
-export async function tlsFacts(path: ResolvedPath, sock: Socket): Promise<TlsFacts> {
+export async function tlsFacts(path: ResolvedPath, sock: Socket, signal: AbortSignal): Promise<TlsFacts> {
   if (path.security === "starttls") {
-    await readUntil(sock, /^\* (OK|PREAUTH|BYE)/i, path.connectTimeoutMs);
+    await readUntil(sock, /^\* (OK|PREAUTH|BYE)/i, path.connectTimeoutMs, "greeting", signal);
     sock.write("a1 STARTTLS\r\n");
-    const answer = await readUntil(sock, /^a1 /i, path.connectTimeoutMs);
+    const answer = await readUntil(sock, /^a1 /i, path.connectTimeoutMs, "STARTTLS", signal);
     if (!/^a1 OK/i.test(answer)) throw new Error(`STARTTLS refused: ${answer}`);
   }
   const name = path.servername ?? path.host;
@@ -131,7 +132,9 @@ export async function tlsFacts(path: ResolvedPath, sock: Socket): Promise<TlsFac
       });
     }),
     path.connectTimeoutMs,
+    "IMAP",
     "TLS handshake",
+    signal,
   );
 }
 

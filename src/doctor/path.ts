@@ -4,7 +4,7 @@ import { lookup } from "node:dns/promises";
 import { isIP, type Socket } from "node:net";
 import type { ResolvedPath, ResolvedProbe } from "../config/load.js";
 import { errText, ProbeError } from "../core/errors.js";
-import { receiverFor } from "../receivers/index.js";
+import { receiverNamed } from "../receivers/index.js";
 import type { Rehearsal } from "../receivers/session.js";
 import { connectTcp, skip, tcpHint, timed, tlsFacts, TLS_WARN_DAYS, withTimeout, type CheckResult } from "./common.js";
 import { hintFor } from "./hints.js";
@@ -20,7 +20,7 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
   const dns = await timed(scope, "dns", async () => {
     if (isIP(path.host)) return { status: "ok", detail: `${path.host} (an IP literal, no lookup)` };
     try {
-      const addrs = await withTimeout(lookup(path.host, { all: true }), path.connectTimeoutMs, `lookup of ${path.host}`);
+      const addrs = await withTimeout(lookup(path.host, { all: true }), path.connectTimeoutMs, "DNS", `lookup of ${path.host}`, signal);
       return { status: "ok", detail: `${path.host} → ${addrs.map((a) => a.address).join(", ")}` };
     } catch (e) {
       return {
@@ -35,7 +35,7 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
   let sock: Socket | undefined;
   const tcp = await timed(scope, "tcp", async () => {
     try {
-      sock = await connectTcp(path);
+      sock = await connectTcp(path, signal);
       return {
         status: "ok",
         detail: `connected to ${where}${path.proxyProtocol ? ` with a PROXY v2 header claiming ${path.proxyProtocol.sourceAddress}` : ""}`,
@@ -49,7 +49,7 @@ export async function checkPath(probe: ResolvedProbe, path: ResolvedPath, signal
   let tlsOk = false;
   const tls = await timed(scope, "tls", async () => {
     try {
-      const f = await tlsFacts(path, sock!);
+      const f = await tlsFacts(path, sock!, signal);
       const days = Math.floor((f.validTo.getTime() - Date.now()) / 86_400_000);
       const base = `${f.subject}, issued by ${f.issuer}, ${days >= 0 ? `${days} days left` : `expired ${-days} days ago`}`;
       if (days < 0)
@@ -102,7 +102,7 @@ async function checkSession(scope: string, path: ResolvedPath, signal: AbortSign
   let failure: ProbeError | undefined;
   const t0 = performance.now();
   try {
-    const session = await receiverFor(path).open(path, signal);
+    const session = await receiverNamed().open(path, signal);
     idle = session.idleSupported;
     stage = "done";
     rehearsed = session.rehearse

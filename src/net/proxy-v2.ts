@@ -2,8 +2,7 @@
 // alternate listeners as HAProxy would, claiming a chosen client address.
 import { connect as netConnect, isIPv4, isIPv6, type Socket } from "node:net";
 import ipaddr from "ipaddr.js";
-import { ProbeError } from "../core/errors.js";
-import type { Reason } from "../core/reasons.js";
+import { CONNECT_TIMEOUT, StepTimeoutError, type Protocol } from "../core/deadline.js";
 
 const SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
 
@@ -55,17 +54,27 @@ export function openProxiedSocket(t: ProxiedTarget): Socket {
   return socket;
 }
 
+/** How long a connect may take, what it is for (its timeout names the protocol) and the caller's signal. */
+export interface ConnectBound {
+  host: string;
+  port: number;
+  timeoutMs: number;
+  protocol: Protocol;
+  signal?: AbortSignal;
+}
+
 /** Like openProxiedSocket, resolving once connected (nodemailer's getSocket wants a live socket). */
-export function connectWithProxyHeader(t: ProxiedTarget & { timeoutMs: number; reason?: Reason; signal?: AbortSignal }): Promise<Socket> {
+export function connectWithProxyHeader(t: ProxiedTarget & ConnectBound): Promise<Socket> {
   return whenConnected(openProxiedSocket(t), t);
 }
 
 /**
  * Resolves with `socket` once it is connected; destroys it when `timeoutMs` passes first (a
- * ProbeError with `reason`) or when `signal` aborts (rejecting with the signal's reason): a pending
- * connect — a SYN that is never answered — is bound by the run's deadline like everything else.
+ * StepTimeoutError naming the protocol, code CONNECT_TIMEOUT) or when `signal` aborts (rejecting with
+ * the signal's reason): a pending connect — a SYN that is never answered — is bound by the caller's
+ * deadline like everything else.
  */
-export function whenConnected(socket: Socket, t: { host: string; port: number; timeoutMs: number; reason?: Reason; signal?: AbortSignal }): Promise<Socket> {
+export function whenConnected(socket: Socket, t: ConnectBound): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const settle = () => {
       clearTimeout(timer);
@@ -79,7 +88,7 @@ export function whenConnected(socket: Socket, t: { host: string; port: number; t
     const timer = setTimeout(() => {
       settle();
       socket.destroy();
-      reject(new ProbeError(t.reason ?? "imap_connect", `connect to ${t.host}:${t.port} timed out`, { stage: "connect", errno: "CONNECT_TIMEOUT" }));
+      reject(new StepTimeoutError(t.protocol, `connect to ${t.host}:${t.port}`, t.timeoutMs, CONNECT_TIMEOUT));
     }, t.timeoutMs);
     if (t.signal?.aborted) return onAbort();
     t.signal?.addEventListener("abort", onAbort, { once: true });

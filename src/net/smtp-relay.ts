@@ -95,8 +95,9 @@ function replyReader(sock: Socket) {
 
 /** The connection, created under the check's deadline: an abort destroys it while the connect is still pending. */
 function openSocket(t: RelayTarget, signal: AbortSignal): Promise<Socket> {
-  if (t.proxyProtocol) return connectWithProxyHeader({ host: t.host, port: t.port, ...t.proxyProtocol, timeoutMs: t.timeoutMs, signal });
-  return whenConnected(netConnect({ host: t.host, port: t.port, localAddress: t.localAddress }), { ...t, signal });
+  const bound = { host: t.host, port: t.port, timeoutMs: t.timeoutMs, protocol: "SMTP" as const, signal };
+  if (t.proxyProtocol) return connectWithProxyHeader({ ...bound, ...t.proxyProtocol });
+  return whenConnected(netConnect({ host: t.host, port: t.port, localAddress: t.localAddress }), bound);
 }
 
 /** A failed TLS handshake (expired, untrusted, wrong name, not TLS at all): its reason is reported as such. */
@@ -116,11 +117,11 @@ function startTls(sock: Socket, t: Pick<RelayTarget, "servername" | "ca">): Prom
 /** The dialogue ends without a network fault (STARTTLS not offered): its text is the whole detail. */
 class DialogueEnd extends Error {}
 
-type Command = (line: string | undefined, want: (code: number) => boolean, what: string) => Promise<Reply>;
+type SmtpCommand = (line: string | undefined, want: (code: number) => boolean, what: string) => Promise<Reply>;
 
 /** An open SMTP dialogue after EHLO (and STARTTLS, EHLO when asked): `cmd` sends a line and reads the reply. */
 interface Dialogue {
-  cmd: Command;
+  cmd: SmtpCommand;
   certNotAfter?: string;
   quit(): void;
 }
@@ -207,7 +208,10 @@ async function askToRelay(d: Dialogue, t: RelayTarget): Promise<{ state: RelayRe
   return { state: "refused", detail: rcpt.text };
 }
 
-/** Runs the relay check; never throws (a failure to talk is state `error`, with `tlsError` when the handshake failed). */
+/**
+ * Runs the relay check; never throws (the failure convention in core/errors.ts, kind 1): a failure to
+ * talk is state `error`, with `tlsError` when the handshake failed.
+ */
 export async function checkRelay(t: RelayTarget, signal: AbortSignal): Promise<RelayResult> {
   const r = await withDialogue(t, signal, (d) => askToRelay(d, t));
   const cert = r.certNotAfter ? { certNotAfter: r.certNotAfter } : {};

@@ -8,7 +8,7 @@ import type { ProbeResult, SendResult } from "../core/result.js";
 import type { Sender, UpstreamEvent } from "../core/sender.js";
 import type { TokenKey } from "../core/token.js";
 import { idleKey, type IdleLagMemory } from "./idle-memory.js";
-import type { PathState } from "./judge.js";
+import type { PathState } from "./state.js";
 import { provenOwn, type CleanupAction, type OwnMessage, type SweepResult } from "../receivers/session.js";
 
 /** The share of the cleanup budget the last look (and the Junk look) may take. */
@@ -195,7 +195,7 @@ export function countLeftBehind(results: SweepResult[]): number[] {
 /**
  * Runs every cleanup step under `signal`, a hard deadline: a step stuck in an IMAP command (a server
  * trickling a FETCH) is left behind when it fires, and closing the sessions then destroys the
- * sockets, so the command ends too. Closes every session and the sender at the end.
+ * sockets, so the command ends too. It closes nothing: run.ts's closeRun does, right after it.
  */
 export async function cleanUp(i: CleanupInput, signal: AbortSignal): Promise<CleanupOutput> {
   const out: CleanupOutput = { cleanup: { deleted: 0, stale: 0, errors: [], leftBehind: 0 } };
@@ -211,14 +211,9 @@ export async function cleanUp(i: CleanupInput, signal: AbortSignal): Promise<Cle
     if (unseen && i.upstream) out.diagnosis = { code: i.upstream.code, detail: i.upstream.detail, during: "wait" };
     else if (unseen && i.sender?.diagnose) out.diagnosis = { ...(await i.sender.diagnose(i.send.messageId!, i.probe.to, signal)), during: "cleanup" };
   };
-  try {
-    await raceSignal(steps(), signal).catch((err: unknown) => {
-      if (!signal.aborted) throw err;
-      out.cleanup.errors.push(`cleanup stopped: ${errText(signal.reason)}`);
-    });
-  } finally {
-    await Promise.all(i.states.map((s) => s.session?.close()));
-    i.sender?.close();
-  }
+  await raceSignal(steps(), signal).catch((err: unknown) => {
+    if (!signal.aborted) throw err;
+    out.cleanup.errors.push(`cleanup stopped: ${errText(signal.reason)}`);
+  });
   return out;
 }

@@ -9,7 +9,7 @@ import type { Reason } from "../core/reasons.js";
 import { findSenderModule } from "../core/sender.js";
 import type { PathResult, ProbeResult, RelayResult, RunWarning, SendResult } from "../core/result.js";
 import type { UpstreamEvent } from "../core/sender.js";
-import type { CleanupMode, FoundMessage, Session } from "../receivers/session.js";
+import type { PathState } from "./state.js";
 import { stagesOf } from "./stages.js";
 
 /** Which grammar would read a refused hop of ours: a suggestion only, the verdict stays entry_hop_unparsed. */
@@ -18,24 +18,6 @@ function mtaHint(mta: Mta, readableBy: { mta: Mta; ip: string }[]): string {
   if (!readableBy.length) return `${set}; no known grammar reads it (${MTAS.join(", ")})`;
   const reads = readableBy.map((r) => `${r.mta}'s grammar reads it (client ${r.ip})`).join("; ");
   return `${set} — ${reads}; confirm which MTA your MX runs: a header never chooses its own grammar`;
-}
-
-/** What the run learnt about one path. */
-export interface PathState {
-  name: string;
-  session?: Session;
-  error?: { reason: Reason; detail: string };
-  found?: FoundMessage;
-  junk?: boolean;
-  /** Found only by cleanup's last look (after the deadline or an abort): not a success. */
-  late?: boolean;
-  deleted?: boolean;
-  /** Found by the wait (in time) or by cleanup's last look. */
-  foundDuring?: "wait" | "cleanup";
-  /** What cleanup did on this path (set for every opened path). */
-  cleanup?: { mode: CleanupMode; detail: string };
-  /** Stale probe messages the sweep left in this path's mailbox (set on the path that swept it). */
-  leftBehind?: number;
 }
 
 export interface JudgeInput {
@@ -161,11 +143,11 @@ export function judgePath(st: PathState, ctx: PathContext): PathResult {
     if (reading.spam) withMessage.spam = reading.spam;
     if (reading.entryTls) withMessage.entryTls = reading.entryTls;
   }
-  return verdictOf(withMessage, st, ctx.probe, session?.mailbox);
+  return withVerdict(withMessage, st, ctx.probe, session?.mailbox);
 }
 
 /** One reason per path by root cause: the real client IP, the entry hop's TLS, authentication, then spam. */
-function verdictOf(p: PathResult, st: PathState, probe: ResolvedProbe, mailbox: string | undefined): PathResult {
+function withVerdict(p: PathResult, st: PathState, probe: ResolvedProbe, mailbox: string | undefined): PathResult {
   const ar = p.authResults;
   const score = p.spam ? `score ${p.spam.score.toFixed(2)}` : undefined;
   if (p.ip && !p.ip.ok) {

@@ -5,61 +5,16 @@
 import type { ResolvedPath } from "../config/load.js";
 import { AbortedError } from "../core/deadline.js";
 import { errText, ProbeError } from "../core/errors.js";
-import type { SendResult } from "../core/result.js";
-import { findSenderModule, type Sender, type SenderConfig, type SenderContext, type UpstreamEvent } from "../core/sender.js";
+import { findSenderModule, type Sender } from "../core/sender.js";
 import { probeSubject, TOKEN_HEADER } from "../core/token.js";
-import type { Logger } from "../log.js";
-import { receiverFor, type Session } from "../receivers/index.js";
+import { receiverNamed } from "../receivers/index.js";
 import { createSender } from "../senders/index.js";
+import { fastUntil, idleKey } from "./idle-memory.js";
+import { closeQuietly, type PathState, type Run } from "./state.js";
 import { withSessionSlot } from "./slot-open.js";
-import type { SessionSlots } from "../core/slots.js";
-import { fastUntil, idleKey, type IdleLagMemory } from "./idle-memory.js";
-import type { PathState } from "./judge.js";
-import type { ResolvedProbe } from "../config/load.js";
-
-export interface RunDeps {
-  log: Logger;
-  /** Aborts the run from outside (SIGTERM, SIGINT, serve shutdown): the result says `aborted`. */
-  signal?: AbortSignal;
-  /** Builds the sender (default: the sender registry). */
-  createSender?: (cfg: SenderConfig, ctx?: SenderContext) => Promise<Sender>;
-  /** What senders share across the process's runs (the event-log budget); made per run if absent. */
-  senderContext?: SenderContext;
-  /** What serve and watch learnt of each path's IDLE lag (a one-shot run has none: it polls fast). */
-  idleLags?: IdleLagMemory;
-  /** The process's IMAP session cap per login and host (imapSessionsPerUser), shared by every probe and cycle; none: no cap. */
-  sessionSlots?: SessionSlots;
-  /** Opens a path (default: the path's receiver from the registry). */
-  openPath?: (path: ResolvedPath, signal: AbortSignal) => Promise<Session>;
-  /** The clock (default Date.now). */
-  now?: () => number;
-  /**
-   * Read the account's remaining credits when the sender has them (one cheap call, e.g. Brevo's
-   * GET /v3/account, while the paths open; it never delays or fails the run). run and serve do.
-   */
-  readCredits?: boolean;
-}
 
 /** The longest the credits read (RunDeps.readCredits) may take; it runs beside the paths' opening. */
 export const CREDITS_TIMEOUT_MS = 5_000;
-
-export interface Run {
-  probe: ResolvedProbe;
-  deps: RunDeps;
-  log: Logger;
-  now: () => number;
-  startedMs: number;
-  token: string;
-  states: PathState[];
-  send: SendResult;
-  sender?: Sender;
-  sendStartMs: number;
-  /** What the sender's event log said during the wait (a final failure, or `delivered` with its time). */
-  upstream?: UpstreamEvent;
-  /** When the sender recorded the message as delivered (epoch ms), when its log was read. */
-  deliveredMs?: number;
-  credits?: Promise<number | undefined>;
-}
 
 export function isAbort(err: unknown, outer?: AbortSignal): boolean {
   return err instanceof AbortedError || (outer?.aborted ?? false);
@@ -68,7 +23,10 @@ export function isAbort(err: unknown, outer?: AbortSignal): boolean {
 /** Prepare and send; a failed send ends the wait (nothing can arrive). */
 async function sendAndWatch(run: Run, ready: Promise<Sender>, signal: AbortSignal, waitSignal: AbortSignal, endWait: () => void): Promise<void> {
   const { probe, send, token } = run;
-  const sender = (run.sender = await ready);
+  const sender = await ready;
+  // The run gave up before the sender was built: it is closed here, never used.
+  if (run.closed) return closeQuietly(run, "sender", sender);
+  run.sender = sender;
   if (run.deps.readCredits && sender.verify && findSenderModule(probe.sender.type)?.hasCredits) {
     // Its own bound: the run's signal stops ticking once the waiting is over.
     run.credits = sender.verify(AbortSignal.any([signal, AbortSignal.timeout(CREDITS_TIMEOUT_MS)])).then(
@@ -119,9 +77,12 @@ async function sendAndWatch(run: Run, ready: Promise<Sender>, signal: AbortSigna
 async function openAndWait(run: Run, i: number, signal: AbortSignal, waitSignal: AbortSignal): Promise<void> {
   const p = run.probe.paths[i]!;
   const st = run.states[i]!;
-  const open = withSessionSlot(run.deps.sessionSlots, run.deps.openPath ?? ((path: ResolvedPath, s: AbortSignal) => receiverFor(path).open(path, s)));
+  const open = withSessionSlot(run.deps.sessionSlots, run.deps.openPath ?? ((path: ResolvedPath, s: AbortSignal) => receiverNamed().open(path, s)));
   try {
-    st.session = await open(p, signal);
+    const session = await open(p, signal);
+    // The run gave up before this open ended (an open that outlived an abort): closed here, never used.
+    if (run.closed) return closeQuietly(run, `path ${p.name}`, session);
+    st.session = session;
   } catch (err) {
     if (isAbort(err, run.deps.signal)) throw err;
     const e = err instanceof ProbeError ? err : new ProbeError("imap_connect", errText(err), { stage: "connect", path: p.name, cause: err });

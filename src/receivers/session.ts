@@ -73,6 +73,7 @@ export interface Rehearsal {
   hint?: string;
 }
 
+/** A path's open session; how its steps fail: see Receiver (the convention in core/errors.ts). */
 export interface Session {
   readonly path: ResolvedPath;
   readonly openMs: number;
@@ -112,6 +113,12 @@ export interface Session {
   close(): Promise<void>;
 }
 
+/**
+ * Failures follow the convention in core/errors.ts: `open` and every Session step the run cannot go on
+ * without reject with a ProbeError (a reason of the catalogue, the stage, the path) or the signal's
+ * reason; `delete` and `sweep` return what they removed and what they left (and why) as data, and
+ * reject only when they could not act at all.
+ */
 export interface Receiver {
   name: string;
   /** Opens a path; rejects with a ProbeError (imap_connect, imap_auth, tls, …) or the signal's reason. */
@@ -134,8 +141,8 @@ export function hasReceiver(name: string): boolean {
   return RECEIVERS.has(name);
 }
 
-/** The receiver of a path (every path is IMAP today: the config has no receiver type yet). */
-export function receiverFor(_path: ResolvedPath, name = "imap"): Receiver {
+/** A registered receiver by name; every path is IMAP today (the config has no receiver type yet). */
+export function receiverNamed(name = "imap"): Receiver {
   const r = RECEIVERS.get(name);
   if (!r) throw new Error(`no receiver "${name}" is registered`);
   return r;

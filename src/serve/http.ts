@@ -32,7 +32,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function send(res: ServerResponse, status: number, body: string, type = "text/plain; charset=utf-8", extra: Record<string, string> = {}): void {
+function reply(res: ServerResponse, status: number, body: string, type = "text/plain; charset=utf-8", extra: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": type, ...extra });
   res.end(body);
 }
@@ -41,21 +41,21 @@ function send(res: ServerResponse, status: number, body: string, type = "text/pl
 async function triggerRun(d: HttpDeps, lastTrigger: Map<string, number>, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const trigger = d.settings.trigger;
   const token = d.bearerToken?.() ?? trigger.bearerToken;
-  if (!trigger.enabled || !token) return send(res, 404, "on-demand runs are off (serve.trigger.enabled)\n");
-  if (!tokenMatches(req.headers.authorization, token)) return send(res, 401, "bearer token required\n");
-  if (!d.byName.has(name)) return send(res, 404, `no probe ${name}\n`);
+  if (!trigger.enabled || !token) return reply(res, 404, "on-demand runs are off (serve.trigger.enabled)\n");
+  if (!tokenMatches(req.headers.authorization, token)) return reply(res, 401, "bearer token required\n");
+  if (!d.byName.has(name)) return reply(res, 404, `no probe ${name}\n`);
   const waitMs = (lastTrigger.get(name) ?? -Infinity) + trigger.minIntervalMs - Date.now();
   if (waitMs > 0) {
     const retry = String(Math.ceil(waitMs / 1000));
-    return send(res, 429, `probe ${name} was triggered less than ${trigger.minIntervalMs / 1000} s ago: retry in ${retry} s\n`, undefined, {
+    return reply(res, 429, `probe ${name} was triggered less than ${trigger.minIntervalMs / 1000} s ago: retry in ${retry} s\n`, undefined, {
       "retry-after": retry,
     });
   }
   const running = d.scheduler.trigger(name);
-  if (!running) return send(res, 409, `probe ${name} is already running\n`);
+  if (!running) return reply(res, 409, `probe ${name} is already running\n`);
   lastTrigger.set(name, Date.now());
   const r = await running;
-  return send(res, r.ok ? 200 : 503, JSON.stringify(redactDeep(r, d.redact), null, 2) + "\n", "application/json");
+  return reply(res, r.ok ? 200 : 503, JSON.stringify(redactDeep(r, d.redact), null, 2) + "\n", "application/json");
 }
 
 /** The server's request listener; a handler that throws is logged and answered with 500. */
@@ -64,18 +64,18 @@ export function createRequestListener(d: HttpDeps): (req: IncomingMessage, res: 
   const lastTrigger = new Map<string, number>();
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://mailprobe");
-    if (req.method === "GET" && url.pathname === "/metrics") return send(res, 200, await d.metrics.registry.metrics(), d.metrics.registry.contentType);
+    if (req.method === "GET" && url.pathname === "/metrics") return reply(res, 200, await d.metrics.registry.metrics(), d.metrics.registry.contentType);
     if (req.method === "GET" && url.pathname === "/healthz")
-      return d.stuck.size ? send(res, 503, `cycle stuck past its bound: ${[...d.stuck].join(", ")}\n`) : send(res, 200, "ok\n");
-    if (req.method === "GET" && url.pathname === "/readyz") return d.scheduler.started ? send(res, 200, "ready\n") : send(res, 503, "not ready\n");
+      return d.stuck.size ? reply(res, 503, `cycle stuck past its bound: ${[...d.stuck].join(", ")}\n`) : reply(res, 200, "ok\n");
+    if (req.method === "GET" && url.pathname === "/readyz") return d.scheduler.started ? reply(res, 200, "ready\n") : reply(res, 503, "not ready\n");
     const m = /^\/probe\/([^/]+)$/.exec(url.pathname);
     if (m && req.method === "POST") return triggerRun(d, lastTrigger, m[1]!, req, res);
-    send(res, 404, "not found\n");
+    reply(res, 404, "not found\n");
   };
   return (req, res) => {
     handle(req, res).catch((err: Error) => {
       d.log.error({ err: err.message }, "http handler failed");
-      if (!res.headersSent) send(res, 500, "internal error\n");
+      if (!res.headersSent) reply(res, 500, "internal error\n");
     });
   };
 }

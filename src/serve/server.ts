@@ -2,7 +2,7 @@
 // authenticated on-demand trigger. `stop` ends scheduling, lets running cycles finish (or aborts
 // them at the grace period, which still cleans up) and closes the listener. The HTTP answers: ./http.ts.
 import { createServer, type Server } from "node:http";
-import type { LoadedConfig, ResolvedProbe } from "../config/load.js";
+import type { LoadedConfig, ResolvedProbe, ServeSettings } from "../config/load.js";
 import type { ReportedResult } from "../core/result.js";
 import type { Logger } from "../log.js";
 import { createSenderContext } from "../core/sender.js";
@@ -15,8 +15,6 @@ import { report, sinkBudgetMs, tidy } from "../sinks/index.js";
 import { createServeMetrics, type ServeMetrics } from "../sinks/metrics.js";
 import { createRequestListener } from "./http.js";
 import { configInvalidResult, createConfigSource, type ConfigSource } from "./reload.js";
-
-export type ServeSettings = NonNullable<LoadedConfig["serve"]>;
 
 export interface ServeOptions {
   config: LoadedConfig;

@@ -5,6 +5,7 @@ import type { LoadedConfig, ResolvedProbe } from "../config/load.js";
 import { registerIn } from "../core/registry.js";
 import type { ProbeResult, SinkResult } from "../core/result.js";
 
+/** Failures follow the convention in core/errors.ts (kind 1): a sink returns them as SinkResults and never throws. */
 export interface Sink {
   /** Publishes one probe's result; one SinkResult per target (a group, a monitor). Never throws. */
   publish(probe: ResolvedProbe, result: ProbeResult, signal: AbortSignal): Promise<SinkResult[]>;

@@ -43,7 +43,7 @@ export interface WatchOptions {
 }
 
 /** One watch's state: the loop changes it, the live block and the JSON lines read it. */
-interface Session {
+interface WatchState {
   o: WatchOptions;
   log: Logger;
   emit: (obj: object) => void;
@@ -66,7 +66,7 @@ interface Session {
 }
 
 /** The credit budget to start with, or exit code 2 when the interval would spend the credits within the hour (without --force). */
-async function openBudget(o: WatchOptions, credited: Session["credited"], emit: Session["emit"]): Promise<Budget | number> {
+async function openBudget(o: WatchOptions, credited: WatchState["credited"], emit: WatchState["emit"]): Promise<Budget | number> {
   const budget: Budget = { sends: 0, checkedAtMs: Date.now() };
   if (!credited) return budget;
   const c = await accountCredits(o.probes, credited.module.type, o.signal);
@@ -82,7 +82,7 @@ async function openBudget(o: WatchOptions, credited: Session["credited"], emit: 
 }
 
 /** Redraws the live block in place (nothing without a TTY); `above` are lines printed once above it. */
-function liveDrawer(s: Session): (above?: string[]) => void {
+function liveDrawer(s: WatchState): (above?: string[]) => void {
   // The height of the block last drawn: the cursor goes up that far to draw over it.
   let drawn = 0;
   return (above = []) => {
@@ -105,7 +105,7 @@ function liveDrawer(s: Session): (above?: string[]) => void {
 }
 
 /** Asks the account endpoint again for the remaining credits when the last answer is older than CREDITS_REFRESH_MS. */
-async function refreshCredits(s: Session, atMs: number): Promise<void> {
+async function refreshCredits(s: WatchState, atMs: number): Promise<void> {
   if (!s.creditProbes || atMs - s.budget.checkedAtMs <= CREDITS_REFRESH_MS || s.o.signal.aborted) return;
   const c = await accountCredits(s.o.probes, s.creditType, s.o.signal);
   if (c.credits !== undefined) s.budget.credits = c.credits;
@@ -113,7 +113,7 @@ async function refreshCredits(s: Session, atMs: number): Promise<void> {
 }
 
 /** One cycle: every probe once, the credits spent, the tracker told, and the outcome shown. */
-async function runCycle(s: Session, draw: (above?: string[]) => void): Promise<void> {
+async function runCycle(s: WatchState, draw: (above?: string[]) => void): Promise<void> {
   const { o } = s;
   const results = await Promise.all(
     o.probes.map((p) => runProbe(p, { log: s.log, signal: o.signal, senderContext: s.senderContext, idleLags: s.idleLags, sessionSlots: s.sessionSlots })),
@@ -134,7 +134,7 @@ async function runCycle(s: Session, draw: (above?: string[]) => void): Promise<v
 }
 
 /** The cycles, one every `everyMs` from the start of the last, until the signal or `count`. */
-async function runCycles(s: Session, draw: (above?: string[]) => void): Promise<void> {
+async function runCycles(s: WatchState, draw: (above?: string[]) => void): Promise<void> {
   const { o } = s;
   while (!o.signal.aborted && (o.count === undefined || s.cycle < o.count)) {
     s.cycle += 1;
@@ -155,7 +155,7 @@ async function runCycles(s: Session, draw: (above?: string[]) => void): Promise<
 }
 
 /** The summary (text on a TTY, a JSON line otherwise); returns the exit code. */
-function finish(s: Session, draw: (above?: string[]) => void): number {
+function finish(s: WatchState, draw: (above?: string[]) => void): number {
   s.running = false;
   s.nextAtMs = undefined;
   draw();
@@ -176,7 +176,7 @@ export async function runWatch(o: WatchOptions): Promise<number> {
   const budget = await openBudget(o, credited, emit);
   if (typeof budget === "number") return budget;
   const startMs = Date.now();
-  const s: Session = {
+  const s: WatchState = {
     o,
     // On a TTY the live rows say what the logs would; only errors still go to stderr.
     log: o.live ? o.log.child({}, { level: "error" }) : o.log,

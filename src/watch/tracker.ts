@@ -3,7 +3,7 @@
 import type { ProbeResult } from "../core/result.js";
 import { verdictPhrase } from "../render/verdict.js";
 
-/** A path's health in watch (named apart from the run's per-path state, probe/judge.ts PathState). */
+/** A path's health in watch (named apart from the run's per-path state, probe/state.ts PathState). */
 export type PathHealth = "OK" | "FAIL";
 
 export interface Outage {
@@ -49,9 +49,6 @@ export interface PathSummary {
   roundtripSeconds: { p50?: number; p95?: number; max?: number };
   outages: { from: string; to?: string; seconds: number; reason: string }[];
 }
-
-/** The phrase that says why a path is in its state (render/verdict.ts). */
-export { verdictPhrase as verdictOf };
 
 /** Nearest-rank percentile of an unsorted list. */
 export function percentile(values: number[], q: number): number | undefined {

@@ -2,10 +2,11 @@
 // (core) depends on nothing and each floor can be read without the ones above it. Reads every
 // import statement (static, `export … from`, dynamic import()) of every file under src/.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { test } from "node:test";
 import { importsOf } from "../helpers/imports.js";
+import { SRC, sources } from "../helpers/sources.js";
 
 export { importsOf };
 
@@ -20,19 +21,13 @@ export const FLOORS: string[][] = [
   ["cli", "index.ts"],
 ];
 
-const src = resolve(new URL("../../src/", import.meta.url).pathname);
+const src = SRC;
 
 function floorOf(file: string): number {
   const top = relative(src, file).split("/")[0]!;
   const i = FLOORS.findIndex((f) => f.includes(top));
   if (i < 0) throw new Error(`${relative(src, file)}: its folder is on no floor (add it to FLOORS)`);
   return i;
-}
-
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
-  );
 }
 
 /** Every import from a lower floor to a higher one, as "from → to" lines. */

@@ -3,21 +3,16 @@
 // held in a variable, a method, an accessor and a closure nested in another all count; a nested
 // function's lines count for it and for the function around it.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
 import { test } from "node:test";
 import ts from "typescript";
+import { SRC, sources } from "../helpers/sources.js";
 
 export const MAX_FILE_LINES = 250;
 export const MAX_FUNCTION_LINES = 80;
 
-const src = resolve(new URL("../../src/", import.meta.url).pathname);
-
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
-  );
-}
+const src = SRC;
 
 /** A function's name as a reader finds it: its own, its variable's, its property's, or `(anonymous)`. */
 function nameOf(node: ts.Node, file: ts.SourceFile): string {

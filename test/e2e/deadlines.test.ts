@@ -106,16 +106,18 @@ test("serve + SIGTERM while a cycle is held by a trickling IMAP server: exits wi
   }
 });
 
-test("doctor against an IMAP server that trickles its answer to SELECT: the path's checks fail at the doctor deadline (30 s), doctor ends", async () => {
+test("doctor against an IMAP server that trickles its answer to SELECT: the path's checks fail at the doctor deadline (shortened to 5 s here; 30 s in the product), doctor ends", async () => {
   const imap = await trickleImap(["SELECT", "EXAMINE"]);
   servers.push(imap);
   const cfg = labConfig((c) => {
     c.probes[0].paths = [{ name: "trickle", host: addr.listen, port: imap.port }];
   });
-  const res = await runCli(["doctor", "--config", cfg, "--json"], { timeoutMs: 90_000 });
-  assert.ok(res.ms <= 30_000 + SLACK_MS, `doctor took ${res.ms} ms`);
+  // The group deadline is the mechanism under test, not its length (DOCTOR_CHECK_MS, src/doctor/checks.ts).
+  const res = await runCli(["doctor", "--config", cfg, "--json"], { timeoutMs: 90_000, env: { MAILPROBE_DOCTOR_CHECK_MS: "5000" } });
+  // Start-up under load took up to 10 s here (test/promises/matrix.ts); still far under the product's 30 s.
+  assert.ok(res.ms <= 5_000 + 12_000, `doctor took ${res.ms} ms`);
   assert.equal(res.code, 1);
   const check = res.json.checks.find((c: any) => c.scope === "inbound/trickle");
-  assert.deepEqual([check.status, check.detail], ["fail", "no complete answer within 30 s"], JSON.stringify(res.json.checks));
+  assert.deepEqual([check.status, check.detail], ["fail", "no complete answer within 5 s"], JSON.stringify(res.json.checks));
   assert.ok(imap.seen.includes("SELECT"), imap.seen.join(","));
 });

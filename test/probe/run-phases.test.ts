@@ -412,3 +412,54 @@ test("mixed modes on one mailbox (a listener that leaves, one with UIDPLUS): the
     );
   }
 });
+
+// run.ts owns opening and closing (issue 22): every session and the sender are closed once, whatever
+// cleanup or another close does, and one that arrives after the run gave up on it is closed on arrival.
+test("a session's close fails: the other sessions and the sender are still closed, and the run still has its result", async () => {
+  const calls: string[] = [];
+  const r = await runProbe(probe([path("a"), path("b")]), {
+    log,
+    createSender: async () => fakeSender(sentOk, calls),
+    openPath: async (p) => ({
+      ...fakeSession(p, { headers: received("127.0.0.42") }, calls),
+      close: async () => {
+        calls.push(`close ${p.name}`);
+        if (p.name === "a") throw new Error("socket already gone");
+      },
+    }),
+  });
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.deepEqual(calls.filter((c) => c.includes("close")).sort(), ["close a", "close b", "sender close"]);
+});
+
+test("cleanup throws (the sender's diagnosis fails): the sessions and the sender are closed all the same", async () => {
+  const calls: string[] = [];
+  await assert.rejects(
+    runProbe(probe([path("a"), path("b")], { timeoutMs: 50 }), {
+      log,
+      createSender: async () => ({ ...fakeSender(sentOk, calls), diagnose: async () => Promise.reject(new Error("diagnosis bug")) }),
+      openPath: async (p) => fakeSession(p, {}, calls),
+    }),
+    /diagnosis bug/,
+  );
+  assert.deepEqual(calls.filter((c) => c.includes("close")).sort(), ["close a", "close b", "sender close"]);
+});
+
+test("the wait fails (an outside abort) while a path still opens and the sender is still built: both are closed when they arrive", async () => {
+  const calls: string[] = [];
+  const outside = new AbortController();
+  setTimeout(() => outside.abort(new Error("SIGTERM")), 20);
+  const late = <T>(x: () => T) => new Promise<T>((res) => setTimeout(() => res(x()), 150));
+  const r = await runProbe(probe([path("fast"), path("slow")], { timeoutMs: 60_000 }), {
+    log,
+    signal: outside.signal,
+    createSender: () => late(() => fakeSender(sentOk, calls)),
+    // The slow path's open ignores the signal (a connect that outlives the abort).
+    openPath: (p) => (p.name === "slow" ? late(() => fakeSession(p, {}, calls)) : Promise.resolve(fakeSession(p, {}, calls))),
+  });
+  assert.equal(r.aborted, true);
+  assert.ok(calls.includes("close fast"), calls.join());
+  await new Promise((res) => setTimeout(res, 300));
+  assert.deepEqual(calls.filter((c) => c.includes("close")).sort(), ["close fast", "close slow", "sender close"]);
+  assert.ok(!calls.includes("send"), "nothing is sent after the run gave up");
+});

@@ -10,13 +10,15 @@
 //   close     closes in the middle of its answer
 // A line protocol (IMAP, SMTP) behaves normally up to `stage` (the command word whose answer
 // misbehaves; "greeting" for the banner); HTTP misbehaves on the request.
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import { connect, createServer, type Server, type Socket } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
 import { paths } from "../lab/topology.js";
+import { synDrop } from "../helpers/syn-drop.js";
+
+export { synDrop };
 
 export const BEHAVIOURS = ["syn-drop", "silent", "trickle", "endless", "huge", "close"] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
@@ -137,36 +139,5 @@ export async function hostile(proto: Protocol, b: Behaviour, stage = "greeting",
   return {
     port: (server.address() as { port: number }).port,
     close: () => new Promise<void>((r) => (sockets.forEach((s) => s.destroy()), server.close(() => r()))),
-  };
-}
-
-/** A listener with a full backlog that never accepts: further connects hang in SYN-SENT. */
-export async function synDrop(): Promise<Hostile> {
-  const perl = spawn(
-    "perl",
-    [
-      "-MSocket",
-      "-e",
-      'socket(S,PF_INET,SOCK_STREAM,0) or die; bind(S,pack_sockaddr_in(0,inet_aton("127.0.0.1"))) or die; listen(S,0) or die; my ($p)=unpack_sockaddr_in(getsockname(S)); $|=1; print "$p\\n"; sleep 3600;',
-    ],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const [line] = (await once(perl.stdout!, "data")) as [Buffer];
-  const port = Number(line.toString().trim());
-  // Fill the accept queue: connects complete until it is full; the first that hangs proves it.
-  const fillers: Socket[] = [];
-  for (let i = 0; i < 16; i++) {
-    const s = connect({ host: "127.0.0.1", port });
-    s.on("error", () => undefined);
-    fillers.push(s);
-    const connected = await Promise.race([once(s, "connect").then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 300))]);
-    if (!connected) break;
-  }
-  return {
-    port,
-    close: async () => {
-      fillers.forEach((s) => s.destroy());
-      perl.kill();
-    },
   };
 }

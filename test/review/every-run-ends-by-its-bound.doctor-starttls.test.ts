@@ -35,10 +35,10 @@ test("every run ends by its bound: doctor's STARTTLS reader refuses an endless g
     servername: "mx.lab.test",
     connectTimeoutMs: 3000,
   } as unknown as ResolvedPath;
-  const sock = await connectTcp(path);
+  const sock = await connectTcp(path, new AbortController().signal);
   t.after(() => sock.destroy());
   const started = Date.now();
-  const err = await tlsFacts(path, sock).then(
+  const err = await tlsFacts(path, sock, new AbortController().signal).then(
     () => undefined,
     (e: unknown) => e as Error,
   );

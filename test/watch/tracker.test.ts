@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { PathResult, ProbeResult } from "../../src/core/result.js";
 import { checkBudget, formatDuration, parseDuration } from "../../src/watch/budget.js";
-import { percentile, verdictOf, WatchTracker } from "../../src/watch/tracker.js";
+import { verdictPhrase } from "../../src/render/verdict.js";
+import { percentile, WatchTracker } from "../../src/watch/tracker.js";
 
 const okPath = (name: string, rt: number): PathResult => ({
   name,
@@ -71,11 +72,11 @@ test("an aborted cycle (Ctrl-C) counts for nothing; several probes are labelled 
 
 test("verdicts for non-IP failures carry the reason and a bounded detail", () => {
   assert.equal(
-    verdictOf({ name: "x", ok: false, reason: "imap_auth", detail: "login refused: [AUTHENTICATIONFAILED]", deleted: false }),
+    verdictPhrase({ name: "x", ok: false, reason: "imap_auth", detail: "login refused: [AUTHENTICATIONFAILED]", deleted: false }),
     "imap_auth login refused: [AUTHENTICATIONFAILED]",
   );
-  assert.ok(verdictOf({ name: "x", ok: false, reason: "imap_error", detail: "y".repeat(500), deleted: false }).length < 110);
-  assert.equal(verdictOf({ name: "x", ok: true, deleted: true }), "ok");
+  assert.ok(verdictPhrase({ name: "x", ok: false, reason: "imap_error", detail: "y".repeat(500), deleted: false }).length < 110);
+  assert.equal(verdictPhrase({ name: "x", ok: true, deleted: true }), "ok");
 });
 
 test("percentile: nearest rank", () => {

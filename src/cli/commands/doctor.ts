@@ -1,6 +1,6 @@
 // `mailprobe doctor`: checks every path, the sender and the sinks without sending mail. A table
 // (JSON with --json); exit 1 when any check fails, each failure with its likely cause.
-import { runDoctor, type CheckResult } from "../../doctor/checks.js";
+import { doctorCheckMs, runDoctor, type CheckResult } from "../../doctor/checks.js";
 import type { CommandContext } from "../context.js";
 import { noTokenKeyWarning } from "../../core/token.js";
 import { paint, table } from "../../render/text.js";
@@ -30,7 +30,7 @@ export function renderDoctor(checks: CheckResult[], color: boolean): string {
 }
 
 export async function doctorCommand(ctx: CommandContext): Promise<number> {
-  const checks = await runDoctor(ctx.config, ctx.probes, ctx.signal);
+  const checks = await runDoctor(ctx.config, ctx.probes, ctx.signal, { checkMs: doctorCheckMs(ctx.env) });
   // Warnings (a missing token key, a server without UIDPLUS) never fail doctor: exit 0 unless a check failed.
   const ok = checks.every((r) => r.status !== "fail");
   if (!ctx.probes.every((p) => p.tokenKey)) ctx.log.warn({ code: "no_token_key" }, noTokenKeyWarning().message);

@@ -6,7 +6,7 @@ import { runProbe } from "../../probe/run.js";
 import type { ReportedResult } from "../../core/result.js";
 import { loadSinks, report, tidy } from "../../sinks/index.js";
 import { redactDeep } from "../../redact.js";
-import { renderHuman } from "../render.js";
+import { renderHuman } from "../../render/human.js";
 import type { CommandContext } from "../context.js";
 
 export async function runCommand(ctx: CommandContext): Promise<number> {

@@ -38,7 +38,7 @@ export function classifySmtpError(err: SmtpErrorLike): { reason: Reason; detail:
 function socketFactory(cfg: SmtpConfig, timeoutMs: number, live: Set<Socket>, calls: { signal?: AbortSignal }) {
   return (_opts: unknown, cb: (err: Error | null, socketOptions?: { connection: Socket }) => void) => {
     const signal = calls.signal;
-    const t = { host: cfg.host, port: cfg.port, timeoutMs, reason: "send_timeout" as const, signal };
+    const t = { host: cfg.host, port: cfg.port, timeoutMs, protocol: "SMTP" as const, signal };
     const opening = cfg.proxyProtocol
       ? connectWithProxyHeader({ ...t, sourceAddress: cfg.proxyProtocol.sourceAddress, sourcePort: cfg.proxyProtocol.sourcePort })
       : whenConnected(netConnect({ host: cfg.host, port: cfg.port, localAddress: cfg.localAddress }), t);

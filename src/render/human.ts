@@ -1,10 +1,8 @@
 // Rendering of results: a human summary (one row per path) and JSON. Nothing here decides anything.
 import type { ReportedResult } from "../core/result.js";
 import { authPhrase } from "../checks/auth-verdict.js";
-import { paint, table } from "../render/text.js";
-import { relayPhrase, verdictRow } from "../render/verdict.js";
-
-export { table } from "../render/text.js";
+import { paint, table } from "./text.js";
+import { relayPhrase, verdictRow } from "./verdict.js";
 
 export interface RenderOptions {
   color: boolean;
