@@ -91,14 +91,18 @@ export function peerArgs(o: {
   interval: number | undefined;
   via: "smtp" | "brevo";
   account?: { user: string; password: string };
+  /** The submission port check_smtp_send uses (default: the stock submission). */
+  submissionPort?: number;
+  /** The fake Brevo's base URL the curl posts to (default: the lab's). */
+  brevoUrl?: string;
 }): string[] {
   const subject = "Nagios Test %TOKEN1%.";
   const rcpt = (o.account ?? accounts.probe).user;
   const login = o.account ?? accounts.probe;
   const send =
     o.via === "smtp"
-      ? `${PEER}/check_smtp_send -H ${addr.listen} -p ${port.submissionStock} --tls -U ${accounts.probe.user} -P ${accounts.probe.password} --mailto ${rcpt} --mailfrom ${accounts.probe.user} --header 'Subject: ${subject}'`
-      : `curl -sf -o /dev/null -X POST -H 'api-key: ${brevo.apiKey}' -H 'content-type: application/json' http://${addr.listen}:${port.fakeBrevo}/v3/smtp/email -d '{"sender":{"email":"${brevo.sender}"},"to":[{"email":"${rcpt}"}],"subject":"${subject}","textContent":"peer"}' && echo "BREVO SEND OK - accepted"`;
+      ? `${PEER}/check_smtp_send -H ${addr.listen} -p ${o.submissionPort ?? port.submissionStock} --tls -U ${accounts.probe.user} -P ${accounts.probe.password} --mailto ${rcpt} --mailfrom ${accounts.probe.user} --header 'Subject: ${subject}'`
+      : `curl -sf -o /dev/null -X POST -H 'api-key: ${brevo.apiKey}' -H 'content-type: application/json' ${o.brevoUrl ?? `http://${addr.listen}:${port.fakeBrevo}/v3`}/smtp/email -d '{"sender":{"email":"${brevo.sender}"},"to":[{"email":"${rcpt}"}],"subject":"${subject}","textContent":"peer"}' && echo "BREVO SEND OK - accepted"`;
   const receive = `${PEER}/check_imap_receive -H ${addr.listen} -p ${port.imapsStock} --ssl --ssl-ca-file ${paths.caCert} -U ${login.user} -P ${login.password} -s SUBJECT -s '${subject}'${o.interval !== undefined ? ` --imap-check-interval ${o.interval}` : ""}`;
   return ["--plugin", send, "--plugin", receive, ...(o.wait !== undefined ? ["--wait", String(o.wait)] : []), "--hires"];
 }

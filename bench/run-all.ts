@@ -7,10 +7,24 @@ import { cost } from "./cost.js";
 import { machine, N, node24, peerFailures, Report, repoRoot } from "./lib.js";
 import { detection, roundtrip } from "./roundtrip.js";
 import { mailboxSize, manyPaths } from "./scale.js";
+import { immediate } from "./immediate.js";
+import { memory } from "./memory.js";
+import { start } from "./start.js";
 import { verdict } from "./verdict.js";
 import { scaleProbes } from "./scale-probes.js";
 
-const ALL = { roundtrip, detection, "mailbox-size": mailboxSize, paths: manyPaths, cost, verdict, "scale-probes": scaleProbes } as const;
+const ALL = {
+  start,
+  immediate,
+  roundtrip,
+  detection,
+  "mailbox-size": mailboxSize,
+  paths: manyPaths,
+  cost,
+  memory,
+  verdict,
+  "scale-probes": scaleProbes,
+} as const;
 const wanted = process.argv.slice(2).length ? (process.argv.slice(2) as (keyof typeof ALL)[]) : (Object.keys(ALL) as (keyof typeof ALL)[]);
 for (const w of wanted) if (!(w in ALL)) throw new Error(`unknown benchmark ${w}; known: ${Object.keys(ALL).join(", ")}`);
 

@@ -4,16 +4,7 @@ import { pino, type Logger } from "pino";
 import { redactDeep, type Redactor } from "./redact.js";
 
 export type { Logger };
-
-/** pino's levels: config `log.level` and the MAILPROBE_LOG_LEVEL override accept these. */
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-
-/** The MAILPROBE_LOG_LEVEL override (empty: none), or the error naming it when it is not a level. */
-export function envLogLevel(value: string | undefined): { level?: string; error?: string } {
-  if (!value) return {};
-  if ((LOG_LEVELS as readonly string[]).includes(value)) return { level: value };
-  return { error: `MAILPROBE_LOG_LEVEL: "${value}" is not a log level; use one of ${LOG_LEVELS.join(", ")} (or unset it to use the config's log.level)` };
-}
+export { envLogLevel, LOG_LEVELS } from "./log-levels.js";
 
 /**
  * `redact` scrubs every argument before pino serialises it; `redactJson` (a redactor for JSON text)

@@ -19,6 +19,8 @@ export interface CommandSpec {
   /** The option names it takes, from OPTIONS. */
   options: string[];
   examples: string[];
+  /** false: the command writes log lines only at debug, and pino is not loaded unless debug is on (start-up). */
+  logs?: false;
   /** The command's module, imported when it runs. */
   load: () => Promise<Command>;
 }
@@ -66,6 +68,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   validate: {
     summary: "load and check the config (secret files included) without any network, exit 0 or 2",
     options: ["config", "json"],
+    logs: false,
     examples: ["mailprobe validate --config /etc/mailprobe/config.yaml"],
     load: async () => (await import("./commands/validate.js")).validateCommand,
   },

@@ -83,9 +83,9 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
     return 2;
   }
   // Loaded only now: --help, --version and usage errors need none of it (docs/benchmarks.md).
-  const [config, { createLogger, envLogLevel }, { learningRedactor }, { loadConfig }] = await Promise.all([
+  const [config, { envLogLevel, debugging, silentLogger }, { learningRedactor }, { loadConfig }] = await Promise.all([
     loadOrReport(file, env, Boolean(values.json), out, err),
-    import("../log.js"),
+    import("../log-levels.js"),
     import("../redact.js"),
     import("../config/load.js"),
   ]);
@@ -105,9 +105,11 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
   // The config's log.level is the place for the level; MAILPROBE_LOG_LEVEL overrides it (a debug session) and is checked alike.
   const envLevel = envLogLevel(env.MAILPROBE_LOG_LEVEL);
   if (envLevel.error) return (err(`mailprobe: ${envLevel.error}\n`), 2);
-  const log = createLogger({ level: envLevel.level ?? config.logLevel ?? (interactive ? "warn" : "info"), redact, redactJson });
+  const level = envLevel.level ?? config.logLevel ?? (interactive ? "warn" : "info");
+  const log = COMMANDS[name]!.logs === false && !debugging(level) ? silentLogger() : (await import("../log.js")).createLogger({ level, redact, redactJson });
 
-  log.debug({ msSinceStart: Math.round(performance.now()) }, "config loaded");
+  // (\`performance\` loads perf_hooks: only when the line is written.)
+  if (log.isLevelEnabled("debug")) log.debug({ msSinceStart: Math.round(performance.now()) }, "config loaded");
   const only = (values.probe as string[] | undefined) ?? [];
   const probes = config.probes.filter((p) => !only.length || only.includes(p.name));
   if (!probes.length) {

@@ -1,8 +1,8 @@
 // The secrets block of loading: `key` or `keyFile` read, CA files read, the token MAC key checked,
 // and every secret value the config holds gathered for redaction. Each reader records its own issues.
-import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { findSenderModule, type SecretWire } from "../core/sender.js";
+import { nodeCrypto } from "../core/node-crypto.js";
 import { TOKEN_KEY_MIN_BYTES, TOKEN_KEY_MIN_DISTINCT } from "../core/token.js";
 import { EXAMPLES, example, type ConfigIssue } from "./issues.js";
 import type { ResolvedProbe } from "./resolved.js";
@@ -67,7 +67,7 @@ export function readCa(file: string | undefined, field: string, issues: ConfigIs
     return undefined;
   }
   try {
-    new X509Certificate(text);
+    new (nodeCrypto().X509Certificate)(text);
     return text;
   } catch {
     issues.push({ field, message: `${file} is not a PEM certificate (-----BEGIN CERTIFICATE-----): give the CA's certificate, not a key or a DER file` });

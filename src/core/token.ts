@@ -4,7 +4,7 @@
 // never password material: a token travels in subjects, relay logs and JSON, and must not let anyone
 // test password guesses offline. This module is the one home of the token's format and of the
 // subject mailprobe writes.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { nodeCrypto } from "./node-crypto.js";
 
 /** Version 1: `mp1.<created>.<random>.<mac>` (still read; its stale time is the sweeping probe's setting). */
 const V1 = /^mp1\.([0-9a-z]{8,10})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})$/;
@@ -31,16 +31,16 @@ export interface TokenKey {
 
 /** The MAC key from the configured secret (any string of ≥ 32 bytes, used as given). */
 export function tokenKey(secret: string): TokenKey {
-  return { key: createHash("sha256").update("mailprobe-token-v2\0").update(secret, "utf8").digest(), configured: true };
+  return { key: nodeCrypto().createHash("sha256").update("mailprobe-token-v2\0").update(secret, "utf8").digest(), configured: true };
 }
 
 /** Without a configured key: a random one, so the run's own token is well-formed but no sweep can prove anything. */
 export function ephemeralTokenKey(): TokenKey {
-  return { key: randomBytes(32), configured: false };
+  return { key: nodeCrypto().randomBytes(32), configured: false };
 }
 
 function mac(k: TokenKey, body: string): string {
-  return createHmac("sha256", k.key).update(body).digest().subarray(0, 16).toString("base64url");
+  return nodeCrypto().createHmac("sha256", k.key).update(body).digest().subarray(0, 16).toString("base64url");
 }
 
 /**
@@ -48,7 +48,7 @@ function mac(k: TokenKey, body: string): string {
  * goes stale, so that no other probe's sweep has to guess from its own setting.
  */
 export function newToken(k: TokenKey, nowMs: number = Date.now(), staleAfterMs?: number): string {
-  const rnd = randomBytes(16).toString("base64url");
+  const rnd = nodeCrypto().randomBytes(16).toString("base64url");
   const body = staleAfterMs === undefined ? `mp1.${nowMs.toString(36)}.${rnd}` : `mp2.${nowMs.toString(36)}.${(nowMs + staleAfterMs).toString(36)}.${rnd}`;
   return `${body}.${mac(k, body)}`;
 }
@@ -81,7 +81,7 @@ export function verifyToken(k: TokenKey, token: string): ParsedToken | undefined
   if (!p) return undefined;
   const want = Buffer.from(mac(k, p.body));
   const got = Buffer.from(p.mac);
-  if (want.length !== got.length || !timingSafeEqual(want, got)) return undefined;
+  if (want.length !== got.length || !nodeCrypto().timingSafeEqual(want, got)) return undefined;
   return p.version === 2 ? { version: 2, createdMs: p.createdMs, staleAtMs: p.staleAtMs } : { version: 1, createdMs: p.createdMs };
 }
 

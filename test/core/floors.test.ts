@@ -12,7 +12,7 @@ export { importsOf };
 
 /** Lowest first. A top-level file is named by its file name. */
 export const FLOORS: string[][] = [
-  ["core", "types", "log.ts", "redact.ts", "version.ts"],
+  ["core", "types", "log.ts", "log-levels.ts", "redact.ts", "version.ts"],
   ["config"],
   ["checks", "net", "render", "schedule"],
   ["senders", "receivers", "sinks", "builtins.ts"],

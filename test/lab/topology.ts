@@ -33,6 +33,10 @@ export const addr = {
 export const port = {
   /** Postfix stock smtpd, no PROXY (production 25). */
   smtpStock: basePort + 25,
+  /** Postfix smtpd like smtpStock but without the milters or policy service: immediate delivery (bench/immediate.ts, issue 23). */
+  smtpImmediate: basePort + 26,
+  /** Postfix submission like submissionStock but without the milters or policy service: immediate delivery. */
+  submissionImmediate: basePort + 589,
   /** Postfix stock submission, STARTTLS + SASL (production 587). */
   submissionStock: basePort + 587,
   /** postscreen, requires PROXY v2 (production 2525). */
