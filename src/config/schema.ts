@@ -1,6 +1,5 @@
-// The configuration schema: one zod schema per block, each type named after its schema. The
-// sender block is a union of the registered sender modules' schemas (core/sender.ts), so the whole
-// schema is built by `configSchema()` when a config is loaded, after every registration.
+// The configuration schema: one zod schema per block, each type named after its schema. The sender block is a union of the
+// registered sender modules' schemas (core/sender.ts): `configSchema()` builds the whole when a config is loaded.
 import { MTAS } from "../core/mta.js";
 import { DEFAULT_SESSIONS_PER_USER, MAX_SESSIONS_PER_USER } from "../core/slots.js";
 import { z } from "zod";
