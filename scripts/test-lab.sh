@@ -6,7 +6,7 @@
 # The caller has started lab 1 (the default lab) and stops it; MAILPROBE_TEST_TIMEOUT_MS bounds a file.
 #
 # Lab files share their lab's mailboxes, switches, Kuma and Pushgateway, so on one lab they run one
-# at a time. Here each of MAILPROBE_TEST_LABS labs (default 2) gets its own ports and directory and
+# at a time. Here each of MAILPROBE_TEST_LABS labs (default 3) gets its own ports and directory and
 # a worker that takes the next file from one queue, so a file never shares a lab with another file.
 # Lab 1 is the default lab (started by the caller); the others are started here, in the background,
 # while lab 1's worker already runs. Each file's report is printed when it ends, then a table of
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 logs=$1
 shift
-labs=${MAILPROBE_TEST_LABS:-2}
+labs=${MAILPROBE_TEST_LABS:-3}
 base=${MAILPROBE_LAB_BASE_PORT:-24000}
 dir=${MAILPROBE_LAB_DIR:-/var/tmp/mailprobe-lab}
 mkdir -p "$logs"

@@ -12,6 +12,6 @@ scripts/node --import tsx test/lab/cli.ts up
 trap 'scripts/node --import tsx test/lab/cli.ts down' EXIT
 
 mapfile -t files < <(find test/long -name '*.test.ts' | sort)
-echo "== long tier on node $(scripts/node --version): ${#files[@]} files on ${MAILPROBE_TEST_LABS:-2} labs side by side"
+echo "== long tier on node $(scripts/node --version): ${#files[@]} files on ${MAILPROBE_TEST_LABS:-3} labs side by side"
 MAILPROBE_LONG=1 MAILPROBE_SOAK_CYCLES="${MAILPROBE_SOAK_CYCLES:-100}" MAILPROBE_TEST_TIMEOUT_MS=1500000 \
   bash scripts/test-lab.sh "$(mktemp -d)" "${files[@]}"

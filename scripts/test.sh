@@ -4,7 +4,7 @@
 # image's runtime) and the smoke subset on Node 22, and always stops the lab. The machine's own
 # Node only drives npm, tsc and prettier. The long tier (test/long) is `npm run test:long`.
 #
-# Time: files that need the lab run on two labs side by side (scripts/test-lab.sh: each lab has its
+# Time: files that need the lab run on three labs side by side (scripts/test-lab.sh: each lab has its
 # own ports and directory, each file has a lab to itself); files that need no lab (pure units, chart
 # and docs checks) run two at a time beside them. A file needs the lab when it imports the lab's
 # helpers or topology (scripts/test-files.sh decides, one rule for both tiers).
@@ -34,7 +34,7 @@ logs=$(mktemp -d)
 side=$!
 
 rc=0
-echo "== lab tests on ${MAILPROBE_TEST_LABS:-2} labs side by side: ${#lab[@]} files on node $(scripts/node --version), the smoke on node $(scripts/node 22 --version)"
+echo "== lab tests on ${MAILPROBE_TEST_LABS:-3} labs side by side: ${#lab[@]} files on node $(scripts/node --version), the smoke on node $(scripts/node 22 --version)"
 bash scripts/test-lab.sh "$logs/lab" "${lab[@]}" "${smoke_lab[@]/#/22:}" || rc=1
 wait "$side" || true
 echo "== tests without the lab on node $(scripts/node --version) (${#pure[@]} files, two at a time)"
