@@ -15,7 +15,8 @@ export const MAX_SESSIONS_PER_USER = 1000;
 /**
  * Opens (TCP + TLS handshake + LOGIN) in progress at once per process, whatever the key: 50 probes
  * of 2 paths each otherwise start 100 handshakes in one tick, and on 2 loaded cores most of them
- * missed their connect timeout (bench/scale-probes.ts). A turn is held only for the open itself.
+ * missed their connect timeout (bench/scale-probes.ts). A turn is held only for the open itself, at
+ * most for the path's connect timeout (probe/slot-open.ts).
  */
 export const OPENS_AT_ONCE = 8;
 

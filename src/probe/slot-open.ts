@@ -35,9 +35,12 @@ export function withSessionSlot(slots: SessionSlots | undefined, open: PathOpene
       // A turn to open (core/slots.ts OPENS_AT_ONCE): the connect timeout starts when the turn does.
       const turnEnds = await slots.openTurn(signal);
       waitedMs = Date.now() - askedMs;
+      // …and ends with it: a server sitting on LOGIN must not hold the turns of every other path.
+      const late = path.connectTimeoutMs > 0 ? setTimeout(turnEnds, path.connectTimeoutMs) : undefined;
       try {
         session = await open(path, signal);
       } finally {
+        clearTimeout(late);
         turnEnds();
       }
     } catch (err) {
