@@ -113,8 +113,12 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
   const source = createConfigSource(config, serve.push, o.reload);
   const scheduler = createServeScheduler(o, source, metrics, stuck);
   const byName = new Map(probes.map((p) => [p.name, p]));
-  // The trigger's token from the last config that loaded (a rotated bearerTokenFile too).
-  const bearerToken = () => source.latest().serve?.trigger.bearerToken ?? serve.trigger.bearerToken;
+  // The trigger's token from the last config that loaded (a rotated bearerTokenFile too); none once
+  // that config turned the trigger off or holds no token: the old one must not go on starting runs.
+  const bearerToken = () => {
+    const latest = source.latest().serve;
+    return latest ? (latest.trigger.enabled ? latest.trigger.bearerToken : undefined) : serve.trigger.bearerToken;
+  };
   const server = createServer(createRequestListener({ settings: serve, bearerToken, byName, metrics, stuck, scheduler, redact: o.redact, log }));
   const address = await listen(server, serve);
   scheduler.start();
