@@ -42,9 +42,12 @@ interface Waiter {
   grant: (release: () => void) => void;
 }
 
-/** The key of a path: its login at its server host (what the server's per-user limit counts). */
+/**
+ * The key of a path: its login at its server host (what the server's per-user limit counts), both
+ * lower-cased: host names are case-insensitive and Dovecot lower-cases the user (%Lu) by default.
+ */
 export function slotKey(path: { user: string; host: string }): string {
-  return `${path.user}\u0000${path.host}`;
+  return `${path.user.toLowerCase()}\u0000${path.host.toLowerCase()}`;
 }
 
 export function createSessionSlots(perKey: number = DEFAULT_SESSIONS_PER_USER, opensAtOnce: number = OPENS_AT_ONCE): SessionSlots {
