@@ -21,8 +21,8 @@ export const memoryFlag = (nodeVersion: string) => (Number(nodeVersion.split("."
 const MEMORY_FLAGS =
   /^--(?:no-)?(?:lite[-_]mode|max[-_]semi[-_]space[-_]size|min[-_]semi[-_]space[-_]size|semi[-_]space[-_]growth[-_]factor|max[-_]old[-_]space[-_]size|max[-_]heap[-_]size|max[-_]young[-_]generation[-_]size|optimize[-_]for[-_]size|jitless)(?:=|$)/;
 
-/** Splits NODE_OPTIONS into its words (quotes as Node reads them, roughly: enough to find flags). */
-const words = (s: string | undefined) => (s ?? "").match(/"[^"]*"|\S+/g) ?? [];
+/** Splits NODE_OPTIONS into its words (quotes as Node reads them, roughly: enough to find flags; Node drops the quotes). */
+const words = (s: string | undefined) => ((s ?? "").match(/"[^"]*"|\S+/g) ?? []).map((w) => w.replace(/"/g, ""));
 
 /** Whether the caller already chose a V8 memory flag. */
 export const hasMemoryFlag = (execArgv: readonly string[], nodeOptions: string | undefined) =>

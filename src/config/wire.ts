@@ -66,14 +66,16 @@ const basicUser: Rule = (v) => control(v) ?? (v.includes(":") ? "holds ':': HTTP
 
 /**
  * A secret that travels as an HTTP header value (Brevo's `api-key`, a bearer token): visible ASCII
- * only. Node refuses CR, LF and other control characters at send time, and writes a character above
+ * only (no space). Node refuses CR, LF and other control characters at send time, and writes a character above
  * U+00FF (or a UTF-8 one as a Latin-1 byte) as something else than what the config holds. Says
  * where, never what: the value is a secret.
  */
 export function headerSecretProblem(v: string): string | undefined {
-  const bad = /[^\x20-\x7e]/.exec(v);
+  const bad = /[^\x21-\x7e]/.exec(v);
   if (!bad) return undefined;
   const at = `at character ${bad.index + 1}`;
+  // HTTP drops a header value's leading and trailing spaces on the way (and a key or token has none).
+  if (bad[0] === " ") return `holds a space ${at}: an HTTP header value loses it on the way (keys and tokens have none: remove it)`;
   if (CONTROL.test(bad[0]))
     return `holds a line break or another control character ${at}: an HTTP header cannot carry it (a secret file holds one line: the key alone)`;
   return `holds a character outside ASCII ${at}: an HTTP header cannot carry it as written (copy the key again: API keys are ASCII)`;

@@ -15,7 +15,8 @@ export const MAX_SESSIONS_PER_USER = 1000;
 /**
  * Opens (TCP + TLS handshake + LOGIN) in progress at once per process, whatever the key: 50 probes
  * of 2 paths each otherwise start 100 handshakes in one tick, and on 2 loaded cores most of them
- * missed their connect timeout (bench/scale-probes.ts). A turn is held only for the open itself.
+ * missed their connect timeout (bench/scale-probes.ts). A turn is held only for the open itself, at
+ * most for the path's connect timeout (probe/slot-open.ts).
  */
 export const OPENS_AT_ONCE = 8;
 
@@ -41,9 +42,12 @@ interface Waiter {
   grant: (release: () => void) => void;
 }
 
-/** The key of a path: its login at its server host (what the server's per-user limit counts). */
+/**
+ * The key of a path: its login at its server host (what the server's per-user limit counts), both
+ * lower-cased: host names are case-insensitive and Dovecot lower-cases the user (%Lu) by default.
+ */
 export function slotKey(path: { user: string; host: string }): string {
-  return `${path.user}\u0000${path.host}`;
+  return `${path.user.toLowerCase()}\u0000${path.host.toLowerCase()}`;
 }
 
 export function createSessionSlots(perKey: number = DEFAULT_SESSIONS_PER_USER, opensAtOnce: number = OPENS_AT_ONCE): SessionSlots {

@@ -35,21 +35,27 @@ export function withSessionSlot(slots: SessionSlots | undefined, open: PathOpene
       // A turn to open (core/slots.ts OPENS_AT_ONCE): the connect timeout starts when the turn does.
       const turnEnds = await slots.openTurn(signal);
       waitedMs = Date.now() - askedMs;
+      // …and ends with it: a server sitting on LOGIN must not hold the turns of every other path.
+      const late = path.connectTimeoutMs > 0 ? setTimeout(turnEnds, path.connectTimeoutMs) : undefined;
       try {
         session = await open(path, signal);
       } finally {
+        clearTimeout(late);
         turnEnds();
       }
     } catch (err) {
       release();
       throw err;
     }
-    return slotted(session, waitedMs, release);
+    return slotted(session, waitedMs, release, slots, key);
   };
 }
 
-/** The session as opened, with the slot wait added to its open time and the slot given back on close. */
-function slotted(session: Session, waitedMs: number, release: () => void): Session {
+/**
+ * The session as opened, with the slot wait added to its open time and the slot given back on close.
+ * Its IDLE-lag measurement opens a second session of the login: only in a free slot (none: not this time).
+ */
+function slotted(session: Session, waitedMs: number, release: () => void, slots: SessionSlots, key: string): Session {
   const close = async () => {
     try {
       await session.close();
@@ -57,10 +63,20 @@ function slotted(session: Session, waitedMs: number, release: () => void): Sessi
       release();
     }
   };
+  const idleLagMs: Session["idleLagMs"] = async (found, signal) => {
+    if (slots.inUse(key) >= slots.perKey) return undefined;
+    const second = await slots.acquire(key, signal);
+    try {
+      return await session.idleLagMs!(found, signal);
+    } finally {
+      second();
+    }
+  };
   return new Proxy(session, {
     get(target, prop) {
       if (prop === "openMs") return target.openMs + waitedMs;
       if (prop === "close") return close;
+      if (prop === "idleLagMs" && target.idleLagMs) return idleLagMs;
       const v = Reflect.get(target, prop, target) as unknown;
       return typeof v === "function" ? v.bind(target) : v;
     },

@@ -40,7 +40,7 @@ function reply(res: ServerResponse, status: number, body: string, type = "text/p
 /** POST /probe/NAME: checks the token and the rate limit, runs the probe now and answers with its result. */
 async function triggerRun(d: HttpDeps, lastTrigger: Map<string, number>, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const trigger = d.settings.trigger;
-  const token = d.bearerToken?.() ?? trigger.bearerToken;
+  const token = d.bearerToken ? d.bearerToken() : trigger.bearerToken;
   if (!trigger.enabled || !token) return reply(res, 404, "on-demand runs are off (serve.trigger.enabled)\n");
   if (!tokenMatches(req.headers.authorization, token)) return reply(res, 401, "bearer token required\n");
   if (!d.byName.has(name)) return reply(res, 404, `no probe ${name}\n`);

@@ -4,6 +4,8 @@
 // process lives on, its sinks use the last config that loaded, and the next cycle tries again.
 // What serve was started with stays: the serve block (listener, schedule) and the probes it runs.
 import { ConfigError, type LoadedConfig, type ResolvedProbe } from "../config/load.js";
+import type { ConfigIssue } from "../config/issues.js";
+import { sessionsWithinCap } from "../config/rules.js";
 import type { ProbeResult } from "../core/result.js";
 import { judge } from "../probe/judge.js";
 
@@ -45,12 +47,17 @@ export function createConfigSource(initial: LoadedConfig, push: boolean, reload?
       try {
         const fresh = forServe(reload(), push);
         const probe = fresh.probes.find((p) => p.name === name);
-        if (probe) {
+        // The process's session slots keep the cap serve started with: a probe needing more would wait on itself.
+        const issues: ConfigIssue[] = [];
+        if (probe) sessionsWithinCap(probe, fresh.probes.indexOf(probe), initial.imapSessionsPerUser, issues);
+        if (probe && !issues.length) {
           latest = fresh;
           lastProbe.set(name, probe);
           return { config: fresh, probe };
         }
-        invalid = `config reload failed: probe ${name} is no longer in ${fresh.file}: restart serve to change the probes it runs`;
+        invalid = probe
+          ? `${reloadIssues(new ConfigError(issues, fresh.file))} (serve keeps the imapSessionsPerUser it started with, ${initial.imapSessionsPerUser}: restart serve to change it)`
+          : `config reload failed: probe ${name} is no longer in ${fresh.file}: restart serve to change the probes it runs`;
       } catch (err) {
         invalid = reloadIssues(err);
       }

@@ -44,16 +44,16 @@ export interface Serving {
 }
 
 /** One cycle of a probe by default: run it, then report to the sinks. */
-function defaultCycle(log: Logger): Cycle {
+function defaultCycle(log: Logger, sessionsPerUser: number): Cycle {
   // One per process: every probe and cycle shares the senders' rate budgets (Brevo's event log).
   const senderContext = createSenderContext();
   // What the cycles learn of each path's IDLE lag (fast polls only where IDLE is slow).
   const idleLags = createIdleLagMemory();
-  // The IMAP session cap per login and host, over every probe and cycle (the first config's cap:
-  // like the listener and the schedules, it changes with a restart).
+  // The IMAP session cap per login and host, over every probe and cycle (the cap serve started with:
+  // like the listener and the schedules, it changes with a restart; reload.ts refuses more paths).
   let sessionSlots: SessionSlots | undefined;
   return async (probe, signal, config) => {
-    sessionSlots ??= createSessionSlots(config.imapSessionsPerUser);
+    sessionSlots ??= createSessionSlots(sessionsPerUser);
     return report(config, probe, await runProbe(probe, { log, signal, readCredits: true, senderContext, idleLags, sessionSlots }), log);
   };
 }
@@ -61,7 +61,7 @@ function defaultCycle(log: Logger): Cycle {
 /** The scheduler of every probe's cycles, each watched against its bound (`stuck` holds those past it). */
 function createServeScheduler(o: ServeOptions, source: ConfigSource, metrics: ServeMetrics, stuck: Set<string>): Scheduler<ReportedResult> {
   const { settings: serve, probes, log } = o;
-  const cycle = o.cycle ?? defaultCycle(log);
+  const cycle = o.cycle ?? defaultCycle(log, o.config.imapSessionsPerUser);
   return createScheduler<ReportedResult>({
     schedules: Object.fromEntries(probes.map((p) => [p.name, p.schedule ?? serve.schedule])),
     onOverrun: (probe) => {
@@ -113,8 +113,12 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
   const source = createConfigSource(config, serve.push, o.reload);
   const scheduler = createServeScheduler(o, source, metrics, stuck);
   const byName = new Map(probes.map((p) => [p.name, p]));
-  // The trigger's token from the last config that loaded (a rotated bearerTokenFile too).
-  const bearerToken = () => source.latest().serve?.trigger.bearerToken ?? serve.trigger.bearerToken;
+  // The trigger's token from the last config that loaded (a rotated bearerTokenFile too); none once
+  // that config turned the trigger off or holds no token: the old one must not go on starting runs.
+  const bearerToken = () => {
+    const latest = source.latest().serve;
+    return latest ? (latest.trigger.enabled ? latest.trigger.bearerToken : undefined) : serve.trigger.bearerToken;
+  };
   const server = createServer(createRequestListener({ settings: serve, bearerToken, byName, metrics, stuck, scheduler, redact: o.redact, log }));
   const address = await listen(server, serve);
   scheduler.start();
