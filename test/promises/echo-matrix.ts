@@ -146,6 +146,8 @@ function config(
       runOnStart: false,
       schedule: "0 0 1 1 *",
       trigger: { enabled: true, bearerToken: s.bearer, minIntervalSeconds: 0 },
+      // serve pushes only when told (serve.push): the Pushgateway stages need it.
+      push: true,
     },
     pushgateway: { url: url(p.pushgateway), job: "mailprobe", timeoutSeconds: 5, basicAuth: { user: USER.pushgateway, password: s.pushgateway } },
     probes: [
