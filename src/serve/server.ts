@@ -6,7 +6,7 @@ import type { LoadedConfig, ResolvedProbe, ServeSettings } from "../config/load.
 import type { ReportedResult } from "../core/result.js";
 import type { Logger } from "../log.js";
 import { createSenderContext } from "../core/sender.js";
-import { createSessionSlots, type SessionSlots } from "../core/slots.js";
+import { createSessionSlots } from "../core/slots.js";
 import { createIdleLagMemory } from "../probe/idle-memory.js";
 import { runProbe } from "../probe/run.js";
 import { createScheduler, type Scheduler } from "../schedule/scheduler.js";
@@ -51,11 +51,9 @@ function defaultCycle(log: Logger, sessionsPerUser: number): Cycle {
   const idleLags = createIdleLagMemory();
   // The IMAP session cap per login and host, over every probe and cycle (the cap serve started with:
   // like the listener and the schedules, it changes with a restart; reload.ts refuses more paths).
-  let sessionSlots: SessionSlots | undefined;
-  return async (probe, signal, config) => {
-    sessionSlots ??= createSessionSlots(sessionsPerUser);
-    return report(config, probe, await runProbe(probe, { log, signal, readCredits: true, senderContext, idleLags, sessionSlots }), log);
-  };
+  const sessionSlots = createSessionSlots(sessionsPerUser);
+  return async (probe, signal, config) =>
+    report(config, probe, await runProbe(probe, { log, signal, readCredits: true, senderContext, idleLags, sessionSlots }), log);
 }
 
 /** The scheduler of every probe's cycles, each watched against its bound (`stuck` holds those past it). */
