@@ -3,7 +3,7 @@
 //     next), the SMTP route into the immediate submission. At checkpoints: RSS (/proc) and the live
 //     heap after a forced full GC (a preload answers SIGUSR2 with gc() and process.memoryUsage()).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { labSmtpSender } from "../test/helpers/cli.js";
@@ -12,10 +12,13 @@ import { bundle, node24, port, Report, smtpConfig, table } from "./lib.js";
 const PRELOAD = `const fs = require("node:fs");
 require("node:v8").setFlagsFromString("--expose-gc");
 const gc = require("node:vm").runInNewContext("gc");
-process.on("SIGUSR2", () => { gc(); const m = process.memoryUsage(); fs.appendFileSync(process.env.MAILPROBE_BENCH_HEAP, JSON.stringify({ heapUsed: m.heapUsed, rss: m.rss }) + "\\n"); });
+process.on("SIGUSR2", () => { gc(); const m = process.memoryUsage(); fs.appendFileSync(process.env.MAILPROBE_BENCH_HEAP, JSON.stringify({ heapUsed: m.heapUsed, rss: m.rss, heapLimit: require("node:v8").getHeapStatistics().heap_size_limit }) + "\\n"); });
 `;
 
-const VARIANTS: { label: string; nodeArgs: string[]; nodeOptions: string }[] = [
+/** The chart's default memory limit (charts/mailprobe/values.yaml, resources.limits.memory). */
+const CHART_LIMIT_MIB = 256;
+
+const VARIANTS: { label: string; nodeArgs: string[]; nodeOptions: string; limitMiB?: number }[] = [
   { label: "`node mailprobe.js serve` (npm install, systemd): re-executes itself with --lite-mode", nodeArgs: [], nodeOptions: "" },
   { label: "`node --lite-mode mailprobe.js serve` (the image)", nodeArgs: ["--lite-mode"], nodeOptions: "" },
   { label: "`NODE_OPTIONS=--max-semi-space-size=1`", nodeArgs: [], nodeOptions: "--max-semi-space-size=1" },
@@ -24,10 +27,49 @@ const VARIANTS: { label: string; nodeArgs: string[]; nodeOptions: string }[] = [
     nodeArgs: ["--max-old-space-size=4096"],
     nodeOptions: "",
   },
+  {
+    label: `the image's \`node --lite-mode mailprobe.js serve\` under the chart's memory limit (${CHART_LIMIT_MIB} MiB, a memory cgroup)`,
+    nodeArgs: ["--lite-mode"],
+    nodeOptions: "",
+    limitMiB: CHART_LIMIT_MIB,
+  },
+  {
+    label: `\`node mailprobe.js serve\` (re-executes itself) under the same limit`,
+    nodeArgs: [],
+    nodeOptions: "",
+    limitMiB: CHART_LIMIT_MIB,
+  },
 ];
+
+/**
+ * A memory cgroup limited to `limitMiB` (what a container's memory limit is, and what Node sizes its
+ * heap from): cgroup v2 if it delegates the memory controller, else v1's memory hierarchy. Returns
+ * its cgroup.procs file, or why there is none.
+ */
+function memoryCgroup(name: string, limitMiB: number): { procs: string; dir: string } | { why: string } {
+  const bytes = String(limitMiB * 2 ** 20);
+  try {
+    if (existsSync("/sys/fs/cgroup/cgroup.controllers") && readFileSync("/sys/fs/cgroup/cgroup.controllers", "utf8").includes("memory")) {
+      const dir = `/sys/fs/cgroup/${name}`;
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(`${dir}/memory.max`, bytes);
+      return { procs: `${dir}/cgroup.procs`, dir };
+    }
+    if (existsSync("/sys/fs/cgroup/memory/memory.limit_in_bytes")) {
+      const dir = `/sys/fs/cgroup/memory/${name}`;
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(`${dir}/memory.limit_in_bytes`, bytes);
+      return { procs: `${dir}/cgroup.procs`, dir };
+    }
+    return { why: "no memory cgroup controller here" };
+  } catch (e) {
+    return { why: `cannot create a memory cgroup: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+  }
+}
 
 interface Checkpoint {
   cycle: number;
+  heapLimitMiB: number;
   rssMiB: number;
   liveHeapMiB: number;
 }
@@ -40,21 +82,26 @@ async function serveFor(
   cycles: number,
   dir: string,
   i: number,
-): Promise<{ points: Checkpoint[]; peakMiB: number; seconds: number }> {
+): Promise<{ points: Checkpoint[]; peakMiB: number; seconds: number; heapLimitMiB?: number } | { skipped: string }> {
   const cfg = smtpConfig(`bench_mem_${i}`, (p) => (p.sender = labSmtpSender(port.submissionImmediate, { login: true })));
   const text = readFileSync(cfg, "utf8") + `serve:\n  listen: 127.0.0.1\n  port: 0\n  schedule: "* * * * * *"\n`;
   writeFileSync(cfg, text);
   const heapFile = join(dir, `heap-${i}.jsonl`);
   writeFileSync(heapFile, "");
-  const child = spawn(node24, [...v.nodeArgs, bundle, "serve", "--config", cfg], {
+  const cgroup = v.limitMiB ? memoryCgroup(`mailprobe-bench-${process.pid}-${i}`, v.limitMiB) : undefined;
+  if (cgroup && "why" in cgroup) return { skipped: cgroup.why };
+  const argv = [...v.nodeArgs, bundle, "serve", "--config", cfg];
+  // In a cgroup: a shell joins it and then becomes Node (same pid, so /proc and signals still reach it).
+  const options = {
     env: {
       ...process.env,
       MAILPROBE_LOG_LEVEL: "info",
       MAILPROBE_BENCH_HEAP: heapFile,
       NODE_OPTIONS: `--require ${join(dir, "preload.cjs")} ${v.nodeOptions}`,
     },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+    stdio: ["ignore", "ignore", "pipe"] as ["ignore", "ignore", "pipe"],
+  };
+  const child = cgroup ? spawn("/bin/sh", ["-c", `echo $$ > '${cgroup.procs}' && exec "$@"`, "sh", node24, ...argv], options) : spawn(node24, argv, options);
   const at = new Set([1, ...[0.25, 0.5, 0.75, 1].map((f) => Math.max(2, Math.round(cycles * f)))]);
   const points: Checkpoint[] = [];
   const t0 = Date.now();
@@ -62,7 +109,11 @@ async function serveFor(
   let peakMiB = 0;
   let buf = "";
   await new Promise<void>((resolve, reject) => {
-    child.on("exit", (code) => (done < cycles ? reject(new Error(`serve exited ${code} after ${done} cycles`)) : resolve()));
+    child.on("exit", (code) => {
+      if (cgroup) rmdirSync(cgroup.dir);
+      if (done < cycles) reject(new Error(`serve exited ${code} after ${done} cycles`));
+      else resolve();
+    });
     child.stderr.on("data", async (d: Buffer) => {
       buf += d.toString();
       const lines = buf.split("\n");
@@ -79,12 +130,13 @@ async function serveFor(
         for (let k = 0; k < 50 && readFileSync(heapFile, "utf8").split("\n").filter(Boolean).length === before; k++)
           await new Promise((r) => setTimeout(r, 100));
         const last = readFileSync(heapFile, "utf8").split("\n").filter(Boolean).at(-1);
-        points.push({ cycle: done, rssMiB: rssKb / 1024, liveHeapMiB: last ? mib(JSON.parse(last).heapUsed) : NaN });
+        const rec = last ? JSON.parse(last) : undefined;
+        points.push({ cycle: done, rssMiB: rssKb / 1024, liveHeapMiB: rec ? mib(rec.heapUsed) : NaN, heapLimitMiB: rec ? mib(rec.heapLimit) : NaN });
         if (done >= cycles) child.kill("SIGTERM");
       }
     });
   });
-  return { points, peakMiB, seconds: (Date.now() - t0) / 1000 };
+  return { points, peakMiB, seconds: (Date.now() - t0) / 1000, heapLimitMiB: points.at(-1)?.heapLimitMiB };
 }
 
 export async function memory(report: Report): Promise<void> {
@@ -93,17 +145,24 @@ export async function memory(report: Report): Promise<void> {
   writeFileSync(join(dir, "preload.cjs"), PRELOAD);
   try {
     const results = await Promise.all(VARIANTS.map((v, i) => serveFor(v, cycles, dir, i)));
-    const rows = results.map((r, i) => [
-      VARIANTS[i]!.label,
-      ...r.points.map((p) => `${p.rssMiB.toFixed(0)} / ${p.liveHeapMiB.toFixed(1)}`),
-      `${r.peakMiB.toFixed(0)} MiB`,
-      `${Math.round(r.seconds)} s`,
-    ]);
-    const head = results[0]!.points.map((p) => `cycle ${p.cycle}: RSS / live heap (MiB)`);
+    const measured = results.find((r) => "points" in r);
+    if (!measured || !("points" in measured)) throw new Error("no serve variant could be measured");
+    const rows = results.map((r, i) =>
+      "skipped" in r
+        ? [VARIANTS[i]!.label, ...measured.points.map(() => "–"), `not measured: ${r.skipped}`, "–", "–"]
+        : [
+            VARIANTS[i]!.label,
+            ...r.points.map((p) => `${p.rssMiB.toFixed(0)} / ${p.liveHeapMiB.toFixed(1)}`),
+            `${r.peakMiB.toFixed(0)} MiB`,
+            `${r.heapLimitMiB?.toFixed(0)} MiB`,
+            `${Math.round(r.seconds)} s`,
+          ],
+    );
+    const head = measured.points.map((p) => `cycle ${p.cycle}: RSS / live heap (MiB)`);
     report.add("5a. serve's memory over many cycles (issue 23)", [
-      `Four \`serve\` processes side by side on Node 24 (the bundle), each running its probe a second apart, back to back (cron \`* * * * * *\`; a cycle still running skips the next), the SMTP route into the lab's immediate submission, one path. At each checkpoint the RSS, and the live heap after a forced full GC (a \`--require\` preload answers SIGUSR2 with \`gc()\` and \`process.memoryUsage()\`). ${cycles} cycles each (\`BENCH_MEMORY_CYCLES\`). Not measured here: under a container memory limit (no cgroup delegation on this machine).`,
+      `${VARIANTS.length} \`serve\` processes side by side on Node 24 (the bundle), each running its probe a second apart, back to back (cron \`* * * * * *\`; a cycle still running skips the next), the SMTP route into the lab's immediate submission, one path. At each checkpoint the RSS, and the live heap after a forced full GC (a \`--require\` preload answers SIGUSR2 with \`gc()\` and \`process.memoryUsage()\`). ${cycles} cycles each (\`BENCH_MEMORY_CYCLES\`). The last two run in a memory cgroup limited to the chart's default \`resources.limits.memory\` (${CHART_LIMIT_MIB} MiB), as a container's limit would: Node sizes its heap from it ("V8 heap limit"). Target: every way stays under half that limit (${CHART_LIMIT_MIB / 2} MiB).`,
       "",
-      ...table(["how serve runs", ...head, "peak RSS", "wall"], rows),
+      ...table(["how serve runs", ...head, "peak RSS", "V8 heap limit", "wall"], rows),
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
 // by esbuild and chained into linked .map files beside the chunks, without the sources' text
 // (sourcesContent: false keeps them small); dist/cli/entry.js turns them on before loading the rest.
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { builtinModules, createRequire } from "node:module";
 import { build } from "esbuild";
 
 const requireHere = createRequire(import.meta.url);
@@ -13,13 +13,55 @@ const requireHere = createRequire(import.meta.url);
 const lighter = {
   name: "lighter",
   setup(b) {
-    // An ESM import of node:http(s) builds a facade that reads every export, and Node 24's lazy
-    // WebSocket/EventSource getters on node:http then load undici (~10-18 ms): take them by require().
-    b.onResolve({ filter: /^(node:)?https?$/ }, (a) => (a.namespace === "file" ? { path: a.path.replace(/^node:/, ""), namespace: "builtin-cjs" } : undefined));
-    b.onLoad({ filter: /.*/, namespace: "builtin-cjs" }, (a) => ({
-      contents: `const m = require("node:${a.path}"); export default m; export const { request, get, createServer, Agent, globalAgent, STATUS_CODES, METHODS, IncomingMessage, ServerResponse, Server } = m;`,
-      loader: "js",
-    }));
+    // An ESM import of a Node built-in builds a facade that reads every export once, and reading
+    // starts what the lazy getters stand for: node:fs's ReadStream loads the whole streams
+    // subsystem (~10 ms of `--help`), Node 24's WebSocket/EventSource getters on node:http load
+    // undici (~10-18 ms), node:fs's F_OK… are deprecated getters on Node 24 (a warning on every
+    // start). So every `import … from "node:x"` becomes a require() of x whose exports are
+    // re-exported by name (as the building Node lists them), except those getters: they stay
+    // reachable through the default export, and importing one by name fails the build
+    // ("No matching export"), never a run.
+    const builtins = new Set(builtinModules);
+    const heavyGetters = new Set([
+      "ReadStream",
+      "WriteStream",
+      "FileReadStream",
+      "FileWriteStream",
+      "Utf8Stream",
+      "promises",
+      "F_OK",
+      "R_OK",
+      "W_OK",
+      "X_OK",
+      "WebSocket",
+      "CloseEvent",
+      "MessageEvent",
+      "EventSource",
+      "rootCertificates",
+      "webcrypto",
+      "subtle",
+      "fips",
+      "StreamWrap",
+      "_stdout",
+      "_stderr",
+    ]);
+    b.onResolve({ filter: /^[a-z_/]+$|^node:/ }, (a) => {
+      const name = a.path.replace(/^node:/, "");
+      if (!builtins.has(name) || (a.kind !== "import-statement" && a.kind !== "dynamic-import")) return undefined;
+      return { path: name, namespace: "builtin-cjs" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "builtin-cjs" }, (a) => {
+      const names = Object.keys(Object.getOwnPropertyDescriptors(requireHere(`node:${a.path}`))).filter(
+        (k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== "default" && !heavyGetters.has(k),
+      );
+      return { contents: `const m = require("node:${a.path}"); export default m; export const { ${names.join(", ")} } = m;`, loader: "js" };
+    });
+    // zod's classic API re-exports every locale (z.locales, ~260 KB of the config chunk); mailprobe
+    // speaks English only (zod's own default, imported by its schemas directly): leave the others out.
+    b.onResolve({ filter: /[\\/]locales[\\/]index\.js$/ }, (a) =>
+      /[\\/]zod[\\/]/.test(a.importer) ? { path: "zod-locales-stub", namespace: "stub" } : undefined,
+    );
+    b.onLoad({ filter: /^zod-locales-stub$/, namespace: "stub" }, () => ({ contents: "export {};", loader: "js" }));
     // imapflow's SOCKS proxy support (socks, ip-address, smart-buffer): mailprobe never sets its `proxy`.
     b.onResolve({ filter: /^socks$/ }, () => ({ path: "socks-stub", namespace: "stub" }));
     b.onLoad({ filter: /^socks-stub$/, namespace: "stub" }, () => ({

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 // The one place that names the config schema: re-point it here if src/config/schema.ts changes shape.
 // builtins() registers the built-in senders first (src/index.ts no longer does it on import).
 import { builtins, configSchema as probeConfigSchema } from "../src/index.js";

@@ -2,7 +2,7 @@
 // after interpolation a string that came from the environment becomes a number or a boolean where
 // the schema expects one. Only such strings, and only well-formed ones ("993", "true"): a literal
 // "993" in the YAML stays an error, and "" never becomes 0 (which z.coerce would do).
-import type { z } from "zod";
+import type * as z from "zod";
 import { fieldName, type ConfigIssue, type Json } from "./issues.js";
 
 const NUMBER = /^-?(?:\d+|\d*\.\d+)(?:e[+-]?\d+)?$/i;

@@ -1,6 +1,6 @@
 // Field types shared by the config schema and the sender modules' own schemas.
 import ipaddr from "ipaddr.js";
-import { z } from "zod";
+import * as z from "zod";
 import { isCronExpression } from "./cron.js";
 
 /** A duration in seconds with a default and a sane maximum (a day unless said). */

@@ -1,6 +1,6 @@
 // Config problems, said so that they can be fixed: the field, what is wrong, a right value; and
 // ${ENV} interpolation, which records its own issues. The secret and CA readers are ./secrets.ts.
-import type { z } from "zod";
+import type * as z from "zod";
 import { senderModules, senderTypeList } from "../core/sender.js";
 
 export interface ConfigIssue {

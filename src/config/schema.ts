@@ -2,7 +2,7 @@
 // registered sender modules' schemas (core/sender.ts): `configSchema()` builds the whole when a config is loaded.
 import { MTAS } from "../core/mta.js";
 import { DEFAULT_SESSIONS_PER_USER, MAX_SESSIONS_PER_USER } from "../core/slots.js";
-import { z } from "zod";
+import * as z from "zod";
 import { AUTH_METHODS } from "../core/result.js";
 import { senderModules, type SenderConfig } from "../core/sender.js";
 import { cidr, cronExpr, email, httpUrl, name, ProxyProtocolSchema, seconds, secretPair, smtpEndpointFields } from "./fields.js";

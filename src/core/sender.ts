@@ -3,7 +3,7 @@
 // its secrets, how to build it, its doctor check and hints, whether it has credits to show. The
 // config's sender union, `watch --via`, doctor and the watch budget are built from this registry at
 // run time. It lives on the ground floor because the config floor builds its schema from it.
-import type { z } from "zod";
+import type * as z from "zod";
 import { registerIn } from "./registry.js";
 import { createBudgets, type RateBudget, type RateBudgetOptions } from "./rate-budget.js";
 import type { Diagnosis, Reason } from "./reasons.js";

@@ -34,3 +34,31 @@ test("validate loads no IMAP, SMTP or Brevo client and no prom-client (the regis
   assert.ok(sources.some((s) => s.endsWith("src/senders/brevo/index.ts")));
   assert.deepEqual([...new Set(sources.filter((s) => HEAVY.test(s)).map((s) => s.match(HEAVY)![1]))], []);
 });
+
+/** Node's own modules a CLI command loaded (process.moduleLoadList at exit), and its stderr. */
+function nodeModulesLoaded(args: string[]): { code: number | null; stderr: string; loaded: string[] } {
+  const hook = `data:text/javascript,${encodeURIComponent('process.on("exit", () => process.stderr.write("LOADED " + JSON.stringify(process.moduleLoadList) + "\\n"));')}`;
+  const r = spawnSync(process.execPath, ["--import", hook, cliPath, ...args], { encoding: "utf8" });
+  const line = r.stderr.split("\n").find((l) => l.startsWith("LOADED "));
+  return { code: r.status, stderr: r.stderr.replace(/^LOADED .*\n?/m, ""), loaded: line ? (JSON.parse(line.slice(7)) as string[]) : [] };
+}
+
+// Issue 23: an ESM import of a Node built-in builds a facade that reads every export, and node:fs's
+// lazy ReadStream getter then loads the whole streams subsystem (~10 ms of every start); the bundle
+// takes built-ins by require() (scripts/bundle.mjs), so `--help` (which writes with a plain
+// process.stdout to a pipe here) never loads fs's streams, and no start prints a deprecation
+// warning for a getter it did not use (node:fs's F_OK… on Node 24).
+test("--help and validate load no fs streams through a built-in's ESM facade, and warn about nothing", () => {
+  const file = labConfig(() => {});
+  for (const args of [["--help"], ["validate", "--config", file]]) {
+    const { code, stderr, loaded } = nodeModulesLoaded(args);
+    assert.equal(code, 0, stderr);
+    assert.ok(loaded.includes("NativeModule fs"), "the recording works");
+    assert.deepEqual(
+      loaded.filter((m) => m === "NativeModule internal/fs/streams"),
+      [],
+      `${args[0]} loaded fs's streams`,
+    );
+    assert.doesNotMatch(stderr, /Warning/, `${args[0]} printed a warning`);
+  }
+});

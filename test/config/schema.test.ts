@@ -2,7 +2,7 @@
 // the next schema, and the schema converts to JSON Schema with the IMAP defaults in it.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { z } from "zod";
+import * as z from "zod";
 import { builtins, configSchema, registerSender, senderModules } from "../../src/index.js";
 
 builtins();

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { z } from "zod";
+import * as z from "zod";
 import { builtins, fields, main, registerSender, type SenderModule } from "../../src/index.js";
 import { labConfig, labSmtpSender, runCli } from "../helpers/cli.js";
 import { DEFAULT_STATE, set, type LabState } from "../lab/lab.js";

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, test } from "node:test";
-import { z } from "zod";
+import * as z from "zod";
 import { builtins, fields, loadConfig, main, registerSender, registerSink, type ProbeResult, type SenderModule } from "../../src/index.js";
 import { labConfig } from "../helpers/cli.js";
 import { smtpSend } from "../helpers/lab.js";

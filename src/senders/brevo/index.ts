@@ -1,6 +1,6 @@
 // Brevo's transactional API as a sender module: its config block, secrets, doctor check and hints.
 // The SDK client (./client.ts) is loaded only when a probe uses Brevo.
-import { z } from "zod";
+import * as z from "zod";
 import { email, httpUrl, seconds, secretPair } from "../../config/fields.js";
 import { isClearTextRemote, urlCredentials } from "../../config/urls.js";
 import type { SenderModule } from "../../core/sender.js";

@@ -1,6 +1,6 @@
 // SMTP submission as a sender module: its config block, secrets, doctor check and hints. nodemailer
 // (./client.ts) is loaded only when a probe uses SMTP.
-import { z } from "zod";
+import * as z from "zod";
 import { email, ProxyProtocolSchema, seconds, secretPair, smtpEndpointFields } from "../../config/fields.js";
 import type { SenderModule } from "../../core/sender.js";
 
