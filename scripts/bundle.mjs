@@ -62,6 +62,16 @@ const lighter = {
       /[\\/]zod[\\/]/.test(a.importer) ? { path: "zod-locales-stub", namespace: "stub" } : undefined,
     );
     b.onLoad({ filter: /^zod-locales-stub$/, namespace: "stub" }, () => ({ contents: "export {};", loader: "js" }));
+    // The Brevo SDK's fetcher builds its request headers with fetcher/Headers.mjs, which takes the
+    // global Headers when there is one: Node's is undici's, and its first use loads undici (~11 MiB,
+    // ~50 ms on Node 24) in a run that sends through mailprobe's own fetch (net/http-fetch.ts). The
+    // module carries a Headers of its own for runtimes without one: use that.
+    b.onLoad({ filter: /@getbrevo[\\/]brevo[\\/]dist[\\/]esm[\\/]core[\\/]fetcher[\\/]Headers\.mjs$/ }, (a) => {
+      const before = readFileSync(a.path, "utf8");
+      const after = before.replace('if (typeof globalThis.Headers !== "undefined") {', "if (false) {");
+      if (after === before) throw new Error("scripts/bundle.mjs: the Brevo SDK's fetcher/Headers.mjs changed; update its Headers swap");
+      return { contents: after, loader: "js" };
+    });
     // imapflow's SOCKS proxy support (socks, ip-address, smart-buffer): mailprobe never sets its `proxy`.
     b.onResolve({ filter: /^socks$/ }, () => ({ path: "socks-stub", namespace: "stub" }));
     b.onLoad({ filter: /^socks-stub$/, namespace: "stub" }, () => ({

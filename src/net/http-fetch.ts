@@ -1,20 +1,13 @@
-// A small `fetch` over node:http(s), handed to the Brevo SDK (its `fetch` option). Node's own fetch
-// (undici) compiles its WebAssembly HTTP parser on the first request: on Node 20 that alone adds
-// ~40 MB to a one-shot run's peak RSS, on Node 24 ~17 MB (docs/benchmarks.md). Requests here carry
-// a string or byte body (the SDK sends JSON); the answer is read into a standard Response up to a
+// A small `fetch` over node:http(s), handed to the Brevo SDK (its `fetch` option) and used by the
+// sinks and doctor. Node's own fetch (undici) compiles its WebAssembly HTTP parser on the first
+// request: on Node 20 that alone adds ~40 MB to a one-shot run's peak RSS, on Node 24 ~17 MB; even
+// its Response and Headers load undici (~11 MiB, docs/benchmarks.md §9). Requests here carry a string
+// or byte body (the SDK sends JSON); the answer is read into a light Response (./answer.ts) up to a
 // cap: a peer's endless or 1 GB answer is cut off at the cap (the socket destroyed, an error named
 // BodyTooLargeError), never concatenated and parsed whole (issue 18 case 5).
-import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-
-function responseHeaders(h: IncomingHttpHeaders): [string, string][] {
-  const out: [string, string][] = [];
-  for (const [k, v] of Object.entries(h)) {
-    if (v === undefined) continue;
-    for (const one of Array.isArray(v) ? v : [v]) out.push([k, one]);
-  }
-  return out;
-}
+import { Answer, AnswerHeaders, requestHeaders } from "./answer.js";
 
 /** What an answer may weigh unless a caller says otherwise: Kuma, Brevo and Pushgateway answer in bytes or kilobytes. */
 export const HTTP_BODY_CAP_BYTES = 1024 * 1024;
@@ -43,8 +36,7 @@ const fetchOnce = (input: string | URL | Request, init: RequestInit, capBytes: n
       reject(new TypeError("mailprobe's http fetch sends string or byte bodies only"));
       return;
     }
-    const headers: Record<string, string> = {};
-    new Headers(init.headers).forEach((v, k) => (headers[k] = v));
+    const headers = requestHeaders(init.headers);
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
     // The signal is a hard deadline for the whole exchange, body included: on abort the socket is
     // destroyed and the promise rejects, even while a server trickles the answer byte by byte.
@@ -78,7 +70,8 @@ const fetchOnce = (input: string | URL | Request, init: RequestInit, capBytes: n
         done();
         const status = res.statusCode ?? 0;
         const empty = status === 204 || status === 304 || init.method === "HEAD";
-        resolve(new Response(empty ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage ?? "", headers: responseHeaders(res.headers) }));
+        const answer = new Answer(status, res.statusMessage ?? "", new AnswerHeaders(res.headers), url.href, empty ? null : Buffer.concat(chunks));
+        resolve(answer as unknown as Response);
       });
     });
     req.on("error", (e) => {
