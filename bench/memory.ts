@@ -3,10 +3,11 @@
 //     next), the SMTP route into the immediate submission. At checkpoints: RSS (/proc) and the live
 //     heap after a forced full GC (a preload answers SIGUSR2 with gc() and process.memoryUsage()).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { labSmtpSender } from "../test/helpers/cli.js";
+import { Leftovers, memoryCgroup, removeCgroup } from "./cgroup.js";
 import { bundle, node24, port, Report, smtpConfig, table } from "./lib.js";
 
 const PRELOAD = `const fs = require("node:fs");
@@ -41,32 +42,6 @@ const VARIANTS: { label: string; nodeArgs: string[]; nodeOptions: string; limitM
   },
 ];
 
-/**
- * A memory cgroup limited to `limitMiB` (what a container's memory limit is, and what Node sizes its
- * heap from): cgroup v2 if it delegates the memory controller, else v1's memory hierarchy. Returns
- * its cgroup.procs file, or why there is none.
- */
-function memoryCgroup(name: string, limitMiB: number): { procs: string; dir: string } | { why: string } {
-  const bytes = String(limitMiB * 2 ** 20);
-  try {
-    if (existsSync("/sys/fs/cgroup/cgroup.controllers") && readFileSync("/sys/fs/cgroup/cgroup.controllers", "utf8").includes("memory")) {
-      const dir = `/sys/fs/cgroup/${name}`;
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(`${dir}/memory.max`, bytes);
-      return { procs: `${dir}/cgroup.procs`, dir };
-    }
-    if (existsSync("/sys/fs/cgroup/memory/memory.limit_in_bytes")) {
-      const dir = `/sys/fs/cgroup/memory/${name}`;
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(`${dir}/memory.limit_in_bytes`, bytes);
-      return { procs: `${dir}/cgroup.procs`, dir };
-    }
-    return { why: "no memory cgroup controller here" };
-  } catch (e) {
-    return { why: `cannot create a memory cgroup: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
-  }
-}
-
 interface Checkpoint {
   cycle: number;
   heapLimitMiB: number;
@@ -82,6 +57,7 @@ async function serveFor(
   cycles: number,
   dir: string,
   i: number,
+  leftovers: Leftovers,
 ): Promise<{ points: Checkpoint[]; peakMiB: number; seconds: number; heapLimitMiB?: number } | { skipped: string }> {
   const cfg = smtpConfig(`bench_mem_${i}`, (p) => (p.sender = labSmtpSender(port.submissionImmediate, { login: true })));
   const text = readFileSync(cfg, "utf8") + `serve:\n  listen: 127.0.0.1\n  port: 0\n  schedule: "* * * * * *"\n`;
@@ -90,6 +66,7 @@ async function serveFor(
   writeFileSync(heapFile, "");
   const cgroup = v.limitMiB ? memoryCgroup(`mailprobe-bench-${process.pid}-${i}`, v.limitMiB) : undefined;
   if (cgroup && "why" in cgroup) return { skipped: cgroup.why };
+  if (cgroup) leftovers.cgroups.add(cgroup.dir);
   const argv = [...v.nodeArgs, bundle, "serve", "--config", cfg];
   // In a cgroup: a shell joins it and then becomes Node (same pid, so /proc and signals still reach it).
   const options = {
@@ -102,6 +79,7 @@ async function serveFor(
     stdio: ["ignore", "ignore", "pipe"] as ["ignore", "ignore", "pipe"],
   };
   const child = cgroup ? spawn("/bin/sh", ["-c", `echo $$ > '${cgroup.procs}' && exec "$@"`, "sh", node24, ...argv], options) : spawn(node24, argv, options);
+  leftovers.children.add(child);
   const at = new Set([1, ...[0.25, 0.5, 0.75, 1].map((f) => Math.max(2, Math.round(cycles * f)))]);
   const points: Checkpoint[] = [];
   const t0 = Date.now();
@@ -109,12 +87,13 @@ async function serveFor(
   let peakMiB = 0;
   let buf = "";
   await new Promise<void>((resolve, reject) => {
-    child.on("exit", (code) => {
-      if (cgroup) rmdirSync(cgroup.dir);
+    child.on("error", reject);
+    child.on("exit", async (code) => {
+      if (cgroup) await removeCgroup(cgroup.dir);
       if (done < cycles) reject(new Error(`serve exited ${code} after ${done} cycles`));
       else resolve();
     });
-    child.stderr.on("data", async (d: Buffer) => {
+    const checkpoint = async (d: Buffer) => {
       buf += d.toString();
       const lines = buf.split("\n");
       buf = lines.pop()!;
@@ -134,7 +113,8 @@ async function serveFor(
         points.push({ cycle: done, rssMiB: rssKb / 1024, liveHeapMiB: rec ? mib(rec.heapUsed) : NaN, heapLimitMiB: rec ? mib(rec.heapLimit) : NaN });
         if (done >= cycles) child.kill("SIGTERM");
       }
-    });
+    };
+    child.stderr.on("data", (d: Buffer) => void checkpoint(d).catch(reject));
   });
   return { points, peakMiB, seconds: (Date.now() - t0) / 1000, heapLimitMiB: points.at(-1)?.heapLimitMiB };
 }
@@ -143,8 +123,10 @@ export async function memory(report: Report): Promise<void> {
   const cycles = Number(process.env.BENCH_MEMORY_CYCLES ?? 2000);
   const dir = mkdtempSync(join(tmpdir(), "mailprobe-mem-"));
   writeFileSync(join(dir, "preload.cjs"), PRELOAD);
+  // One serve failing rejects Promise.all while the others run on: finally stops them all.
+  const leftovers = new Leftovers();
   try {
-    const results = await Promise.all(VARIANTS.map((v, i) => serveFor(v, cycles, dir, i)));
+    const results = await Promise.all(VARIANTS.map((v, i) => serveFor(v, cycles, dir, i, leftovers)));
     const measured = results.find((r) => "points" in r);
     if (!measured || !("points" in measured)) throw new Error("no serve variant could be measured");
     const rows = results.map((r, i) =>
@@ -165,6 +147,8 @@ export async function memory(report: Report): Promise<void> {
       ...table(["how serve runs", ...head, "peak RSS", "V8 heap limit", "wall"], rows),
     ]);
   } finally {
+    const left = await leftovers.clear();
+    if (left.length) console.error(`bench memory: cgroups not removed (a process still in them): ${left.join(", ")}`);
     rmSync(dir, { recursive: true, force: true });
   }
 }

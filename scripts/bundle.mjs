@@ -3,14 +3,18 @@
 // fast as the unbundled tree (docs/benchmarks.md). Source maps: tsc's maps (src/ → dist/) are read
 // by esbuild and chained into linked .map files beside the chunks, without the sources' text
 // (sourcesContent: false keeps them small); dist/cli/entry.js turns them on before loading the rest.
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const requireHere = createRequire(import.meta.url);
 
 // Load-time cuts in dependencies, each measured on Node 24 (docs/benchmarks.md, "Start-up").
-const lighter = {
+/** A namespace import's missing export is undefined at run time: a build error instead (see lighter). */
+export const logOverride = { "import-is-undefined": "error" };
+
+export const lighter = {
   name: "lighter",
   setup(b) {
     // An ESM import of a Node built-in builds a facade that reads every export once, and reading
@@ -20,7 +24,8 @@ const lighter = {
     // start). So every `import … from "node:x"` becomes a require() of x whose exports are
     // re-exported by name (as the building Node lists them), except those getters: they stay
     // reachable through the default export, and importing one by name fails the build
-    // ("No matching export"), never a run.
+    // ("No matching export"), never a run; so does reading one off `import * as` (esbuild's
+    // import-is-undefined, an error by logOverride below).
     const builtins = new Set(builtinModules);
     const heavyGetters = new Set([
       "ReadStream",
@@ -47,7 +52,10 @@ const lighter = {
     ]);
     b.onResolve({ filter: /^[a-z_/]+$|^node:/ }, (a) => {
       const name = a.path.replace(/^node:/, "");
-      if (!builtins.has(name) || (a.kind !== "import-statement" && a.kind !== "dynamic-import")) return undefined;
+      // Only static imports: a dynamic import()'s namespace is read by property at run time, where a
+      // left-out getter (Brevo's `(await import("fs")).promises`) would be a silent undefined. Node
+      // builds that facade itself, when (if ever) the import runs.
+      if (!builtins.has(name) || a.kind !== "import-statement") return undefined;
       return { path: name, namespace: "builtin-cjs" };
     });
     b.onLoad({ filter: /.*/, namespace: "builtin-cjs" }, (a) => {
@@ -102,32 +110,40 @@ const lighter = {
 };
 
 const { name, version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-rmSync("dist/bundle", { recursive: true, force: true });
-const result = await build({
-  entryPoints: { mailprobe: "dist/cli/entry.js" },
-  outdir: "dist/bundle",
-  bundle: true,
-  splitting: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  // Smaller source parses faster; names are kept (error classes and libraries read them).
-  minify: true,
-  keepNames: true,
-  sourcemap: "linked",
-  sourcesContent: false,
-  logLevel: "warning",
-  define: { __MAILPROBE_VERSION__: JSON.stringify(version) },
-  plugins: [lighter],
-  metafile: true,
-  // CommonJS dependencies call require() for Node's built-ins. (The entry's own #! line, which makes
-  // the bin a command, stays first in its chunk: esbuild writes a hashbang before the banner.)
-  banner: { js: "import { createRequire as __mpCreateRequire } from 'node:module'; const require = __mpCreateRequire(import.meta.url);" },
-});
 
-// The SBOM: exactly the packages whose code esbuild put into the bundle (its metafile), so the
-// package and the image carry no node_modules and still name every third-party component.
-writeFileSync("dist/sbom.cdx.json", JSON.stringify(sbom(Object.keys(result.metafile.inputs)), null, 2) + "\n");
+// Run as `node scripts/bundle.mjs` it builds; imported (test/ship/bundle-builtins.test.ts takes the
+// plugin) it builds nothing. Node gives the main module's real path, so argv[1] is compared as one.
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) await bundle();
+
+async function bundle() {
+  rmSync("dist/bundle", { recursive: true, force: true });
+  const result = await build({
+    entryPoints: { mailprobe: "dist/cli/entry.js" },
+    outdir: "dist/bundle",
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    // Smaller source parses faster; names are kept (error classes and libraries read them).
+    minify: true,
+    keepNames: true,
+    sourcemap: "linked",
+    sourcesContent: false,
+    logLevel: "warning",
+    logOverride,
+    define: { __MAILPROBE_VERSION__: JSON.stringify(version) },
+    plugins: [lighter],
+    metafile: true,
+    // CommonJS dependencies call require() for Node's built-ins. (The entry's own #! line, which makes
+    // the bin a command, stays first in its chunk: esbuild writes a hashbang before the banner.)
+    banner: { js: "import { createRequire as __mpCreateRequire } from 'node:module'; const require = __mpCreateRequire(import.meta.url);" },
+  });
+
+  // The SBOM: exactly the packages whose code esbuild put into the bundle (its metafile), so the
+  // package and the image carry no node_modules and still name every third-party component.
+  writeFileSync("dist/sbom.cdx.json", JSON.stringify(sbom(Object.keys(result.metafile.inputs)), null, 2) + "\n");
+}
 
 function sbom(inputs) {
   const roots = new Set();

@@ -7,6 +7,8 @@
 // (e.g. NODE_OPTIONS=--max-semi-space-size=16). NODE_OPTIONS cannot carry --lite-mode, the command
 // line can.
 
+import { accessSync, constants } from "node:fs";
+
 /** The commands that stay up: the only ones worth a second start. */
 const LONG_RUNNING = new Set(["serve", "watch"]);
 
@@ -40,7 +42,12 @@ export function reexecArgv(p: {
   return [p.execPath, ...p.execArgv, memoryFlag(p.nodeVersion), ...p.argv.slice(1)];
 }
 
-/** Replaces this process when reexecArgv says so and Node has process.execve (≥ 22.15, ≥ 23.11; not on Windows). */
+/**
+ * Replaces this process when reexecArgv says so and Node has process.execve (≥ 22.15, ≥ 23.11; not on
+ * Windows). A failed execve is no exception Node lets us catch: it aborts the process (SIGABRT, exit
+ * 134). So the binary is checked first (a vanished or non-executable Node: run on without the flag);
+ * a refusal no check can foresee (a seccomp profile denying execve) still aborts.
+ */
 export function reexecForMemory(): void {
   const execve = (process as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
   if (typeof execve !== "function") return;
@@ -53,8 +60,9 @@ export function reexecForMemory(): void {
   });
   if (!args) return;
   try {
-    execve.call(process, process.execPath, args, process.env);
+    accessSync(process.execPath, constants.X_OK);
   } catch {
-    // execve refused (a seccomp profile, a vanished binary): run on without the flag.
+    return;
   }
+  execve.call(process, process.execPath, args, process.env);
 }

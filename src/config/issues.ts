@@ -93,8 +93,16 @@ export function lastName(field: string): string {
   );
 }
 
+/** Examples that depend on where the field is, by its last two names: not every port is IMAPS's. */
+const EXAMPLES_AT: Record<string, string> = { "serve.port": "9465", "sender.port": "587", "watchSender.port": "587", "relayCheck.port": "25" };
+
 export function exampleFor(field: string): string | undefined {
-  return example(lastName(field).replace(/File$/, ""));
+  const at = field
+    .replace(/\[\d+\]/g, "")
+    .split(".")
+    .slice(-2)
+    .join(".");
+  return EXAMPLES_AT[at] ?? example(lastName(field).replace(/File$/, ""));
 }
 
 /**
