@@ -4,6 +4,7 @@ import { VERSION } from "../version.js";
 import type { Logger } from "../log.js";
 import { parseArgv, type Parsed } from "./args.js";
 import { commandHelp, COMMANDS, synopsis, usage } from "./commands.js";
+import { writeStdoutSync } from "./stdout-sync.js";
 
 /** Where the CLI reads and writes: the process by default; a test or an embedding program may pass its own. */
 export interface CliIo {
@@ -75,7 +76,7 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
   const out = io.stdout ?? ((t: string) => void process.stdout.write(t));
   const err = io.stderr ?? ((t: string) => void process.stderr.write(t));
   const parsed = parseArgv(argv);
-  if (parsed.kind !== "command") return answerWithoutCommand(parsed, argv, out, err);
+  if (parsed.kind !== "command") return answerWithoutCommand(parsed, argv, io.stdout ?? writeStdoutSync, err);
   const { command: name, values } = parsed;
   const file = (values.config as string | undefined) ?? env.MAILPROBE_CONFIG;
   if (!file) {

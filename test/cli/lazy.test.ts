@@ -4,7 +4,7 @@
 // sources it holds.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,8 +37,10 @@ test("validate loads no IMAP, SMTP or Brevo client and no prom-client (the regis
 
 /** Node's own modules a CLI command loaded (process.moduleLoadList at exit), and its stderr. */
 function nodeModulesLoaded(args: string[]): { code: number | null; stderr: string; loaded: string[] } {
-  const hook = `data:text/javascript,${encodeURIComponent('process.on("exit", () => process.stderr.write("LOADED " + JSON.stringify(process.moduleLoadList) + "\\n"));')}`;
-  const r = spawnSync(process.execPath, ["--import", hook, cliPath, ...args], { encoding: "utf8" });
+  // A CommonJS preload writing with fs.writeSync: process.stderr (or an ESM import of node:fs) would load streams itself.
+  const hook = join(mkdtempSync(join(tmpdir(), "mailprobe-loads-")), "loaded.cjs");
+  writeFileSync(hook, 'const fs = require("fs");\nprocess.on("exit", () => fs.writeSync(2, "LOADED " + JSON.stringify(process.moduleLoadList) + "\\n"));\n');
+  const r = spawnSync(process.execPath, ["--require", hook, cliPath, ...args], { encoding: "utf8" });
   const line = r.stderr.split("\n").find((l) => l.startsWith("LOADED "));
   return { code: r.status, stderr: r.stderr.replace(/^LOADED .*\n?/m, ""), loaded: line ? (JSON.parse(line.slice(7)) as string[]) : [] };
 }
@@ -61,4 +63,20 @@ test("--help and validate load no fs streams through a built-in's ESM facade, an
     );
     assert.doesNotMatch(stderr, /Warning/, `${args[0]} printed a warning`);
   }
+});
+
+// Issue 23: --help (and --version, a usage error's stdout) is written straight to fd 1
+// (src/cli/stdout-sync.ts): creating process.stdout would load Node's whole stream machinery.
+test("--help writes its text without loading Node's streams, all of it, even into a pipe", () => {
+  const { code, stderr, loaded } = nodeModulesLoaded(["--help"]);
+  assert.equal(code, 0, stderr);
+  assert.deepEqual(
+    loaded.filter((m) => m === "NativeModule stream"),
+    [],
+    "--help loaded node:stream",
+  );
+  const r = spawnSync(process.execPath, [cliPath, "--help"], { encoding: "utf8" });
+  assert.match(r.stdout, /^mailprobe \S+: end-to-end mail-path probe/);
+  assert.match(r.stdout, /validate/);
+  assert.ok(r.stdout.endsWith("\n"));
 });
