@@ -1,7 +1,7 @@
 // 5. Cost: cold start to the first network byte (bundle vs the unbundled tree vs bare Node, on Node
 //    20 and 24), peak RSS of a run, serve's RSS over 100 cycles, the production install's weight.
 import { spawn, execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -155,11 +155,14 @@ export async function cost(report: Report): Promise<void> {
   const app = mkdtempSync(join(tmpdir(), "mailprobe-prod-"));
   for (const f of ["package.json", "package-lock.json"]) cpSync(join(repoRoot, f), join(app, f));
   execFileSync("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: app });
-  const kb = (dir: string) => Number(execFileSync("du", ["-sk", dir], { encoding: "utf8" }).split("\t")[0]);
-  const pkgs = readdirSync(join(app, "node_modules"), { recursive: true, withFileTypes: true }).filter(
-    (d) => d.isFile() && d.name === "package.json" && /node_modules\/(@[^/]+\/)?[^/]+$/.test(d.parentPath),
-  ).length;
-  const direct = Object.keys(JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")).dependencies).length;
+  // Every library is inside the bundle (issue 21): a production install may have no node_modules at all.
+  const kb = (dir: string) => (existsSync(dir) ? Number(execFileSync("du", ["-sk", dir], { encoding: "utf8" }).split("\t")[0]) : 0);
+  const pkgs = existsSync(join(app, "node_modules"))
+    ? readdirSync(join(app, "node_modules"), { recursive: true, withFileTypes: true }).filter(
+        (d) => d.isFile() && d.name === "package.json" && /node_modules\/(@[^/]+\/)?[^/]+$/.test(d.parentPath),
+      ).length
+    : 0;
+  const direct = Object.keys(JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")).dependencies ?? {}).length;
 
   report.add("5. Cost", [
     `Cold start to the first network byte: spawn → the first TCP connect to a stand-in IMAP listener (median of ${N}). "bare Node" is \`node -e 'net.connect()'\`.`,

@@ -107,7 +107,9 @@ export async function manyPaths(report: Report): Promise<void> {
   await set({ extraImapsFrontends: 19 });
   try {
     const one = brevoConfig("bench_paths1", (p) => (p.paths = p.paths.filter((x: any) => x.name === "external")));
-    const twenty = brevoConfig("bench_paths20", (p) => {
+    const twenty = brevoConfig("bench_paths20", (p, c) => {
+      // One login at one host on 20 paths: the session cap must allow all 20 at once (it is per login and host, not port).
+      c.imapSessionsPerUser = 20;
       p.paths = [
         p.paths.find((x: any) => x.name === "external"),
         ...Array.from({ length: 19 }, (_, i) => ({ name: `extra${i + 1}`, host: addr.listen, port: port.extImapsExtraFirst + i })),
@@ -137,7 +139,7 @@ export async function manyPaths(report: Report): Promise<void> {
       }
     }
     report.add("4. Paths", [
-      `One probe through HAProxy's public IMAPS: 1 path vs 20 paths (19 extra HAProxy frontends to the same mailbox), ${N} alternating runs. "bare parallel open" is a plain client opening the same 1 or 20 sessions at once (connect, TLS, login, SELECT, logout): Dovecot starts a login and an imap process per session.`,
+      `One probe through HAProxy's public IMAPS: 1 path vs 20 paths (19 extra HAProxy frontends to the same mailbox; \`imapSessionsPerUser: 20\` so all open at once), ${N} alternating runs. "bare parallel open" is a plain client opening the same 1 or 20 sessions at once (connect, TLS, login, SELECT, logout): Dovecot starts a login and an imap process per session.`,
       "",
       ...table(
         [

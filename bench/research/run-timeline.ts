@@ -1,0 +1,77 @@
+// Research for issue 23 (not part of `npm run bench`): where a whole run's time goes on the lab's
+// immediate path (as bench/immediate.ts: Node 24, --lite-mode, compile cache warm). With the lab up:
+//   scripts/node --import tsx bench/research/run-timeline.ts        (RUNS=11 by default, the first a warm-up)
+// boot: spawn → Node's bootstrap done (an --import preload's performance.now()); toRun: → the probe
+// starts (result.startedAt: the CLI, the config, the run's modules); run: the probe's durationSeconds
+// (open: the path's openSeconds; seen: its roundtrip from the send); after: the run's end → the
+// process is gone; wall: spawn → exit. Medians per route.
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AddressInfo } from "node:net";
+import { createFakeBrevo } from "../../test/lab/fake-brevo.js";
+import { addr, brevoConfig, bundle, node24, port, smtpConfig } from "../lib.js";
+import { labSmtpSender } from "../../test/helpers/cli.js";
+const fake = createFakeBrevo({ relayPort: port.smtpImmediate });
+await new Promise<void>((r) => fake.server.listen(0, addr.listen, r));
+const brevoUrl = `http://${addr.listen}:${(fake.server.address() as AddressInfo).port}/v3`;
+const cfgB = brevoConfig("bench_tl_b", (p) => {
+  p.sender.baseUrl = brevoUrl;
+  delete p.sender.authResults;
+  p.to = "probe@lab.test";
+  p.paths = [{ name: "internal", host: addr.listen, port: port.imapsStock }];
+  delete p.received;
+  delete p.relayCheck;
+});
+const cfgS = smtpConfig("bench_tl_s", (p) => (p.sender = labSmtpSender(port.submissionImmediate, { login: true })));
+const hook = join(mkdtempSync(join(tmpdir(), "mailprobe-tl-")), "boot.mjs");
+writeFileSync(hook, "process.stderr.write(`@@boot ${performance.now()}\\n`);\n");
+const med = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
+for (const [route, cfg] of [
+  ["smtp", cfgS],
+  ["brevo", cfgB],
+] as const) {
+  const rows = {
+    boot: [] as number[],
+    toRun: [] as number[],
+    run: [] as number[],
+    open: [] as number[],
+    seen: [] as number[],
+    after: [] as number[],
+    wall: [] as number[],
+  };
+  for (let i = 0; i < Number(process.env.RUNS ?? 11); i++) {
+    const t0 = Date.now();
+    const p0 = performance.now();
+    const { out, err } = await new Promise<{ out: string; err: string }>((ok) => {
+      const c = spawn(node24, ["--lite-mode", "--import", hook, bundle, "run", "--config", cfg, "--json"], {
+        env: { ...process.env, NODE_COMPILE_CACHE: join(tmpdir(), "mailprobe-tl-cache"), MAILPROBE_LOG_LEVEL: "error" },
+      });
+      let o = "",
+        e = "";
+      c.stdout.on("data", (d: Buffer) => (o += d));
+      c.stderr.on("data", (d: Buffer) => (e += d));
+      c.on("exit", () => ok({ out: o, err: e }));
+    });
+    const wall = performance.now() - p0;
+    if (i === 0) continue; // compile cache warm-up
+    const p = JSON.parse(out).probes[0];
+    const started = Date.parse(p.startedAt) - t0;
+    const boot = Number(/@@boot ([\d.]+)/.exec(err)![1]);
+    rows.boot.push(boot);
+    rows.toRun.push(started - boot);
+    rows.run.push(p.durationSeconds * 1000);
+    rows.open.push(p.paths[0].openSeconds * 1000);
+    rows.seen.push(p.paths[0].roundtripSeconds * 1000);
+    rows.after.push(wall - started - p.durationSeconds * 1000);
+    rows.wall.push(wall);
+  }
+  console.log(
+    route,
+    Object.entries(rows)
+      .map(([k, v]) => `${k} ${med(v).toFixed(0)}`)
+      .join(" | "),
+  );
+}
+fake.close();
