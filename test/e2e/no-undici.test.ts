@@ -16,7 +16,7 @@ test("a Brevo run with Kuma and Pushgateway loads no undici, and every sink stil
   const cfg = labConfig((c) => (c.probes[0].name = "e2e_no_undici"));
   const r = await runCli(["run", "--config", cfg, "--json"], { env: { NODE_OPTIONS: `--import ${hook}` } });
   assert.equal(r.code, 0, r.stderr);
-  const result = r.json as { send: { type: string; ok: boolean }; sinks: { sink: string; ok: boolean }[] };
+  const result = (r.json as { probes: { send: { type: string; ok: boolean }; sinks: { sink: string; ok: boolean }[] }[] }).probes[0]!;
   assert.equal(result.send.type, "brevo");
   assert.ok(result.send.ok);
   const sinks = new Set(result.sinks.filter((s) => s.ok).map((s) => s.sink));
