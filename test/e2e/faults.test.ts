@@ -329,9 +329,31 @@ test("Kuma down, an unknown token, a paused monitor: reported as the real Kuma a
   assert.equal(beats[0]!.status, 1);
 });
 
+/** How many messages in the probe's INBOX have a subject containing `subject`. */
+async function withSubject(subject: string): Promise<number> {
+  const c = imapClient(port.imapsStock);
+  await c.connect();
+  try {
+    await c.mailboxOpen("INBOX");
+    return ((await c.search({ subject }, { uid: true })) || []).length;
+  } finally {
+    await c.logout();
+  }
+}
+
+/** Waits (up to 30 s) until more than `before` messages have that subject. */
+async function landed(subject: string, before: number): Promise<void> {
+  for (const t0 = Date.now(); Date.now() - t0 < 30_000; await new Promise((r) => setTimeout(r, 200))) {
+    if ((await withSubject(subject)) > before) return;
+  }
+  throw new Error(`no message "${subject}…" landed within 30 s`);
+}
+
 for (const sig of ["SIGTERM", "SIGINT"] as const) {
   test(`${sig} mid-cycle: aborted reported, the landed message deleted, the process exits by itself`, async () => {
     await fault({ mode: "late", delayMs: 800 });
+    const subject = `mailprobe f_${sig.toLowerCase()} `;
+    const before = await withSubject(subject);
     let pid = 0;
     try {
       const pending = run(
@@ -344,7 +366,9 @@ for (const sig of ["SIGTERM", "SIGINT"] as const) {
         [],
         { onSpawn: (p) => (pid = p) },
       );
-      await new Promise((r) => setTimeout(r, 3500));
+      // The signal goes once the message has landed (not after a fixed time: under load the
+      // delivery through postscreen and Rspamd can take longer than any fixed wait).
+      await landed(subject, before);
       process.kill(pid, sig);
       const res = await pending;
       assert.equal(res.code, 1);
