@@ -81,8 +81,10 @@ export class Answer {
     return b;
   }
 
+  /** UTF-8, a leading byte order mark dropped (as Response's text() and json() drop it). */
   async text(): Promise<string> {
-    return this.#take().toString("utf8");
+    const t = this.#take().toString("utf8");
+    return t.charCodeAt(0) === 0xfeff ? t.slice(1) : t;
   }
 
   async json(): Promise<unknown> {

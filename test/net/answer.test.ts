@@ -51,3 +51,11 @@ test("request headers from every form fetch accepts: a record, pairs, a Headers-
   const headersLike = { forEach: (fn: (v: string, k: string) => void) => (fn("1", "X-A"), fn("2", "x-b")) };
   assert.deepEqual(requestHeaders(headersLike), { "x-a": "1", "x-b": "2" });
 });
+
+test("a body that starts with a UTF-8 byte order mark: text() drops it and json() parses, as Response's do", async () => {
+  const bom = () => Buffer.from('\uFEFF{"ok":true}');
+  const answer = (b: Buffer) => new Answer(200, "OK", new AnswerHeaders({}), "http://127.0.0.1/", b);
+  assert.deepEqual(await answer(bom()).json(), await new Response(bom()).json());
+  assert.equal(await answer(bom()).text(), await new Response(bom()).text());
+  assert.equal(await answer(Buffer.from("\uFEFF\uFEFFx")).text(), "\uFEFFx", "only the first mark goes");
+});
