@@ -100,13 +100,17 @@ export class Answer {
   }
 }
 
-/** A request's headers as node:http takes them, from any form fetch accepts (a Headers-like with forEach, [name, value] pairs, a record). */
+/** A request's headers as node:http takes them, from any form fetch accepts (a Headers-like with forEach, [name, value] pairs, a record); a name given twice (pairs, or a record's names in two cases) is sent once with its values joined by ", ", as Headers does. */
 export function requestHeaders(h: unknown): Record<string, string> {
   const out: Record<string, string> = {};
+  const add = (k: unknown, v: unknown) => {
+    const key = String(k).toLowerCase();
+    out[key] = key in out ? `${out[key]}, ${String(v)}` : String(v);
+  };
   if (h === undefined || h === null) return out;
-  if (Array.isArray(h)) for (const [k, v] of h as [string, string][]) out[String(k).toLowerCase()] = String(v);
+  if (Array.isArray(h)) for (const [k, v] of h as [string, string][]) add(k, v);
   else if (typeof (h as { forEach?: unknown }).forEach === "function")
-    (h as { forEach(fn: (v: string, k: string) => void): void }).forEach((v, k) => (out[k.toLowerCase()] = String(v)));
-  else for (const [k, v] of Object.entries(h as Record<string, unknown>)) if (v !== undefined) out[k.toLowerCase()] = String(v);
+    (h as { forEach(fn: (v: string, k: string) => void): void }).forEach((v, k) => add(k, v));
+  else for (const [k, v] of Object.entries(h as Record<string, unknown>)) if (v !== undefined) add(k, v);
   return out;
 }

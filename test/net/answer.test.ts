@@ -52,6 +52,17 @@ test("request headers from every form fetch accepts: a record, pairs, a Headers-
   assert.deepEqual(requestHeaders(headersLike), { "x-a": "1", "x-b": "2" });
 });
 
+test("request headers: a name given twice is sent once with both values joined, as fetch's Headers does", () => {
+  const pairs: [string, string][] = [
+    ["Accept", "text/plain"],
+    ["accept", "application/json"],
+  ];
+  const joined = (h: unknown) => Object.fromEntries(new Headers(h as ConstructorParameters<typeof Headers>[0]));
+  assert.deepEqual(requestHeaders(pairs), joined(pairs));
+  const record = { "X-Tag": "a", "x-tag": "b" };
+  assert.deepEqual(requestHeaders(record), joined(record));
+});
+
 test("a body that starts with a UTF-8 byte order mark: text() drops it and json() parses, as Response's do", async () => {
   const bom = () => Buffer.from('\uFEFF{"ok":true}');
   const answer = (b: Buffer) => new Answer(200, "OK", new AnswerHeaders({}), "http://127.0.0.1/", b);
