@@ -70,7 +70,13 @@ const fetchOnce = (input: string | URL | Request, init: RequestInit, capBytes: n
         done();
         const status = res.statusCode ?? 0;
         const empty = status === 204 || status === 304 || init.method === "HEAD";
-        const answer = new Answer(status, res.statusMessage ?? "", new AnswerHeaders(res.headers), url.href, empty ? null : Buffer.concat(chunks));
+        const answer = new Answer(
+          status,
+          res.statusMessage ?? "",
+          new AnswerHeaders(res.headers),
+          withoutCredentials(url),
+          empty ? null : Buffer.concat(chunks),
+        );
         resolve(answer as unknown as Response);
       });
     });
@@ -80,3 +86,11 @@ const fetchOnce = (input: string | URL | Request, init: RequestInit, capBytes: n
     });
     req.end(body ?? undefined);
   });
+
+/** The answer's url without userinfo: the Brevo SDK copies it into its error objects (rawResponse.url), and credentials in a URL are secrets. */
+function withoutCredentials(url: URL): string {
+  const shown = new URL(url.href);
+  shown.username = "";
+  shown.password = "";
+  return shown.href;
+}
