@@ -47,22 +47,31 @@ async function pairs(mpConfig: string, cache: string, peer: Parameters<typeof pe
   return { mp, other, ratios };
 }
 
-export async function immediate(report: Report): Promise<void> {
-  const cache = mkdtempSync(join(tmpdir(), "mailprobe-cc-"));
+/**
+ * The immediate path's two routes (also bench/research/run-timeline.ts): SMTP into the immediate
+ * submission, and a fake Brevo of this process relaying into the immediate smtpd. close() stops the fake.
+ */
+export async function immediateRoutes(prefix: string): Promise<{ smtpCfg: string; brevoCfg: string; brevoUrl: string; close: () => void }> {
   const fake = createFakeBrevo({ relayPort: port.smtpImmediate });
   await new Promise<void>((r) => fake.server.listen(0, addr.listen, r));
   const brevoUrl = `http://${addr.listen}:${(fake.server.address() as AddressInfo).port}/v3`;
+  const smtpCfg = smtpConfig(`${prefix}_smtp`, (p) => (p.sender = labSmtpSender(port.submissionImmediate, { login: true })));
+  const brevoCfg = brevoConfig(`${prefix}_brevo`, (p) => {
+    p.sender.baseUrl = brevoUrl;
+    delete p.sender.authResults; // no milter on this path: nobody writes Authentication-Results
+    p.to = "probe@lab.test";
+    p.paths = [{ name: "internal", host: addr.listen, port: port.imapsStock }];
+    delete p.received;
+    delete p.relayCheck;
+  });
+  return { smtpCfg, brevoCfg, brevoUrl, close: () => fake.close() };
+}
+
+export async function immediate(report: Report): Promise<void> {
+  const cache = mkdtempSync(join(tmpdir(), "mailprobe-cc-"));
+  const { smtpCfg, brevoCfg, brevoUrl, close } = await immediateRoutes("bench_imm");
   const peaksKiB: number[] = [];
   try {
-    const smtpCfg = smtpConfig("bench_imm_smtp", (p) => (p.sender = labSmtpSender(port.submissionImmediate, { login: true })));
-    const brevoCfg = brevoConfig("bench_imm_brevo", (p) => {
-      p.sender.baseUrl = brevoUrl;
-      delete p.sender.authResults; // no milter on this path: nobody writes Authentication-Results
-      p.to = "probe@lab.test";
-      p.paths = [{ name: "internal", host: addr.listen, port: port.imapsStock }];
-      delete p.received;
-      delete p.relayCheck;
-    });
     const smtp = await pairs(smtpCfg, cache, { wait: 0.1, interval: 1, via: "smtp", submissionPort: port.submissionImmediate }, peaksKiB);
     const viaBrevo = await pairs(brevoCfg, cache, { wait: 0.1, interval: 1, via: "brevo", brevoUrl }, peaksKiB);
     const row = (route: string, x: typeof smtp, target: string) => [
@@ -85,7 +94,7 @@ export async function immediate(report: Report): Promise<void> {
       `Peak RSS of these mailprobe runs (GNU time): median ${mib(median(peaksKiB))}, max ${mib(Math.max(...peaksKiB))} (target < 64 MiB).`,
     ]);
   } finally {
-    fake.close();
+    close();
     rmSync(cache, { recursive: true, force: true });
   }
 }

@@ -9,25 +9,11 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AddressInfo } from "node:net";
-import { createFakeBrevo } from "../../test/lab/fake-brevo.js";
-import { addr, brevoConfig, bundle, node24, port, smtpConfig } from "../lib.js";
-import { labSmtpSender } from "../../test/helpers/cli.js";
-const fake = createFakeBrevo({ relayPort: port.smtpImmediate });
-await new Promise<void>((r) => fake.server.listen(0, addr.listen, r));
-const brevoUrl = `http://${addr.listen}:${(fake.server.address() as AddressInfo).port}/v3`;
-const cfgB = brevoConfig("bench_tl_b", (p) => {
-  p.sender.baseUrl = brevoUrl;
-  delete p.sender.authResults;
-  p.to = "probe@lab.test";
-  p.paths = [{ name: "internal", host: addr.listen, port: port.imapsStock }];
-  delete p.received;
-  delete p.relayCheck;
-});
-const cfgS = smtpConfig("bench_tl_s", (p) => (p.sender = labSmtpSender(port.submissionImmediate, { login: true })));
+import { bundle, median, node24 } from "../lib.js";
+import { immediateRoutes } from "../immediate.js";
+const { smtpCfg: cfgS, brevoCfg: cfgB, close } = await immediateRoutes("bench_tl");
 const hook = join(mkdtempSync(join(tmpdir(), "mailprobe-tl-")), "boot.mjs");
 writeFileSync(hook, "process.stderr.write(`@@boot ${performance.now()}\\n`);\n");
-const med = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
 for (const [route, cfg] of [
   ["smtp", cfgS],
   ["brevo", cfgB],
@@ -70,8 +56,8 @@ for (const [route, cfg] of [
   console.log(
     route,
     Object.entries(rows)
-      .map(([k, v]) => `${k} ${med(v).toFixed(0)}`)
+      .map(([k, v]) => `${k} ${median(v).toFixed(0)}`)
       .join(" | "),
   );
 }
-fake.close();
+close();

@@ -4,12 +4,12 @@
 // sources it holds.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import { cliPath, labConfig, repoRoot } from "../helpers/cli.js";
+import { cliPath, labConfig, nodeModulesIn, recordNodeModules, repoRoot } from "../helpers/cli.js";
 
 const HEAVY = /node_modules\/(imapflow|prom-client|nodemailer|@getbrevo)\//;
 
@@ -37,12 +37,9 @@ test("validate loads no IMAP, SMTP or Brevo client and no prom-client (the regis
 
 /** Node's own modules a CLI command loaded (process.moduleLoadList at exit), and its stderr. */
 function nodeModulesLoaded(args: string[]): { code: number | null; stderr: string; loaded: string[] } {
-  // A CommonJS preload writing with fs.writeSync: process.stderr (or an ESM import of node:fs) would load streams itself.
-  const hook = join(mkdtempSync(join(tmpdir(), "mailprobe-loads-")), "loaded.cjs");
-  writeFileSync(hook, 'const fs = require("fs");\nprocess.on("exit", () => fs.writeSync(2, "LOADED " + JSON.stringify(process.moduleLoadList) + "\\n"));\n');
-  const r = spawnSync(process.execPath, ["--require", hook, cliPath, ...args], { encoding: "utf8" });
-  const line = r.stderr.split("\n").find((l) => l.startsWith("LOADED "));
-  return { code: r.status, stderr: r.stderr.replace(/^LOADED .*\n?/m, ""), loaded: line ? (JSON.parse(line.slice(7)) as string[]) : [] };
+  const r = spawnSync(process.execPath, ["--require", recordNodeModules, cliPath, ...args], { encoding: "utf8" });
+  const { loaded, rest } = nodeModulesIn(r.stderr);
+  return { code: r.status, stderr: rest, loaded };
 }
 
 // Issue 23: an ESM import of a Node built-in builds a facade that reads every export, and node:fs's

@@ -10,6 +10,15 @@ export const repoRoot = new URL("../../", import.meta.url).pathname;
 /** The shipped entry point: the bundle (scripts/bundle.mjs). */
 export const cliPath = join(repoRoot, "dist", "bundle", "mailprobe.js");
 
+/** A --require preload that prints Node's own modules the process loaded (test/helpers/record-node-modules.cjs); read them with nodeModulesIn. */
+export const recordNodeModules = join(repoRoot, "test", "helpers", "record-node-modules.cjs");
+
+/** The modules the preload printed, and stderr without its line. */
+export function nodeModulesIn(stderr: string): { loaded: string[]; rest: string } {
+  const line = stderr.split("\n").find((l) => l.startsWith("LOADED "));
+  return { loaded: line ? (JSON.parse(line.slice(7)) as string[]) : [], rest: stderr.replace(/^LOADED .*\n?/m, "") };
+}
+
 export interface CliRun {
   code: number | null;
   signal: NodeJS.Signals | null;
