@@ -1,6 +1,7 @@
 // Runs the built CLI (dist/, as shipped) with the current Node binary.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
@@ -79,6 +80,39 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A loopback port nothing listened on a moment ago, for a path that is to be refused at once. Not
+ * for a port we then listen on (see servingAddress): something may take it meanwhile; a path here
+ * then fails another way, which the cases using it do not depend on.
+ */
+export async function closedPort(host = addr.listen): Promise<number> {
+  const s = createServer().listen(0, host);
+  await new Promise((r) => s.once("listening", r));
+  const { port } = s.address() as { port: number };
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/**
+ * serve's bound `host:port`, from its "serving" log line: configure `serve.port: 0` and read it here.
+ * A port found free and closed again before serve binds it can be taken in between by any process
+ * on the machine (a lab file running beside, an outgoing connection's local port): serve then exits
+ * with EADDRINUSE and its case proves nothing. Rejects once the process exited without serving.
+ */
+export async function servingAddress(err: () => string, exitCode: () => number | null, timeoutMs = 60_000): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const line = err()
+      .split("\n")
+      .find((l) => l.includes('"msg":"serving"'));
+    const listen = line ? /"listen":"([^"]+)"/.exec(line)?.[1] : undefined;
+    if (listen) return listen;
+    if (exitCode() !== null) throw new Error(`serve exited ${exitCode()} before serving: ${err().slice(-600)}`);
+    if (Date.now() > end) throw new Error(`serve did not log "serving" within ${timeoutMs} ms: ${err().slice(-600)}`);
+    await sleep(100);
+  }
+}
 
 /** Polls `fn` every 200 ms until it returns something other than undefined. */
 export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {

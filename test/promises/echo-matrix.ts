@@ -7,12 +7,11 @@
 // slice (every stage, every encoding, every command once), test/long/echo-every-stage.test.ts all.
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { mx, paths } from "../lab/topology.js";
-import { cliPath, sleep, waitUntil } from "../helpers/cli.js";
+import { cliPath, closedPort, servingAddress, sleep, waitUntil } from "../helpers/cli.js";
 import { rng } from "../helpers/prng.js";
 import { httpPeer, linePeer, type LineStage, type Peer } from "./echo-peers.js";
 import { decodable, ECHOES } from "./secret-forms.js";
@@ -106,22 +105,10 @@ export function secretsFor(seed: number): Secrets {
   };
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, "127.0.0.1");
-  await new Promise((r) => s.once("listening", r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 /** Generous: the bound is not what this matrix tests (the hostile matrix does), and start-up on a loaded 2-core machine takes seconds. */
 const TIMEOUT_S = 15;
 
-function config(
-  s: Secrets,
-  p: Record<"brevo" | "pushgateway" | "kuma", Peer> & { imap?: Peer; smtp?: Peer },
-  ports: { serve: number; closed: number },
-): string {
+function config(s: Secrets, p: Record<"brevo" | "pushgateway" | "kuma", Peer> & { imap?: Peer; smtp?: Peer }, ports: { closed: number }): string {
   const url = (peer: Peer) => `http://127.0.0.1:${peer.port}`;
   const tls = { servername: mx.hostname, caFile: paths.caCert };
   const sender = p.smtp
@@ -142,7 +129,8 @@ function config(
     log: { level: "debug" },
     serve: {
       listen: "127.0.0.1",
-      port: ports.serve,
+      // 0: the kernel picks, serve logs it (servingAddress); a port found free beforehand can be taken.
+      port: 0,
       runOnStart: false,
       schedule: "0 0 1 1 *",
       trigger: { enabled: true, bearerToken: s.bearer, minIntervalSeconds: 0 },
@@ -169,7 +157,11 @@ function config(
 }
 
 /** Runs the CLI; resolves with its output when it exits (killed after `ms`). */
-function cli(args: string[], ms: number, whileRunning?: () => Promise<string>): Promise<{ code: number | null; out: string; err: string; extra: string }> {
+function cli(
+  args: string[],
+  ms: number,
+  whileRunning?: (err: () => string, exitCode: () => number | null) => Promise<string>,
+): Promise<{ code: number | null; out: string; err: string; extra: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -179,7 +171,10 @@ function cli(args: string[], ms: number, whileRunning?: () => Promise<string>): 
     child.stderr.on("data", (d) => (err += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), ms);
     if (whileRunning)
-      void whileRunning()
+      void whileRunning(
+        () => err,
+        () => child.exitCode,
+      )
         .then((t) => (extra = t))
         .catch((e: Error) => (extra = `(${e.message})`))
         .finally(() => child.kill("SIGTERM"));
@@ -187,9 +182,9 @@ function cli(args: string[], ms: number, whileRunning?: () => Promise<string>): 
   });
 }
 
-/** serve: wait until ready, trigger the probe, return /probe's answer. */
-async function triggerOnce(port: number, bearer: string): Promise<string> {
-  const base = `http://127.0.0.1:${port}`;
+/** serve (on port 0: the address it logs): wait until ready, trigger the probe, return /probe's answer. */
+async function triggerOnce(bearer: string, err: () => string, exitCode: () => number | null): Promise<string> {
+  const base = `http://${await servingAddress(err, exitCode)}`;
   await waitUntil("serve ready", async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined), 30_000);
   const res = await fetch(`${base}/probe/echo`, { method: "POST", headers: { authorization: `Bearer ${bearer}` } });
   return `${res.status} ${await res.text()}`;
@@ -221,11 +216,10 @@ export async function runCell(cell: Cell, seed: number): Promise<CellResult> {
     kuma: await httpPeer(echoAt("kuma")),
   };
   try {
-    const servePort = await freePort();
-    const file = config(s, peers, { serve: servePort, closed: await freePort() });
+    const file = config(s, peers, { closed: await closedPort() });
     const res =
       cell.command === "serve /probe"
-        ? await cli(["serve", "--config", file], 60_000, () => triggerOnce(servePort, s.bearer))
+        ? await cli(["serve", "--config", file], 60_000, (err, exitCode) => triggerOnce(s.bearer, err, exitCode))
         : cell.command === "watch"
           ? await cli(["watch", "--config", file, "--count", "1", "--every", "60s"], 60_000)
           : await cli(["run", "--config", file, ...(cell.command === "run --json" ? ["--json"] : [])], 60_000);
@@ -239,7 +233,9 @@ export async function runCell(cell: Cell, seed: number): Promise<CellResult> {
     if (cell.command === "run --json" && !isJson(res.out)) broken.push("--json is not JSON");
     for (const line of res.err.split("\n").filter(Boolean)) if (line.startsWith("{") && !isJson(line)) broken.push(`log line not JSON: ${line.slice(0, 80)}`);
     const stagePeer = st.line ? (st.line.proto === "imap" ? peers.imap! : peers.smtp!) : peers[st.http!.sink];
-    return { ...cell, echoed: stagePeer.echoed, leaks, broken, exit: res.code, stderr: res.err.slice(0, 3000) };
+    // serve's trigger failing (it never served, /probe not answered) says why its cell proved nothing.
+    const trigger = res.extra.startsWith("(") ? `trigger: ${res.extra.slice(0, 700)}; ` : "";
+    return { ...cell, echoed: stagePeer.echoed, leaks, broken, exit: res.code, stderr: trigger + res.err.slice(0, 3000) };
   } finally {
     await Promise.all(Object.values(peers).map((p) => p?.close()));
   }

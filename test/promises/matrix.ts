@@ -4,9 +4,8 @@
 // chart's memory limit. Defined once: test/promises/hostile.test.ts runs a slice (every behaviour
 // once, every protocol once), test/long/hostile-matrix.test.ts all of it.
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { addr, mx, paths, port as labPort } from "../lab/topology.js";
-import { labConfig, runCli, sleep, startCli, waitUntil } from "../helpers/cli.js";
+import { closedPort, labConfig, runCli, servingAddress, sleep, startCli } from "../helpers/cli.js";
 import { BEHAVIOURS, hostile, type Behaviour, type Hostile, type Protocol } from "./hostile.js";
 
 /** The chart's memory limit (chart/values.yaml resources.limits.memory: 256Mi). */
@@ -128,26 +127,17 @@ function watchRss(pid: number): { stop: () => number } {
   return { stop: () => (clearInterval(t), Math.max(peak, peakRss(pid))) };
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, addr.listen);
-  await new Promise((r) => s.once("listening", r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
-
 /** Runs one case against a fresh hostile server. */
 export async function runCase(k: Case): Promise<Outcome> {
   const st = STAGES[k.stage]!;
   const server: Hostile = await hostile(st.proto, k.behaviour, st.at, st.tls);
   try {
-    const servePort = k.command === "serve" ? await freePort() : 0;
-    const cfg = baseConfig(await freePort(), (c) => {
+    const cfg = baseConfig(await closedPort(), (c) => {
       st.apply(c, server.port);
       // push: serve pushes (and tidies) only when told to; the pushgateway and tidy stages need it.
-      if (k.command === "serve") c.serve = { listen: addr.listen, port: servePort, runOnStart: true, shutdownGraceSeconds: GRACE_S, push: true };
+      if (k.command === "serve") c.serve = { listen: addr.listen, port: 0, runOnStart: true, shutdownGraceSeconds: GRACE_S, push: true };
     });
-    if (k.command === "serve") return await serveCase(k, cfg, servePort);
+    if (k.command === "serve") return await serveCase(k, cfg);
     let rss = { stop: () => 0 };
     const env = { MAILPROBE_DOCTOR_CHECK_MS: String(DOCTOR_CHECK_MS) };
     const res = await runCli([k.command, "--config", cfg, "--json"], { timeoutMs: 120_000, env, onSpawn: (pid) => (rss = watchRss(pid)) });
@@ -158,15 +148,18 @@ export async function runCase(k: Case): Promise<Outcome> {
   }
 }
 
-async function serveCase(k: Case, cfg: string, servePort: number): Promise<Outcome> {
+async function serveCase(k: Case, cfg: string): Promise<Outcome> {
   const cli = startCli(["serve", "--config", cfg]);
   const rss = watchRss(cli.child.pid!);
   // Serving (the first cycle has started), then let it reach the hostile stage; then ask /healthz.
-  await waitUntil("serve to listen", async () => (/"msg":"serving"/.test(cli.err()) || cli.child.exitCode !== null ? true : undefined), 60_000);
+  // Port 0 (the address serve logs): a port found free beforehand can be taken before serve binds it.
+  const listen = await servingAddress(cli.err, () => cli.child.exitCode).catch(() => undefined);
   await sleep(1500);
-  const healthz = await fetch(`http://${addr.listen}:${servePort}/healthz`, { signal: AbortSignal.timeout(3000) })
-    .then(async (r) => `${r.status} ${(await r.text()).trim().slice(0, 60)}`)
-    .catch((e: Error) => `no answer (${e.message})`);
+  const healthz = listen
+    ? await fetch(`http://${listen}/healthz`, { signal: AbortSignal.timeout(3000) })
+        .then(async (r) => `${r.status} ${(await r.text()).trim().slice(0, 60)}`)
+        .catch((e: Error) => `no answer (${e.message})`)
+    : "no answer (serve never served)";
   const t0 = Date.now();
   cli.child.kill("SIGTERM");
   const killer = setTimeout(() => cli.child.kill("SIGKILL"), 60_000);
