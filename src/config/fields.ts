@@ -3,6 +3,10 @@ import ipaddr from "ipaddr.js";
 import * as z from "zod";
 import { isCronExpression } from "./cron.js";
 
+// A config is parsed once per start (and per reload): zod's JIT (a `new Function` per object schema,
+// after probing `globalThis.navigator`, which loads Node's navigator module) costs more than it saves.
+z.config({ jitless: true });
+
 /** A duration in seconds with a default and a sane maximum (a day unless said). */
 export const seconds = (def: number, max = 86_400) => z.number().positive().max(max).default(def);
 

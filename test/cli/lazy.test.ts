@@ -62,6 +62,19 @@ test("--help and validate load no fs streams through a built-in's ESM facade, an
   }
 });
 
+// Issue 23: validate reads the lab config's CA files (caFile) without node:crypto — the certificate's
+// outline is checked by src/config/pem.ts; loading crypto and X509Certificate cost ~25 ms.
+test("validate checks the CA files without loading node:crypto", () => {
+  const file = labConfig(() => {});
+  assert.match(readFileSync(file, "utf8"), /caFile:/, "the lab config has CA files to read");
+  const { code, stderr, loaded } = nodeModulesLoaded(["validate", "--config", file]);
+  assert.equal(code, 0, stderr);
+  assert.deepEqual(
+    loaded.filter((m) => /^NativeModule (crypto|internal\/crypto\/x509)$/.test(m)),
+    [],
+  );
+});
+
 // Issue 23: --help (and --version, a usage error's stdout) is written straight to fd 1
 // (src/cli/stdout-sync.ts): creating process.stdout would load Node's whole stream machinery.
 test("--help writes its text without loading Node's streams, all of it, even into a pipe", () => {
