@@ -7,13 +7,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
-import * as z from "zod";
+import * as z from "zod/mini";
 // The one place that names the config schema: re-point it here if src/config/schema.ts changes shape.
 // builtins() registers the built-in senders first (src/index.ts no longer does it on import).
 import { builtins, configSchema as probeConfigSchema } from "../src/index.js";
 import { CRON_PATTERN, ENV_PATTERN } from "../src/config/fields.js";
 // The schema's sender union is built from the registered senders: register the built-ins first.
-const configSchema = (): z.ZodType => (builtins(), probeConfigSchema());
+const configSchema = (): z.ZodMiniType => (builtins(), probeConfigSchema());
 
 export const valuesSchemaPath = fileURLToPath(new URL("../charts/mailprobe/values.schema.json", import.meta.url));
 

@@ -2,7 +2,7 @@
 // after interpolation a string that came from the environment becomes a number or a boolean where
 // the schema expects one. Only such strings, and only well-formed ones ("993", "true"): a literal
 // "993" in the YAML stays an error, and "" never becomes 0 (which z.coerce would do).
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { fieldName, type ConfigIssue, type Json } from "./issues.js";
 
 const NUMBER = /^-?(?:\d+|\d*\.\d+)(?:e[+-]?\d+)?$/i;
@@ -24,7 +24,7 @@ function getAt(root: Json, path: PropertyKey[]): unknown {
  * whether anything changed (then parse again), and adds an issue naming the field and the variable
  * for a value that is neither; `refused` collects those fields (their zod issue is then redundant).
  */
-export function coerceInterpolated(value: Json, error: z.ZodError, origins: Map<string, string[]>, issues: ConfigIssue[], refused: Set<string>): boolean {
+export function coerceInterpolated(value: Json, error: z.core.$ZodError, origins: Map<string, string[]>, issues: ConfigIssue[], refused: Set<string>): boolean {
   let changed = false;
   for (const issue of error.issues) {
     if (issue.code !== "invalid_type" || (issue.expected !== "number" && issue.expected !== "boolean")) continue;

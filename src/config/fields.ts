@@ -1,14 +1,17 @@
 // Field types shared by the config schema and the sender modules' own schemas.
 import ipaddr from "ipaddr.js";
-import * as z from "zod";
+import * as z from "zod/mini";
+import en from "zod/v4/locales/en.js";
 import { isCronExpression } from "./cron.js";
 
+// zod/mini (issue 23): the classic API builds each schema object with its ~40 methods, ~220 of them
+// per start; mini's are plain. Its messages are English as classic's were (mini sets no locale).
 // A config is parsed once per start (and per reload): zod's JIT (a `new Function` per object schema,
 // after probing `globalThis.navigator`, which loads Node's navigator module) costs more than it saves.
-z.config({ jitless: true });
+z.config({ ...en(), jitless: true });
 
 /** A duration in seconds with a default and a sane maximum (a day unless said). */
-export const seconds = (def: number, max = 86_400) => z.number().positive().max(max).default(def);
+export const seconds = (def: number, max = 86_400) => z._default(z.number().check(z.positive(), z.maximum(max)), def);
 
 // Patterns for the chart's values.schema.json (z.toJSONSchema carries .meta): a refine is invisible
 // to JSON Schema, so each says what it can in RE2 (helm's validator), a ${VAR} allowed too (it is
@@ -23,62 +26,64 @@ const CRON_FIELD = "[A-Za-z0-9*/,#?-]+";
 const IP_PATTERN = `^(${OCTET}\\.){3}${OCTET}$|^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$`;
 export const CRON_PATTERN = `^ *${CRON_FIELD}( +${CRON_FIELD}){4,5} *$|^ *@(yearly|annually|monthly|weekly|daily|midnight|hourly) *$`;
 
-export const cidr = z
+/** A string that must pass `ok`, with `message` when it does not; `pattern` for the chart's JSON Schema. */
+const judged = (ok: (v: string) => boolean, message: string, pattern?: string) =>
+  z.string().check(z.refine(ok, { message }), ...(pattern ? [z.meta({ pattern: orEnv(pattern) })] : []));
+
+export const cidr = judged(
+  (v) => {
+    try {
+      ipaddr.parseCIDR(v);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  "not a CIDR range",
+  CIDR_PATTERN,
+);
+
+export const httpUrl = judged(
+  (v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === "http:" || u.protocol === "https:";
+    } catch {
+      return false;
+    }
+  },
+  "not an http(s) URL",
+  URL_PATTERN,
+);
+
+export const name = z
   .string()
-  .refine(
-    (v) => {
-      try {
-        ipaddr.parseCIDR(v);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: "not a CIDR range" },
-  )
-  .meta({ pattern: orEnv(CIDR_PATTERN) });
+  .check(z.regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: "must be lower-case letters, digits, '_' or '-' (it becomes a metric label)" }));
 
-export const httpUrl = z
-  .string()
-  .refine(
-    (v) => {
-      try {
-        const u = new URL(v);
-        return u.protocol === "http:" || u.protocol === "https:";
-      } catch {
-        return false;
-      }
-    },
-    { message: "not an http(s) URL" },
-  )
-  .meta({ pattern: orEnv(URL_PATTERN) });
+export const cronExpr = judged((v) => isCronExpression(v), "not a cron expression (5 fields, or 6 with seconds)", CRON_PATTERN);
 
-export const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: "must be lower-case letters, digits, '_' or '-' (it becomes a metric label)" });
+export const email = z.string().check(z.regex(/^[^\s@<>]+@[^\s@<>]+$/, { message: "not an e-mail address" }));
 
-export const cronExpr = z
-  .string()
-  .refine((v) => isCronExpression(v), { message: "not a cron expression (5 fields, or 6 with seconds)" })
-  .meta({ pattern: orEnv(CRON_PATTERN) });
+/** A non-empty string. */
+export const text = () => z.string().check(z.minLength(1));
 
-export const email = z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, { message: "not an e-mail address" });
+/** An integer in [min, max]. */
+export const int = (min: number, max: number) => z.number().check(z.int(), z.minimum(min), z.maximum(max));
+
+export const port = () => int(1, 65535);
 
 /** A secret is given inline (often as ${ENV}) or as a file path (Kubernetes secret mounts). */
 export function secretPair<K extends string>(key: K) {
-  return { [key]: z.string().min(1).optional(), [`${key}File`]: z.string().min(1).optional() } as {
-    [P in K | `${K}File`]: z.ZodOptional<z.ZodString>;
+  return { [key]: z.optional(text()), [`${key}File`]: z.optional(text()) } as {
+    [P in K | `${K}File`]: z.ZodMiniOptional<z.ZodMiniString>;
   };
 }
 
-export const ProxyProtocolSchema = z
-  .object({
-    /** The client address the PROXY v2 header claims. */
-    sourceAddress: z
-      .string()
-      .refine((v) => ipaddr.isValid(v), { message: "not an IP address" })
-      .meta({ pattern: orEnv(IP_PATTERN) }),
-    sourcePort: z.number().int().min(1).max(65535).default(40000),
-  })
-  .strict();
+export const ProxyProtocolSchema = z.strictObject({
+  /** The client address the PROXY v2 header claims. */
+  sourceAddress: judged((v) => ipaddr.isValid(v), "not an IP address", IP_PATTERN),
+  sourcePort: z._default(port(), 40000),
+});
 
 export type ProxyProtocolConfig = z.infer<typeof ProxyProtocolSchema>;
 
@@ -103,12 +108,12 @@ export const isKumaPushUrl = (text: string): boolean => kumaPushUrl(text) !== un
 
 /** Where an SMTP listener is and how to reach it: the SMTP sender and the relay check share these. */
 export const smtpEndpointFields = {
-  host: z.string().min(1),
-  port: z.number().int().min(1).max(65535),
+  host: text(),
+  port: port(),
   /** starttls (25/587, required), tls (465, implicit), none. */
-  security: z.enum(["tls", "starttls", "none"]).default("starttls"),
-  servername: z.string().optional(),
-  caFile: z.string().optional(),
+  security: z._default(z.enum(["tls", "starttls", "none"]), "starttls"),
+  servername: z.optional(z.string()),
+  caFile: z.optional(z.string()),
   /** The local address to connect from (for a relay check: outside mynetworks, so the check is a stranger's). */
-  localAddress: z.string().optional(),
+  localAddress: z.optional(z.string()),
 };

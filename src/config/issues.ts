@@ -1,6 +1,6 @@
 // Config problems, said so that they can be fixed: the field, what is wrong, a right value; and
 // ${ENV} interpolation, which records its own issues. The secret and CA readers are ./secrets.ts.
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { senderModules, senderTypeList } from "../core/sender.js";
 
 export interface ConfigIssue {
@@ -131,7 +131,7 @@ export function interpolate(value: Json, env: NodeJS.ProcessEnv, path: PropertyK
   return value;
 }
 
-export function zodIssues(error: z.ZodError): ConfigIssue[] {
+export function zodIssues(error: z.core.$ZodError): ConfigIssue[] {
   return error.issues.map((issue) => {
     const field = fieldName(issue.path);
     if (issue.code === "unrecognized_keys") {

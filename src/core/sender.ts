@@ -3,7 +3,7 @@
 // its secrets, how to build it, its doctor check and hints, whether it has credits to show. The
 // config's sender union, `watch --via`, doctor and the watch budget are built from this registry at
 // run time. It lives on the ground floor because the config floor builds its schema from it.
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { registerIn } from "./registry.js";
 import { createBudgets, type RateBudget, type RateBudgetOptions } from "./rate-budget.js";
 import type { Diagnosis, Reason } from "./reasons.js";
@@ -118,8 +118,8 @@ export interface SenderModule<C extends SenderConfig = SenderConfig> {
   type: string;
   /** How people call it ("Brevo", "SMTP submission"). */
   displayName: string;
-  /** The zod object of its config block, with `type: z.literal(type)`. */
-  schema: z.ZodObject;
+  /** The zod object of its config block, with `type: z.literal(type)`: zod/mini's (as the built-ins) or classic zod's. */
+  schema: z.core.$ZodObject;
   /** Secret fields of its block (`apiKey` → also `apiKeyFile`): redacted, shown with an example. */
   secretFields?: Record<string, string>;
   /**

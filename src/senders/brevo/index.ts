@@ -1,24 +1,22 @@
 // Brevo's transactional API as a sender module: its config block, secrets, doctor check and hints.
 // The SDK client (./client.ts) is loaded only when a probe uses Brevo.
-import * as z from "zod";
+import * as z from "zod/mini";
 import { email, httpUrl, seconds, secretPair } from "../../config/fields.js";
 import { isClearTextRemote, urlCredentials } from "../../config/urls.js";
 import type { SenderModule } from "../../core/sender.js";
 
-export const BrevoSenderSchema = z
-  .object({
-    type: z.literal("brevo"),
-    ...secretPair("apiKey"),
-    baseUrl: httpUrl.default("https://api.brevo.com/v3"),
-    from: email,
-    fromName: z.string().default("mailprobe"),
-    timeoutSeconds: seconds(10),
-    /** Remove the recipient from Brevo's blocklist before sending (it drops mail to blocked ones). */
-    unblockRecipient: z.boolean().default(true),
-    /** Ask Brevo's event log what happened when no path saw the message. */
-    diagnose: z.boolean().default(true),
-  })
-  .strict();
+export const BrevoSenderSchema = z.strictObject({
+  type: z.literal("brevo"),
+  ...secretPair("apiKey"),
+  baseUrl: z._default(httpUrl, "https://api.brevo.com/v3"),
+  from: email,
+  fromName: z._default(z.string(), "mailprobe"),
+  timeoutSeconds: seconds(10),
+  /** Remove the recipient from Brevo's blocklist before sending (it drops mail to blocked ones). */
+  unblockRecipient: z._default(z.boolean(), true),
+  /** Ask Brevo's event log what happened when no path saw the message. */
+  diagnose: z._default(z.boolean(), true),
+});
 
 export type BrevoConfig = z.infer<typeof BrevoSenderSchema> & { apiKey: string };
 

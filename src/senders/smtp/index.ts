@@ -1,21 +1,19 @@
 // SMTP submission as a sender module: its config block, secrets, doctor check and hints. nodemailer
 // (./client.ts) is loaded only when a probe uses SMTP.
-import * as z from "zod";
+import * as z from "zod/mini";
 import { email, ProxyProtocolSchema, seconds, secretPair, smtpEndpointFields } from "../../config/fields.js";
 import type { SenderModule } from "../../core/sender.js";
 
-export const SmtpSenderSchema = z
-  .object({
-    type: z.literal("smtp"),
-    ...smtpEndpointFields,
-    heloName: z.string().default("mailprobe"),
-    user: z.string().optional(),
-    ...secretPair("password"),
-    from: email,
-    timeoutSeconds: seconds(10),
-    proxyProtocol: ProxyProtocolSchema.optional(),
-  })
-  .strict();
+export const SmtpSenderSchema = z.strictObject({
+  type: z.literal("smtp"),
+  ...smtpEndpointFields,
+  heloName: z._default(z.string(), "mailprobe"),
+  user: z.optional(z.string()),
+  ...secretPair("password"),
+  from: email,
+  timeoutSeconds: seconds(10),
+  proxyProtocol: z.optional(ProxyProtocolSchema),
+});
 
 export type SmtpConfig = z.infer<typeof SmtpSenderSchema> & { ca?: string };
 
