@@ -3,7 +3,7 @@
 // fast as the unbundled tree (docs/benchmarks.md). Source maps: tsc's maps (src/ → dist/) are read
 // by esbuild and chained into linked .map files beside the chunks, without the sources' text
 // (sourcesContent: false keeps them small); dist/cli/entry.js turns them on before loading the rest.
-import { readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -80,6 +80,13 @@ export const lighter = {
       if (after === before) throw new Error("scripts/bundle.mjs: the Brevo SDK's fetcher/Headers.mjs changed; update its Headers swap");
       return { contents: after, loader: "js" };
     });
+    // yaml's CommonJS build (Node's export condition) is 72 modules each in its own esbuild wrapper,
+    // compiled when first required; its ESM build (the "default" condition, the same code) is hoisted
+    // into one scope with what the loader does not use left out. The one difference: a warning goes
+    // to console.warn rather than process.emitWarning (both stderr).
+    const yamlEsm = requireHere.resolve("yaml").replace(/[\\/]dist[\\/]index\.js$/, "/browser/dist/index.js");
+    if (!existsSync(yamlEsm)) throw new Error(`scripts/bundle.mjs: yaml's ESM build moved (${yamlEsm}); update the yaml swap`);
+    b.onResolve({ filter: /^yaml$/ }, () => ({ path: yamlEsm }));
     // imapflow's SOCKS proxy support (socks, ip-address, smart-buffer): mailprobe never sets its `proxy`.
     b.onResolve({ filter: /^socks$/ }, () => ({ path: "socks-stub", namespace: "stub" }));
     b.onLoad({ filter: /^socks-stub$/, namespace: "stub" }, () => ({
