@@ -50,6 +50,9 @@ export const lighter = {
       "_stdout",
       "_stderr",
     ]);
+    // Built-ins only ever imported whole (`import zlib from "node:zlib"`) by code that may not need
+    // them in a run: required when first used (node:zlib ~2.7 ms of each run, imapflow's import).
+    const lazyDefault = new Set(["zlib"]);
     b.onResolve({ filter: /^[a-z_/]+$|^node:/ }, (a) => {
       const name = a.path.replace(/^node:/, "");
       // Only static imports: a dynamic import()'s namespace is read by property at run time, where a
@@ -59,6 +62,12 @@ export const lighter = {
       return { path: name, namespace: "builtin-cjs" };
     });
     b.onLoad({ filter: /.*/, namespace: "builtin-cjs" }, (a) => {
+      if (lazyDefault.has(a.path)) {
+        // Required on first use of its default export (imapflow's COMPRESS, nodemailer's fetch); a
+        // named import of it fails the build (no such export), never a run.
+        const proxy = `new Proxy({}, { get: (_, k) => m()[k], has: (_, k) => k in m(), ownKeys: () => Reflect.ownKeys(m()), getOwnPropertyDescriptor: (_, k) => { const d = Object.getOwnPropertyDescriptor(m(), k); return d && { ...d, configurable: true }; } })`;
+        return { contents: `let m_; const m = () => (m_ ??= require("node:${a.path}")); export default ${proxy};`, loader: "js" };
+      }
       const names = Object.keys(Object.getOwnPropertyDescriptors(requireHere(`node:${a.path}`))).filter(
         (k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== "default" && !heavyGetters.has(k),
       );
@@ -87,6 +96,33 @@ export const lighter = {
     const yamlEsm = requireHere.resolve("yaml").replace(/[\\/]dist[\\/]index\.js$/, "/browser/dist/index.js");
     if (!existsSync(yamlEsm)) throw new Error(`scripts/bundle.mjs: yaml's ESM build moved (${yamlEsm}); update the yaml swap`);
     b.onResolve({ filter: /^yaml$/ }, () => ({ path: yamlEsm }));
+    // pino's transports (worker threads, thread-stream): mailprobe logs through pino.destination to
+    // stderr, never a transport; thread-stream's require of worker_threads cost ~2.5 ms of each start.
+    b.onResolve({ filter: /^thread-stream$/ }, () => ({ path: "thread-stream-stub", namespace: "stub" }));
+    b.onLoad({ filter: /^thread-stream-stub$/, namespace: "stub" }, () => ({
+      contents: "module.exports = class ThreadStream { constructor() { throw new Error('pino transports are not part of mailprobe'); } };",
+      loader: "js",
+    }));
+    // pino's tools.js requires worker_threads (~2.5 ms) for isMainThread, read only for an async destination.
+    b.onLoad({ filter: /[\\/]pino[\\/]lib[\\/]tools\.js$/ }, (a) => {
+      const before = readFileSync(a.path, "utf8");
+      const after = before
+        .replace(
+          "const { isMainThread } = require('worker_threads')",
+          "let isMainThread_; const isMainThread = () => (isMainThread_ ??= require('worker_threads').isMainThread)",
+        )
+        .replace("if (!opts.sync && isMainThread) {", "if (!opts.sync && isMainThread()) {");
+      if ((before.match(/isMainThread/g) ?? []).length !== 2 || !after.includes("isMainThread()) {"))
+        throw new Error("scripts/bundle.mjs: pino's lib/tools.js changed; update its worker_threads deferral");
+      return { contents: after, loader: "js" };
+    });
+    // sonic-boom (pino.destination) requires node:assert (~3 ms) for one check of a file descriptor.
+    b.onLoad({ filter: /[\\/]sonic-boom[\\/]index\.js$/ }, (a) => {
+      const before = readFileSync(a.path, "utf8");
+      const after = before.replace("const assert = require('assert')", "const assert = (ok, message) => { if (!ok) throw new Error(message) }");
+      if (after === before) throw new Error("scripts/bundle.mjs: sonic-boom's index.js changed; update its assert swap");
+      return { contents: after, loader: "js" };
+    });
     // imapflow's SOCKS proxy support (socks, ip-address, smart-buffer): mailprobe never sets its `proxy`.
     b.onResolve({ filter: /^socks$/ }, () => ({ path: "socks-stub", namespace: "stub" }));
     b.onLoad({ filter: /^socks-stub$/, namespace: "stub" }, () => ({

@@ -7,6 +7,7 @@ import { ImapFlow } from "imapflow";
 import type { ResolvedPath } from "../config/load.js";
 import { proxyTransport, tlsOptionsOf } from "./imap-transport.js";
 import { raceSignal } from "../core/deadline.js";
+import { nodeCrypto } from "../core/node-crypto.js";
 import { commandCounter, type CommandCounter } from "./imap-count.js";
 import { isTlsError, ProbeError } from "../core/errors.js";
 import { WITHHELD } from "../core/peer-text.js";
@@ -73,6 +74,8 @@ function clientOptions(path: ResolvedPath, logger: CommandCounter["logger"] | fa
     socketTimeout: SOCKET_TIMEOUT_MS,
     ...IMAP_CAPS,
     disableAutoIdle: true,
+    // imapflow's own id comes from globalThis.crypto (loading WebCrypto, ~3 ms of each run).
+    id: nodeCrypto().randomBytes(9).toString("base64url"),
     ...(pp ? { transport: proxyTransport(path) } : {}),
   } as ConstructorParameters<typeof ImapFlow>[0];
 }

@@ -53,3 +53,19 @@ test("reading a left-out getter off `import * as` fails the build instead of bei
   const r = spawnSync(process.execPath, [join(dir, "named.out.mjs")], { encoding: "utf8" });
   assert.equal(r.stdout.trim(), "function function", r.stderr);
 });
+
+// node:zlib is taken on first use of its default export (scripts/bundle.mjs, lazyDefault): a run that
+// never compresses does not load it; one that does gets the whole module; a named import fails the build.
+test("node:zlib's default export loads zlib on first use, works whole, and a named import of it fails the build", async () => {
+  await bundleOf(
+    "zlib",
+    `import zlib from "node:zlib";
+     const before = process.moduleLoadList.includes("NativeModule zlib");
+     const packed = zlib.deflateRawSync(Buffer.from("mailprobe"));
+     console.log(before, process.moduleLoadList.includes("NativeModule zlib"), zlib.inflateRawSync(packed).toString(), typeof zlib.constants.Z_DEFAULT_STRATEGY, "createDeflateRaw" in zlib, Object.keys(zlib).includes("gzipSync"));`,
+  );
+  const r = spawnSync(process.execPath, [join(dir, "zlib.out.mjs")], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "false true mailprobe number true true");
+  await assert.rejects(bundleOf("zlibNamed", `import { gzipSync } from "node:zlib"; console.log(typeof gzipSync);`), /No matching export|gzipSync/);
+});

@@ -2,7 +2,10 @@
 // With `proxyProtocol`, the connection starts with a PROXY v2 header (nodemailer's getSocket), so a
 // mailserver's alternate listener can be tested without HAProxy.
 import { connect as netConnect, type Socket } from "node:net";
-import nodemailer from "nodemailer";
+// nodemailer's Mail over its SMTP transport, as createTransport builds it for SMTP options: its
+// index imports every transport (sendmail's loads child_process and dgram, ~4.5 ms of each run).
+import Mail from "nodemailer/lib/mailer";
+import SMTPTransport from "nodemailer/lib/smtp-transport";
 import { connectWithProxyHeader, whenConnected } from "../../net/proxy-v2.js";
 import { raceSignal, sendCutOff } from "../../core/deadline.js";
 import { errnoOf, isTlsError } from "../../core/errors.js";
@@ -58,7 +61,7 @@ export function createSmtpSender(cfg: SmtpConfig): Sender {
   const timeoutMs = cfg.timeoutSeconds * 1000;
   const live = new Set<Socket>();
   const calls: { signal?: AbortSignal } = {};
-  const transport = nodemailer.createTransport({
+  const options: SMTPTransport.Options = {
     host: cfg.host,
     port: cfg.port,
     secure: cfg.security === "tls",
@@ -72,7 +75,8 @@ export function createSmtpSender(cfg: SmtpConfig): Sender {
     tls: { servername: cfg.servername, ...(cfg.ca ? { ca: cfg.ca } : {}) },
     ...(cfg.user ? { auth: { user: cfg.user, pass: cfg.password ?? "" } } : {}),
     getSocket: socketFactory(cfg, timeoutMs, live, calls),
-  } as Parameters<typeof nodemailer.createTransport>[0]);
+  } as SMTPTransport.Options;
+  const transport = new Mail(new SMTPTransport(options), options);
 
   /** Runs `fn` with its connections bound to `signal`: an abort destroys them. */
   async function bound<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
