@@ -116,6 +116,14 @@ export const lighter = {
         throw new Error("scripts/bundle.mjs: pino's lib/tools.js changed; update its worker_threads deferral");
       return { contents: after, loader: "js" };
     });
+    // prom-client's index requires its Pushgateway client, which requires node:zlib (~3 ms) for a
+    // gzip option mailprobe never sets (its sink pushes through src/net/http-fetch.ts): on first use.
+    b.onLoad({ filter: /[\\/]prom-client[\\/]lib[\\/]pushgateway\.js$/ }, (a) => {
+      const before = readFileSync(a.path, "utf8");
+      const after = before.replace("const { gzipSync } = require('zlib');", "const gzipSync = (...args) => require('zlib').gzipSync(...args);");
+      if (after === before) throw new Error("scripts/bundle.mjs: prom-client's lib/pushgateway.js changed; update its zlib deferral");
+      return { contents: after, loader: "js" };
+    });
     // sonic-boom (pino.destination) requires node:assert (~3 ms) for one check of a file descriptor.
     b.onLoad({ filter: /[\\/]sonic-boom[\\/]index\.js$/ }, (a) => {
       const before = readFileSync(a.path, "utf8");

@@ -74,6 +74,9 @@ function clientOptions(path: ResolvedPath, logger: CommandCounter["logger"] | fa
     socketTimeout: SOCKET_TIMEOUT_MS,
     ...IMAP_CAPS,
     disableAutoIdle: true,
+    // A probe moves a few kilobytes: COMPRESS=DEFLATE (Dovecot offers it) would cost both ends CPU
+    // per byte and the client node:zlib (~3 ms to load) for nothing.
+    disableCompression: true,
     // imapflow's own id comes from globalThis.crypto (loading WebCrypto, ~3 ms of each run).
     id: nodeCrypto().randomBytes(9).toString("base64url"),
     ...(pp ? { transport: proxyTransport(path) } : {}),
