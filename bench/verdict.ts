@@ -20,6 +20,7 @@ import {
   brevoConfig,
   bundle,
   fakeBrevoFault,
+  imageFlags,
   median,
   ms,
   N,
@@ -50,9 +51,9 @@ interface Run {
   rssKiB: number;
 }
 
-/** As the image runs it: the ENTRYPOINT's `--lite-mode` and a compile cache written beforehand (the Dockerfile's step). */
+/** As the image runs it: the ENTRYPOINT's flags (imageFlags) and a compile cache written beforehand (the Dockerfile's step). */
 const COMPILE_CACHE = join(tmpdir(), `mailprobe-bench-compile-cache-${process.getuid?.() ?? 0}`);
-const SHIPPED_FLAGS = ["--lite-mode"];
+const SHIPPED_FLAGS = imageFlags;
 
 export function warmCompileCache(): void {
   rmSync(COMPILE_CACHE, { recursive: true, force: true });
@@ -306,7 +307,7 @@ export async function verdict(report: Report): Promise<void> {
   }
 
   report.add("6. Verdict (issue 14)", [
-    `**a. Time to verdict.** mailprobe \`run --json\` on Node 24 as the image runs it (the bundle, \`--lite-mode\`, a compile cache written beforehand), the Brevo route, one path through a counting IMAPS relay of ours in front of Dovecot's stock listener (bench/imap-counter.ts). "after the fact" = the process's exit minus the moment the fact existed: Dovecot renamed the message into the folder's \`new/\` (kernel ctime; clock resolution below 1 ms), Brevo's log holds the event (the fake's event date, ms), or Brevo accepted the send (blackholed). "seen" = the path's \`seenAt\` minus the same moment (Date resolution 1 ms). Cases bounded by the deadline use \`timeoutSeconds: ${TIMEOUT_S}\` and ${NS} runs; the others ${N}.`,
+    `**a. Time to verdict.** mailprobe \`run --json\` on Node 24 as the image runs it (the bundle, \`${imageFlags.join(" ")}\`, a compile cache written beforehand), the Brevo route, one path through a counting IMAPS relay of ours in front of Dovecot's stock listener (bench/imap-counter.ts). "after the fact" = the process's exit minus the moment the fact existed: Dovecot renamed the message into the folder's \`new/\` (kernel ctime; clock resolution below 1 ms), Brevo's log holds the event (the fake's event date, ms), or Brevo accepted the send (blackholed). "seen" = the path's \`seenAt\` minus the same moment (Date resolution 1 ms). Cases bounded by the deadline use \`timeoutSeconds: ${TIMEOUT_S}\` and ${NS} runs; the others ${N}.`,
     "",
     ...table(
       [

@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bundle, median, node24 } from "../lib.js";
+import { bundle, imageFlags, median, node24 } from "../lib.js";
 import { immediateRoutes } from "../immediate.js";
 const { smtpCfg: cfgS, brevoCfg: cfgB, close } = await immediateRoutes("bench_tl");
 const hook = join(mkdtempSync(join(tmpdir(), "mailprobe-tl-")), "boot.mjs");
@@ -31,7 +31,7 @@ for (const [route, cfg] of [
     const t0 = Date.now();
     const p0 = performance.now();
     const { out, err } = await new Promise<{ out: string; err: string }>((ok) => {
-      const c = spawn(node24, ["--lite-mode", "--import", hook, bundle, "run", "--config", cfg, "--json"], {
+      const c = spawn(node24, [...imageFlags, "--import", hook, bundle, "run", "--config", cfg, "--json"], {
         env: { ...process.env, NODE_COMPILE_CACHE: join(tmpdir(), "mailprobe-tl-cache"), MAILPROBE_LOG_LEVEL: "error" },
       });
       let o = "",

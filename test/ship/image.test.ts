@@ -75,7 +75,8 @@ test(
     const config = inspect.OCIv1.config;
     assert.equal(config.User, "10001:10001", "numeric non-root user: Kubernetes runAsNonRoot can verify it");
     // --lite-mode: a run's peak RSS under 80 MB (issue 14); NODE_OPTIONS would not accept it.
-    assert.deepEqual(config.Entrypoint, ["node", "--lite-mode", "/app/dist/bundle/mailprobe.js"]);
+    // --initial-old-space-size=16: no full GC in a run (issue 23).
+    assert.deepEqual(config.Entrypoint, ["node", "--lite-mode", "--initial-old-space-size=16", "/app/dist/bundle/mailprobe.js"]);
     assert.ok(config.Env.includes("NODE_COMPILE_CACHE=/app/.compile-cache"), config.Env.join(" "));
     assert.deepEqual(config.Cmd, ["--help"]);
     assert.ok(config.Env.includes("MAILPROBE_CONFIG=/etc/mailprobe/config.yaml") && config.Env.includes("HOME=/tmp"), config.Env.join(" "));
