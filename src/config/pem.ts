@@ -9,8 +9,34 @@
 // stands: a file OpenSSL reads is never refused here. What the outline does not judge (a signature,
 // an algorithm's parameters) the TLS handshake does at connect time, naming the path.
 
-const BLOCK = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----/;
 const MAX_DEPTH = 32;
+const BEGIN = "-----BEGIN CERTIFICATE-----";
+const END = "-----END CERTIFICATE-----";
+/** A base64 line as PEM writers make them (64 or 76 characters, the last shorter). */
+const B64_LINE = /^(?=.)[A-Za-z0-9+/]{0,76}={0,2}$/;
+
+/**
+ * The DER of the first CERTIFICATE block, framed the plain way OpenSSL's PEM reader reads it: the
+ * BEGIN and END lines whole, between them only non-empty base64 lines (LF or CRLF ends), canonical
+ * base64, no other block before it. Anything else (headers, blank lines, other whitespace, text on
+ * the BEGIN line, a key or an older "X509 CERTIFICATE" block first, lone CRs) is left to
+ * X509Certificate: undefined.
+ */
+function pemBody(text: string): Buffer | undefined {
+  if (/\r(?!\n)/.test(text)) return undefined;
+  const lines = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+  const begin = lines.indexOf(BEGIN);
+  // Only text before it: another block first (a key, an older "X509 CERTIFICATE") is X509Certificate's to read.
+  if (begin < 0 || lines.slice(0, begin).some((l) => l.includes("-----"))) return undefined;
+  const end = lines.indexOf(END, begin);
+  if (end < 0) return undefined;
+  const body = lines.slice(begin + 1, end);
+  const padded = body.findIndex((l) => l.includes("="));
+  if (!body.length || !body.every((l) => B64_LINE.test(l)) || (padded >= 0 && padded !== body.length - 1)) return undefined;
+  const b64 = body.join("");
+  const der = Buffer.from(b64, "base64");
+  return b64.length % 4 === 0 && der.toString("base64") === b64 ? der : undefined;
+}
 
 interface Tlv {
   tag: number;
@@ -26,12 +52,8 @@ function tlv(der: Uint8Array, p: number, limit: number): Tlv | undefined {
   if (p + 2 > limit) return undefined;
   const id = der[p]!;
   let q = p + 1;
-  if ((id & 0x1f) === 0x1f) {
-    // High tag number: base-128 digits, the last without bit 8.
-    while (q < limit && der[q]! & 0x80) q++;
-    q++;
-  }
-  if (q >= limit) return undefined;
+  // High tag numbers (0x1f): no certificate field uses one; X509Certificate judges such a file.
+  if ((id & 0x1f) === 0x1f || q >= limit) return undefined;
   const first = der[q++]!;
   let len = first;
   if (first & 0x80) {
@@ -50,7 +72,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 /** DER's rules for the universal types a certificate holds outside its extensions' OCTET STRINGs. */
 function primitiveOk(der: Uint8Array, e: Tlv): boolean {
   const v = der.subarray(e.start, e.end);
-  const text = () => String.fromCharCode(...v);
+  const text = () => Buffer.from(v.buffer, v.byteOffset, v.length).toString("latin1");
   switch (e.tag) {
     case 0x01: // BOOLEAN
       return v.length === 1 && (v[0] === 0 || v[0] === 0xff);
@@ -77,14 +99,21 @@ function primitiveOk(der: Uint8Array, e: Tlv): boolean {
       return /^[A-Za-z0-9 '()+,./:=?-]*$/.test(text());
     case 0x16: // IA5String
       return v.every((b) => b < 0x80);
-    case 0x1c: // UniversalString: UCS-4
-      return v.length % 4 === 0;
-    case 0x1e: // BMPString: UCS-2
-      return v.length % 2 === 0;
+    case 0x1c: // UniversalString: UCS-4, Unicode scalar values only
+      return v.length % 4 === 0 && units(v, 4).every((c) => c <= 0x10ffff && (c < 0xd800 || c > 0xdfff));
+    case 0x1e: // BMPString: UCS-2, no surrogates
+      return v.length % 2 === 0 && units(v, 2).every((c) => c < 0xd800 || c > 0xdfff);
     default:
       // OCTET STRING, T61String, context-specific primitives ([1] issuerUniqueID …).
       return e.tag === 0x04 || e.tag === 0x14 || (e.tag & 0xc0) !== 0;
   }
+}
+
+/** Big-endian code units of `size` bytes. */
+function units(v: Uint8Array, size: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < v.length; i += size) out.push(v.subarray(i, i + size).reduce((n, b) => n * 256 + b, 0));
+  return out;
 }
 
 /** The elements filling [start, end) exactly; undefined if they do not, or one inside is malformed. */
@@ -133,7 +162,12 @@ const seq =
 const any: Check = () => true;
 const algorithm = seq(SEQUENCE, [tag(OID), any], { optionalFrom: 1 });
 const name = seq(SEQUENCE, [seq(SET, [seq(SEQUENCE, [tag(OID), tag(NAME_STRINGS)])], { optionalFrom: 1, rest: true })], { optionalFrom: 0, rest: true });
-const extension = seq(SEQUENCE, [tag(OID), tag([BOOLEAN, OCTET_STRING]), tag(OCTET_STRING)], { optionalFrom: 2 });
+/** Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }. */
+const extension: Check = (der, e) => {
+  const kids = e.tag === SEQUENCE ? children(der, e.start, e.end, 0) : undefined;
+  const shape = kids?.map((k) => k.tag).join(",");
+  return shape === `${OID},${OCTET_STRING}` || shape === `${OID},${BOOLEAN},${OCTET_STRING}`;
+};
 const extensions = seq(0xa3, [seq(SEQUENCE, [extension], { optionalFrom: 1, rest: true })]);
 const tbsTail: Check[] = [
   tag(INTEGER), // serialNumber
@@ -143,7 +177,8 @@ const tbsTail: Check[] = [
   name, // subject
   seq(SEQUENCE, [algorithm, tag(BIT_STRING)]), // subjectPublicKeyInfo
 ];
-const version = seq(0xa0, [tag(INTEGER)]);
+/** [0] EXPLICIT Version: v2 (1) or v3 (2); v1 is written by leaving the field out. */
+const version = seq(0xa0, [(der, e) => e.tag === INTEGER && e.end - e.start === 1 && (der[e.start] === 1 || der[e.start] === 2)]);
 /** issuerUniqueID [1], subjectUniqueID [2], extensions [3], each at most once, in order. */
 const uniqueId: Check = (der, e) => primitiveOk(der, { ...e, tag: BIT_STRING });
 const optionalTail: [number, Check][] = [
@@ -154,9 +189,8 @@ const optionalTail: [number, Check][] = [
 
 /** True when the text's first CERTIFICATE block is well-formed DER in a certificate's outline. */
 export function looksLikeCertificate(text: string): boolean {
-  const m = BLOCK.exec(text);
-  if (!m) return false;
-  const der = Buffer.from(m[1]!.replace(/\s+/g, ""), "base64");
+  const der = pemBody(text);
+  if (!der) return false;
   const cert = tlv(der, 0, der.length);
   if (!cert || cert.tag !== SEQUENCE || cert.end !== der.length) return false;
   const parts = children(der, cert.start, cert.end, 1);
@@ -164,10 +198,12 @@ export function looksLikeCertificate(text: string): boolean {
   const [tbs, alg, sig] = parts as [Tlv, Tlv, Tlv];
   if (tbs.tag !== SEQUENCE || !algorithm(der, alg) || sig.tag !== BIT_STRING) return false;
   const fields = children(der, tbs.start, tbs.end, 2)!;
-  let i = fields[0]?.tag === 0xa0 ? 1 : 0;
-  if (i && !version(der, fields[0]!)) return false;
+  const versioned = fields[0]?.tag === 0xa0;
+  if (versioned && !version(der, fields[0]!)) return false;
+  let i = versioned ? 1 : 0;
   if (fields.length < i + tbsTail.length || !tbsTail.every((c, k) => c(der, fields[i + k]!))) return false;
   i += tbsTail.length;
-  for (const [t, c] of optionalTail) if (fields[i]?.tag === t && c(der, fields[i]!)) i++;
+  // Unique IDs and extensions only in a versioned (v2, v3) certificate.
+  if (versioned) for (const [t, c] of optionalTail) if (fields[i]?.tag === t && c(der, fields[i]!)) i++;
   return i === fields.length;
 }

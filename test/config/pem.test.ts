@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -54,12 +54,18 @@ test("certificates OpenSSL makes pass the outline, as files hold them (a chain, 
     chain: certs.leaf! + certs.ec!,
     "bag attributes": `Bag Attributes\n    friendlyName: lab\nsubject=/CN=lab\n${certs.rsa}`,
     crlf: certs.ec!.replace(/\n/g, "\r\n"),
-    "key first": read("rsa.key") + certs.ed25519!,
   };
   for (const [what, text] of Object.entries(files)) {
     assert.ok(x509(text), `${what}: X509Certificate reads it`);
     assert.ok(looksLikeCertificate(text), `${what}: the outline passes it`);
   }
+  // A block of another kind first (here the key): the outline leaves it to X509Certificate, which reads it.
+  const keyFirst = read("rsa.key") + certs.ed25519!;
+  assert.equal(looksLikeCertificate(keyFirst), false);
+  writeFileSync(join(dir, "key-first.pem"), keyFirst);
+  const issues: ConfigIssue[] = [];
+  assert.equal(readCa(join(dir, "key-first.pem"), "probes[0].imap.caFile", issues), keyFirst);
+  assert.deepEqual(issues, []);
 });
 
 test("what is not a certificate fails the outline (X509Certificate then decides)", () => {
@@ -124,4 +130,15 @@ test("readCa: a certificate is returned, anything else named with the same messa
     ["probes[0].imap.caFile", "probes[0].paths[1].caFile"],
   );
   for (const i of issues) assert.match(i.message, /is not a PEM certificate \(-----BEGIN CERTIFICATE-----\)/);
+});
+
+// Real CA certificates, as operators point caFile at them: every one the system ships passes the
+// outline (none is left to the slower X509Certificate path) and X509Certificate reads it.
+const systemCas = existsSync("/etc/ssl/certs") ? readdirSync("/etc/ssl/certs").filter((f) => f.endsWith(".pem")) : [];
+test("the system's CA certificates (/etc/ssl/certs) all pass the outline", { skip: systemCas.length ? false : "no /etc/ssl/certs/*.pem here" }, () => {
+  const refused = systemCas.filter((f) => {
+    const text = readFileSync(join("/etc/ssl/certs", f), "utf8");
+    return !looksLikeCertificate(text) || !x509(text);
+  });
+  assert.deepEqual(refused, [], `of ${systemCas.length}`);
 });
