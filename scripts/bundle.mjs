@@ -65,7 +65,7 @@ export const lighter = {
       if (lazyDefault.has(a.path)) {
         // Required on first use of its default export (imapflow's COMPRESS, nodemailer's fetch); a
         // named import of it fails the build (no such export), never a run.
-        const proxy = `new Proxy({}, { get: (_, k) => m()[k], has: (_, k) => k in m(), ownKeys: () => Reflect.ownKeys(m()), getOwnPropertyDescriptor: (_, k) => { const d = Object.getOwnPropertyDescriptor(m(), k); return d && { ...d, configurable: true }; } })`;
+        const proxy = `new Proxy({}, { get: (_, k) => m()[k], has: (_, k) => k in m(), set: (_, k, v) => ((m()[k] = v), true), ownKeys: () => Reflect.ownKeys(m()), getOwnPropertyDescriptor: (_, k) => { const d = Object.getOwnPropertyDescriptor(m(), k); return d && { ...d, configurable: true }; } })`;
         return { contents: `let m_; const m = () => (m_ ??= require("node:${a.path}")); export default ${proxy};`, loader: "js" };
       }
       const names = Object.keys(Object.getOwnPropertyDescriptors(requireHere(`node:${a.path}`))).filter(

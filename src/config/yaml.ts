@@ -31,7 +31,9 @@ export function parseConfigYaml(text: string): { data: unknown } | { issue: Conf
   const lines = new LineCounter();
   let doc: Document;
   try {
-    doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+    // logLevel error: a collection key is reported as an unknown field; yaml's warning (console.warn in
+    // its ESM build, which the bundle takes; it may quote the key) would only repeat it on stderr.
+    doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, logLevel: "error" });
   } catch {
     return { issue: { field: "", message: "YAML syntax: the file cannot be parsed" } };
   }

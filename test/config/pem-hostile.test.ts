@@ -43,7 +43,12 @@ const x509 = (text: string) => {
   }
 };
 const der = (p: string) => Buffer.from(p.replace(/-----[^-]+-----|\s/g, ""), "base64");
-const pem = (d: Uint8Array) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(d).toString("base64").replace(/.{64}/g, "$&\n")}\n-----END CERTIFICATE-----\n`;
+// Lines of 64, and no blank line before END when the base64 fills its last line: OpenSSL refuses
+// that blank line (a case of its own below), which would make any case here pass for that reason.
+const pem = (d: Uint8Array) =>
+  `-----BEGIN CERTIFICATE-----\n${Buffer.from(d)
+    .toString("base64")
+    .replace(/.{64}(?=.)/g, "$&\n")}\n-----END CERTIFICATE-----\n`;
 const len = (n: number) => (n < 128 ? [n] : n < 256 ? [0x81, n] : n < 65536 ? [0x82, n >> 8, n & 255] : [0x83, n >> 16, (n >> 8) & 255, n & 255]);
 /** One DER element: tag, length, the bodies concatenated. */
 const T = (tag: number, ...body: (number[] | Uint8Array)[]) => {
@@ -94,6 +99,10 @@ const cases: Record<string, string> = {
     T(0x30, kids(alg)[0]!, [0x9f, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0]),
   ),
   // PEM the regex + Buffer's lenient base64 pass, OpenSSL's PEM reader refuses
+  "every line indented (pasted from a YAML block)": good.replace(/^/gm, "    "),
+  "a damaged TRUSTED CERTIFICATE block first (OpenSSL reads it as the certificate)": `-----BEGIN TRUSTED CERTIFICATE-----\nAAAAAAAA\n-----END TRUSTED CERTIFICATE-----\n${good}`,
+  "a damaged X509 CERTIFICATE block first (OpenSSL reads it as the certificate)": `-----BEGIN X509 CERTIFICATE-----\nAAAAAAAA\n-----END X509 CERTIFICATE-----\n${good}`,
+  "a blank line before END": good.replace("\n-----END", "\n\n-----END"),
   "BEGIN, base64 and END on one line": `-----BEGIN CERTIFICATE-----${body}-----END CERTIFICATE-----\n`,
   "base64 on the BEGIN line": `-----BEGIN CERTIFICATE-----${lines}\n-----END CERTIFICATE-----\n`,
   "base64 on the END line": `-----BEGIN CERTIFICATE-----\n${lines}-----END CERTIFICATE-----\n`,

@@ -45,7 +45,13 @@ const x509 = (text: string) => {
   }
 };
 const der = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ""), "base64");
-const pem = (d: Uint8Array) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(d).toString("base64").replace(/.{64}/g, "$&\n")}\n-----END CERTIFICATE-----\n`;
+// 64-character lines, none empty (OpenSSL refuses a blank line before END).
+const pem = (d: Uint8Array) =>
+  `-----BEGIN CERTIFICATE-----\n${(
+    Buffer.from(d)
+      .toString("base64")
+      .match(/.{1,64}/g) ?? []
+  ).join("\n")}\n-----END CERTIFICATE-----\n`;
 
 test("certificates OpenSSL makes pass the outline, as files hold them (a chain, text before, CRLF)", () => {
   assert.match(openssl("x509", "-in", "v1.crt", "-noout", "-text"), /Version: 1 \(0x0\)/, "the v1 certificate is one");
