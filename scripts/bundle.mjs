@@ -14,6 +14,25 @@ const requireHere = createRequire(import.meta.url);
 /** A namespace import's missing export is undefined at run time: a build error instead (see lighter). */
 export const logOverride = { "import-is-undefined": "error" };
 
+/**
+ * Rewrites a dependency's file as it is bundled: each [from, to] replaces text that must be there
+ * (and `also`, when given, must hold of the original), else the build fails naming the file, so an
+ * upgrade that moved the code is noticed instead of silently shipping the old cost.
+ */
+function patch(b, filter, what, edits, also = () => true) {
+  b.onLoad({ filter }, (a) => {
+    const before = readFileSync(a.path, "utf8");
+    if (!edits.every(([from]) => before.includes(from)) || !also(before)) throw new Error(`scripts/bundle.mjs: ${what} changed; update its patch`);
+    return { contents: edits.reduce((text, [from, to]) => text.replace(from, to), before), loader: "js" };
+  });
+}
+
+/** Bundles `contents` wherever `name` is imported or required. */
+function stub(b, name, contents) {
+  b.onResolve({ filter: new RegExp(`^${name}$`) }, () => ({ path: `${name}-stub`, namespace: "stub" }));
+  b.onLoad({ filter: new RegExp(`^${name}-stub$`), namespace: "stub" }, () => ({ contents, loader: "js" }));
+}
+
 export const lighter = {
   name: "lighter",
   setup(b) {
@@ -83,60 +102,46 @@ export const lighter = {
     // global Headers when there is one: Node's is undici's, and its first use loads undici (~11 MiB,
     // ~50 ms on Node 24) in a run that sends through mailprobe's own fetch (net/http-fetch.ts). The
     // module carries a Headers of its own for runtimes without one: use that.
-    b.onLoad({ filter: /@getbrevo[\\/]brevo[\\/]dist[\\/]esm[\\/]core[\\/]fetcher[\\/]Headers\.mjs$/ }, (a) => {
-      const before = readFileSync(a.path, "utf8");
-      const after = before.replace('if (typeof globalThis.Headers !== "undefined") {', "if (false) {");
-      if (after === before) throw new Error("scripts/bundle.mjs: the Brevo SDK's fetcher/Headers.mjs changed; update its Headers swap");
-      return { contents: after, loader: "js" };
-    });
+    patch(b, /@getbrevo[\\/]brevo[\\/]dist[\\/]esm[\\/]core[\\/]fetcher[\\/]Headers\.mjs$/, "the Brevo SDK's fetcher/Headers.mjs", [
+      ['if (typeof globalThis.Headers !== "undefined") {', "if (false) {"],
+    ]);
     // yaml's CommonJS build (Node's export condition) is 72 modules each in its own esbuild wrapper,
     // compiled when first required; its ESM build (the "default" condition, the same code) is hoisted
-    // into one scope with what the loader does not use left out. The one difference: a warning goes
-    // to console.warn rather than process.emitWarning (both stderr).
+    // into one scope with what the loader does not use left out. The one difference, a warning through
+    // console.warn rather than process.emitWarning, does not arise: src/config/yaml.ts parses with
+    // logLevel "error".
     const yamlEsm = requireHere.resolve("yaml").replace(/[\\/]dist[\\/]index\.js$/, "/browser/dist/index.js");
     if (!existsSync(yamlEsm)) throw new Error(`scripts/bundle.mjs: yaml's ESM build moved (${yamlEsm}); update the yaml swap`);
     b.onResolve({ filter: /^yaml$/ }, () => ({ path: yamlEsm }));
     // pino's transports (worker threads, thread-stream): mailprobe logs through pino.destination to
     // stderr, never a transport; thread-stream's require of worker_threads cost ~2.5 ms of each start.
-    b.onResolve({ filter: /^thread-stream$/ }, () => ({ path: "thread-stream-stub", namespace: "stub" }));
-    b.onLoad({ filter: /^thread-stream-stub$/, namespace: "stub" }, () => ({
-      contents: "module.exports = class ThreadStream { constructor() { throw new Error('pino transports are not part of mailprobe'); } };",
-      loader: "js",
-    }));
+    stub(b, "thread-stream", "module.exports = class ThreadStream { constructor() { throw new Error('pino transports are not part of mailprobe'); } };");
     // pino's tools.js requires worker_threads (~2.5 ms) for isMainThread, read only for an async destination.
-    b.onLoad({ filter: /[\\/]pino[\\/]lib[\\/]tools\.js$/ }, (a) => {
-      const before = readFileSync(a.path, "utf8");
-      const after = before
-        .replace(
+    // Its only other mention must be the one read (the isMainThread now a function would be truthy).
+    patch(
+      b,
+      /[\\/]pino[\\/]lib[\\/]tools\.js$/,
+      "pino's lib/tools.js",
+      [
+        [
           "const { isMainThread } = require('worker_threads')",
           "let isMainThread_; const isMainThread = () => (isMainThread_ ??= require('worker_threads').isMainThread)",
-        )
-        .replace("if (!opts.sync && isMainThread) {", "if (!opts.sync && isMainThread()) {");
-      if ((before.match(/isMainThread/g) ?? []).length !== 2 || !after.includes("isMainThread()) {"))
-        throw new Error("scripts/bundle.mjs: pino's lib/tools.js changed; update its worker_threads deferral");
-      return { contents: after, loader: "js" };
-    });
+        ],
+        ["if (!opts.sync && isMainThread) {", "if (!opts.sync && isMainThread()) {"],
+      ],
+      (before) => (before.match(/isMainThread/g) ?? []).length === 2,
+    );
     // prom-client's index requires its Pushgateway client, which requires node:zlib (~3 ms) for a
     // gzip option mailprobe never sets (its sink pushes through src/net/http-fetch.ts): on first use.
-    b.onLoad({ filter: /[\\/]prom-client[\\/]lib[\\/]pushgateway\.js$/ }, (a) => {
-      const before = readFileSync(a.path, "utf8");
-      const after = before.replace("const { gzipSync } = require('zlib');", "const gzipSync = (...args) => require('zlib').gzipSync(...args);");
-      if (after === before) throw new Error("scripts/bundle.mjs: prom-client's lib/pushgateway.js changed; update its zlib deferral");
-      return { contents: after, loader: "js" };
-    });
+    patch(b, /[\\/]prom-client[\\/]lib[\\/]pushgateway\.js$/, "prom-client's lib/pushgateway.js", [
+      ["const { gzipSync } = require('zlib');", "const gzipSync = (...args) => require('zlib').gzipSync(...args);"],
+    ]);
     // sonic-boom (pino.destination) requires node:assert (~3 ms) for one check of a file descriptor.
-    b.onLoad({ filter: /[\\/]sonic-boom[\\/]index\.js$/ }, (a) => {
-      const before = readFileSync(a.path, "utf8");
-      const after = before.replace("const assert = require('assert')", "const assert = (ok, message) => { if (!ok) throw new Error(message) }");
-      if (after === before) throw new Error("scripts/bundle.mjs: sonic-boom's index.js changed; update its assert swap");
-      return { contents: after, loader: "js" };
-    });
+    patch(b, /[\\/]sonic-boom[\\/]index\.js$/, "sonic-boom's index.js", [
+      ["const assert = require('assert')", "const assert = (ok, message) => { if (!ok) throw new Error(message) }"],
+    ]);
     // imapflow's SOCKS proxy support (socks, ip-address, smart-buffer): mailprobe never sets its `proxy`.
-    b.onResolve({ filter: /^socks$/ }, () => ({ path: "socks-stub", namespace: "stub" }));
-    b.onLoad({ filter: /^socks-stub$/, namespace: "stub" }, () => ({
-      contents: "export const SocksClient = { createConnection() { throw new Error('SOCKS proxies are not supported'); } };",
-      loader: "js",
-    }));
+    stub(b, "socks", "export const SocksClient = { createConnection() { throw new Error('SOCKS proxies are not supported'); } };");
     // mailsplit require()s libmime's CommonJS build, imapflow imports its ESM build: keep one copy.
     const libmimeEsm = requireHere.resolve("libmime").replace(/[\\/]dist[\\/].*$/, "/dist/esm/libmime.js");
     b.onResolve({ filter: /^libmime$/ }, (a) => (a.kind === "require-call" ? { path: "libmime-cjs", namespace: "stub" } : undefined));
@@ -146,17 +151,13 @@ export const lighter = {
       resolveDir: ".",
     }));
     // libmime builds iconv-lite's GBK table at import (~17 ms) only to compare a codec with it: on first use instead.
-    b.onLoad({ filter: /libmime[\\/]dist[\\/]esm[\\/]charset\.js$/ }, (a) => {
-      const before = readFileSync(a.path, "utf8");
-      const after = before
-        .replace(
-          "const DBCS_DECODER = iconv.getCodec('gbk').decoder;",
-          "let DBCS_DECODER_; const dbcsDecoder = () => (DBCS_DECODER_ ??= iconv.getCodec('gbk').decoder);",
-        )
-        .replace("codec.decoder === DBCS_DECODER", "codec.decoder === dbcsDecoder()");
-      if (!after.includes("dbcsDecoder()")) throw new Error("scripts/bundle.mjs: libmime's charset.js changed; update the GBK deferral");
-      return { contents: after, loader: "js" };
-    });
+    patch(b, /libmime[\\/]dist[\\/]esm[\\/]charset\.js$/, "libmime's charset.js", [
+      [
+        "const DBCS_DECODER = iconv.getCodec('gbk').decoder;",
+        "let DBCS_DECODER_; const dbcsDecoder = () => (DBCS_DECODER_ ??= iconv.getCodec('gbk').decoder);",
+      ],
+      ["codec.decoder === DBCS_DECODER", "codec.decoder === dbcsDecoder()"],
+    ]);
   },
 };
 

@@ -2,19 +2,16 @@
 // X509Certificate (OpenSSL) refuses the file — validate would pass a CA file the probe cannot load —
 // and inputs where the outline throws out of readCa on a file OpenSSL reads.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { X509Certificate } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { looksLikeCertificate } from "../../src/config/pem.js";
 import { readCa } from "../../src/config/secrets.js";
 import type { ConfigIssue } from "../../src/config/issues.js";
+import { derOf as der, opensslDir, pemOf as pem, x509Reads as x509 } from "../helpers/pem.js";
 import { rng } from "../helpers/prng.js";
 
-const dir = mkdtempSync(join(tmpdir(), "mailprobe-pem-hostile-"));
-const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] }).toString();
+const { dir, openssl } = opensslDir("mailprobe-pem-hostile-");
 openssl(
   "req",
   "-x509",
@@ -34,21 +31,6 @@ openssl(
 );
 const good = readFileSync(join(dir, "ec.crt"), "utf8");
 
-const x509 = (text: string) => {
-  try {
-    new X509Certificate(text);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const der = (p: string) => Buffer.from(p.replace(/-----[^-]+-----|\s/g, ""), "base64");
-// Lines of 64, and no blank line before END when the base64 fills its last line: OpenSSL refuses
-// that blank line (a case of its own below), which would make any case here pass for that reason.
-const pem = (d: Uint8Array) =>
-  `-----BEGIN CERTIFICATE-----\n${Buffer.from(d)
-    .toString("base64")
-    .replace(/.{64}(?=.)/g, "$&\n")}\n-----END CERTIFICATE-----\n`;
 const len = (n: number) => (n < 128 ? [n] : n < 256 ? [0x81, n] : n < 65536 ? [0x82, n >> 8, n & 255] : [0x83, n >> 16, (n >> 8) & 255, n & 255]);
 /** One DER element: tag, length, the bodies concatenated. */
 const T = (tag: number, ...body: (number[] | Uint8Array)[]) => {

@@ -3,19 +3,16 @@
 // and, over generated damage to real certificates (truncated, a byte changed, inserted or dropped),
 // whatever passes it X509Certificate reads too — it never says yes where OpenSSL says no.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { X509Certificate } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { looksLikeCertificate } from "../../src/config/pem.js";
 import { readCa } from "../../src/config/secrets.js";
 import type { ConfigIssue } from "../../src/config/issues.js";
+import { derOf as der, opensslDir, pemOf as pem, x509Reads as x509 } from "../helpers/pem.js";
 import { rng } from "../helpers/prng.js";
 
-const dir = mkdtempSync(join(tmpdir(), "mailprobe-pem-"));
-const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] }).toString();
+const { dir, openssl } = opensslDir("mailprobe-pem-");
 const read = (f: string) => readFileSync(join(dir, f), "utf8");
 
 /** Certificates of every key type and shape a CA file holds: self-signed v3 with extensions, v1, a CA that signed a leaf. */
@@ -35,23 +32,6 @@ writeFileSync(join(dir, "san.ext"), "subjectAltName=DNS:mx.example.test,IP:127.0
 openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ec.crt", "-CAkey", "ec.key", "-CAcreateserial", "-extfile", "san.ext", "-out", "leaf.crt", "-days", "30");
 certs.v1 = read("v1.crt");
 certs.leaf = read("leaf.crt");
-
-const x509 = (text: string) => {
-  try {
-    new X509Certificate(text);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const der = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ""), "base64");
-// 64-character lines, none empty (OpenSSL refuses a blank line before END).
-const pem = (d: Uint8Array) =>
-  `-----BEGIN CERTIFICATE-----\n${(
-    Buffer.from(d)
-      .toString("base64")
-      .match(/.{1,64}/g) ?? []
-  ).join("\n")}\n-----END CERTIFICATE-----\n`;
 
 test("certificates OpenSSL makes pass the outline, as files hold them (a chain, text before, CRLF)", () => {
   assert.match(openssl("x509", "-in", "v1.crt", "-noout", "-text"), /Version: 1 \(0x0\)/, "the v1 certificate is one");
